@@ -1,0 +1,234 @@
+package dataset
+
+import "strconv"
+
+// Node labels of the graph model.
+const (
+	LabelPlan      = "Plan"
+	LabelSection   = "Section"
+	LabelAspect    = "Aspect"
+	LabelMeasure   = "Measure"
+	LabelProject   = "Project"
+	LabelSector    = "Sector"
+	LabelPlace     = "Place"
+	LabelMilestone = "Milestone"
+	LabelSource    = "Source"
+)
+
+// Relationship types of the graph model.
+const (
+	RelHasSection   = "HAS_SECTION"   // Plan → Section
+	RelHasAspect    = "HAS_ASPECT"    // Section → Aspect
+	RelPartOf       = "PART_OF"       // Measure → Section or Aspect
+	RelAdvances     = "ADVANCES"      // Measure → Project
+	RelInSector     = "IN_SECTOR"     // Measure or Project → Sector
+	RelLocatedIn    = "LOCATED_IN"    // Measure or Project → Place
+	RelWithin       = "WITHIN"        // Place → Place
+	RelDueBy        = "DUE_BY"        // Measure → Milestone
+	RelHasMilestone = "HAS_MILESTONE" // Plan → Milestone
+	RelParent       = "PARENT"        // Plan → its parent Plan
+	RelSupportedBy  = "SUPPORTED_BY"  // any node → Source, one per (node, source, excerpt)
+)
+
+// Labels lists the node labels of the graph model.
+func Labels() []string {
+	return []string{LabelPlan, LabelSection, LabelAspect, LabelMeasure, LabelProject,
+		LabelSector, LabelPlace, LabelMilestone, LabelSource}
+}
+
+// RelTypes lists the relationship types of the graph model.
+func RelTypes() []string {
+	return []string{RelHasSection, RelHasAspect, RelPartOf, RelAdvances, RelInSector,
+		RelLocatedIn, RelWithin, RelDueBy, RelHasMilestone, RelParent, RelSupportedBy}
+}
+
+// Counts is the number of nodes per label and relationships per type that a
+// dataset gives in Neo4j. Every label and type of the model has an entry.
+type Counts struct {
+	Nodes map[string]int
+	Rels  map[string]int
+}
+
+// Total is the number of nodes plus the number of relationships.
+func (c Counts) Total() int {
+	n := 0
+	for _, v := range c.Nodes {
+		n += v
+	}
+	for _, v := range c.Rels {
+		n += v
+	}
+	return n
+}
+
+// Counts computes, from the dataset alone, how many nodes and relationships
+// the loader writes for it. Nodes are identified as in the graph (plans,
+// projects, sectors, places, milestones and sources by slug or id, sections
+// by plan and number, aspects by section and number, measures by plan and
+// code); links with the same ends and type collapse to one relationship, and
+// SUPPORTED_BY is one per distinct (node, source, excerpt). Links to nodes
+// that do not exist are not counted (a valid dataset has none).
+func (d *Dataset) Counts() Counts {
+	c := counter{
+		ids:  map[string]map[string]int32{},
+		rels: map[relKey]struct{}{},
+		srcs: map[supportKey]struct{}{},
+	}
+	for _, l := range Labels() {
+		c.ids[l] = map[string]int32{}
+	}
+	for _, s := range d.Sources {
+		c.node(LabelSource, s.ID)
+	}
+	for _, p := range d.Projects {
+		c.node(LabelProject, p.Slug)
+	}
+	for _, s := range d.Sectors {
+		c.node(LabelSector, s.Slug)
+	}
+	for _, p := range d.Places {
+		c.node(LabelPlace, p.Slug)
+	}
+	for _, m := range d.Milestones {
+		c.node(LabelMilestone, m.Slug)
+	}
+	for _, p := range d.Plans {
+		c.node(LabelPlan, p.Slug)
+	}
+
+	for _, p := range d.Plans {
+		pn := c.ids[LabelPlan][p.Slug]
+		if p.Parent != nil {
+			c.link(relParent, pn, LabelPlan, p.Parent.To)
+		}
+		c.links(relHasMilestone, pn, LabelMilestone, p.Milestones)
+		c.support(pn, p.Sources)
+		for _, s := range p.Sections {
+			sid := p.Slug + "/" + strconv.Itoa(s.Number)
+			sn := c.node(LabelSection, sid)
+			c.rel(relHasSection, pn, sn)
+			c.support(sn, s.Sources)
+			c.measures(p.Slug, sn, s.Measures)
+			for _, a := range s.Aspects {
+				an := c.node(LabelAspect, sid+"/"+strconv.Itoa(a.Number))
+				c.rel(relHasAspect, sn, an)
+				c.support(an, a.Sources)
+				c.measures(p.Slug, an, a.Measures)
+			}
+		}
+	}
+	for _, p := range d.Projects {
+		pn := c.ids[LabelProject][p.Slug]
+		c.links(relLocatedIn, pn, LabelPlace, p.Places)
+		c.links(relInSector, pn, LabelSector, p.Sectors)
+		c.support(pn, p.Sources)
+	}
+	for _, s := range d.Sectors {
+		c.support(c.ids[LabelSector][s.Slug], s.Sources)
+	}
+	for _, p := range d.Places {
+		pn := c.ids[LabelPlace][p.Slug]
+		if p.Within != nil {
+			c.link(relWithin, pn, LabelPlace, p.Within.To)
+		}
+		c.support(pn, p.Sources)
+	}
+	for _, m := range d.Milestones {
+		c.support(c.ids[LabelMilestone][m.Slug], m.Sources)
+	}
+
+	out := Counts{Nodes: map[string]int{}, Rels: map[string]int{}}
+	for l, ids := range c.ids {
+		out.Nodes[l] = len(ids)
+	}
+	types := RelTypes()
+	for _, t := range types {
+		out.Rels[t] = 0
+	}
+	for k := range c.rels {
+		out.Rels[types[k.typ]]++
+	}
+	out.Rels[RelSupportedBy] = len(c.srcs)
+	return out
+}
+
+// Indexes into RelTypes(), for compact relationship keys (same order).
+const (
+	relHasSection uint8 = iota
+	relHasAspect
+	relPartOf
+	relAdvances
+	relInSector
+	relLocatedIn
+	relWithin
+	relDueBy
+	relHasMilestone
+	relParent
+)
+
+// counter collects distinct nodes, numbered in the order first seen, and
+// distinct relationships between them.
+type counter struct {
+	ids  map[string]map[string]int32 // label → node id → number
+	rels map[relKey]struct{}
+	srcs map[supportKey]struct{}
+	next int32 // number of the next new node
+}
+
+type relKey struct {
+	typ      uint8
+	from, to int32
+}
+
+type supportKey struct {
+	node, source int32
+	excerpt      string
+}
+
+// node adds (once) the node of label with id and returns its number.
+func (c *counter) node(label, id string) int32 {
+	ids := c.ids[label]
+	if n, ok := ids[id]; ok {
+		return n
+	}
+	n := c.next
+	c.next++
+	ids[id] = n
+	return n
+}
+
+func (c *counter) rel(typ uint8, from, to int32) { c.rels[relKey{typ, from, to}] = struct{}{} }
+
+// link adds a relationship to the node of label toLabel with id to, if it exists.
+func (c *counter) link(typ uint8, from int32, toLabel, to string) {
+	if n, ok := c.ids[toLabel][to]; ok {
+		c.rel(typ, from, n)
+	}
+}
+
+func (c *counter) links(typ uint8, from int32, toLabel string, ls []Link) {
+	for _, l := range ls {
+		c.link(typ, from, toLabel, l.To)
+	}
+}
+
+func (c *counter) support(node int32, rs []Ref) {
+	for _, r := range rs {
+		if n, ok := c.ids[LabelSource][r.Source]; ok {
+			c.srcs[supportKey{node, n, r.Excerpt}] = struct{}{}
+		}
+	}
+}
+
+// measures adds the measures of a section or aspect (container) of a plan.
+func (c *counter) measures(plan string, container int32, ms []Measure) {
+	for _, m := range ms {
+		mn := c.node(LabelMeasure, plan+"/"+m.Code)
+		c.rel(relPartOf, mn, container)
+		c.links(relAdvances, mn, LabelProject, m.Projects)
+		c.links(relInSector, mn, LabelSector, m.Sectors)
+		c.links(relLocatedIn, mn, LabelPlace, m.Places)
+		c.links(relDueBy, mn, LabelMilestone, m.Milestones)
+		c.support(mn, m.Sources)
+	}
+}

@@ -1,0 +1,132 @@
+// Package plan holds the domain of the API: the read model of a plan's
+// knowledge graph (plans, sections, aspects, measures, projects, sectors,
+// places, milestones and sources), the Store interface the GraphQL layer
+// calls, and coded errors. It imports only the standard library.
+package plan
+
+import (
+	"encoding/base64"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Kind is a node label of the graph; the allow-list of labels.
+type Kind string
+
+// The node kinds (Neo4j labels).
+const (
+	KindPlan      Kind = "Plan"
+	KindSection   Kind = "Section"
+	KindAspect    Kind = "Aspect"
+	KindMeasure   Kind = "Measure"
+	KindProject   Kind = "Project"
+	KindSector    Kind = "Sector"
+	KindPlace     Kind = "Place"
+	KindMilestone Kind = "Milestone"
+	KindSource    Kind = "Source"
+)
+
+// Kinds lists every node kind.
+var Kinds = []Kind{KindPlan, KindSection, KindAspect, KindMeasure, KindProject, KindSector, KindPlace, KindMilestone, KindSource}
+
+// ParseKind returns the kind named s, case-insensitively.
+func ParseKind(s string) (Kind, bool) {
+	for _, k := range Kinds {
+		if strings.EqualFold(string(k), s) {
+			return k, true
+		}
+	}
+	return "", false
+}
+
+// ID is a node's stable identity: "<Kind>:<natural key>", for example
+// "Measure:shenzhen-pdz-action-plan/S1.M3". It is the `id` property of the
+// node in Neo4j. In GraphQL it travels as an opaque global id (base64url of
+// the same text), stable across reloads.
+type ID string
+
+// NewID builds the id of a node of kind k with natural key key.
+func NewID(k Kind, key string) ID { return ID(string(k) + ":" + key) }
+
+// Kind is the kind named by the id's prefix.
+func (id ID) Kind() Kind {
+	k, _, _ := strings.Cut(string(id), ":")
+	return Kind(k)
+}
+
+// Key is the natural key part of the id.
+func (id ID) Key() string {
+	_, key, _ := strings.Cut(string(id), ":")
+	return key
+}
+
+// Global is the opaque global id that GraphQL clients see.
+func (id ID) Global() string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
+
+// MarshalGQL writes the id as its opaque global form (gqlgen's Marshaler).
+func (id ID) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(id.Global())) }
+
+// UnmarshalGQL reads an opaque global id (gqlgen's Unmarshaler).
+func (id *ID) UnmarshalGQL(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return Errorf(EINVALID, "an id must be a string")
+	}
+	parsed, err := ParseGlobalID(s)
+	if err != nil {
+		return err
+	}
+	*id = parsed
+	return nil
+}
+
+// ParseGlobalID decodes a global id. A malformed one gives an EINVALID error.
+func ParseGlobalID(s string) (ID, error) {
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
+	if err != nil {
+		return "", Errorf(EINVALID, "malformed id %q", truncate(s, 80))
+	}
+	id := ID(b)
+	k, key, ok := strings.Cut(string(id), ":")
+	if _, known := ParseKind(k); !ok || !known || key == "" || Kind(k) != mustKind(k) {
+		return "", Errorf(EINVALID, "malformed id %q", truncate(s, 80))
+	}
+	return id, nil
+}
+
+func mustKind(s string) Kind {
+	k, _ := ParseKind(s)
+	return k
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// Error codes, shown to clients as extensions.code.
+const (
+	EINVALID  = "BAD_USER_INPUT"
+	ENOTFOUND = "NOT_FOUND"
+	EUNAVAIL  = "DATABASE_UNAVAILABLE"
+	ETIMEOUT  = "TIMEOUT"
+	EINTERNAL = "INTERNAL_SERVER_ERROR"
+)
+
+// Error is an application error with a code; its message is safe to show to
+// clients. Errors without a code are internal and never shown in detail.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Errorf returns an *Error with the given code.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}

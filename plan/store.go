@@ -1,0 +1,193 @@
+package plan
+
+import "context"
+
+// Relation names a relationship field that the API resolves in batches: the
+// allow-list of traversals the store knows how to run.
+type Relation string
+
+// The batched relations, "<Kind>.<field>".
+const (
+	RelPlanParent       Relation = "Plan.parent"
+	RelPlanSections     Relation = "Plan.sections"
+	RelPlanMilestones   Relation = "Plan.milestones"
+	RelPlanSources      Relation = "Plan.sources"
+	RelSectionPlan      Relation = "Section.plan"
+	RelSectionAspects   Relation = "Section.aspects"
+	RelSectionSources   Relation = "Section.sources"
+	RelAspectSection    Relation = "Aspect.section"
+	RelAspectSources    Relation = "Aspect.sources"
+	RelMeasureProjects  Relation = "Measure.projects"
+	RelMeasureSectors   Relation = "Measure.sectors"
+	RelMeasurePlaces    Relation = "Measure.places"
+	RelMeasureMilestone Relation = "Measure.milestones"
+	RelMeasureSources   Relation = "Measure.sources"
+	RelProjectPlaces    Relation = "Project.places"
+	RelProjectSectors   Relation = "Project.sectors"
+	RelProjectSources   Relation = "Project.sources"
+	RelSectorProjects   Relation = "Sector.projects"
+	RelSectorSources    Relation = "Sector.sources"
+	RelPlaceWithin      Relation = "Place.within"
+	RelPlaceContains    Relation = "Place.contains"
+	RelPlaceProjects    Relation = "Place.projects"
+	RelPlaceSources     Relation = "Place.sources"
+	RelMilestoneSources Relation = "Milestone.sources"
+)
+
+// Store reads the knowledge graph. Every method that takes a slice of ids
+// answers for all of them in one database round trip.
+type Store interface {
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	// Nodes returns the nodes with the given ids; unknown ids are absent from the map.
+	Nodes(ctx context.Context, ids []ID) (map[ID]Node, error)
+	// Related returns, for each id, the nodes reached through rel, in the relation's order.
+	Related(ctx context.Context, rel Relation, ids []ID) (map[ID][]Node, error)
+	// Plans returns every plan, ordered by slug.
+	Plans(ctx context.Context) ([]*Plan, error)
+	// FindByKey returns the node of kind k with natural key key (a slug or
+	// "<plan>/<code>"), or nil.
+	FindByKey(ctx context.Context, k Kind, key string) (Node, error)
+	// FindMeasureByCode returns the measure with the code in the plan (any plan when plan is ""), or nil.
+	FindMeasureByCode(ctx context.Context, plan, code string) (*Measure, error)
+	// List returns every node of kind k (Project, Sector, Place or Milestone), ordered by name or year.
+	List(ctx context.Context, k Kind) ([]Node, error)
+	// Measures answers a measure connection for each of the scope ids (or for
+	// the whole graph when q.Scope is ScopeAll) in one round trip.
+	Measures(ctx context.Context, q MeasureQuery, scopeIDs []ID) (map[ID]*MeasurePage, error)
+	// Projects pages through projects ordered by slug.
+	Projects(ctx context.Context, first int, afterSlug string) (*ProjectPage, error)
+	// Search queries the full-text index.
+	Search(ctx context.Context, text string, kinds []Kind, first int) ([]SearchHit, error)
+	// Neighborhood returns the subgraph within depth hops of id, at most limit nodes.
+	Neighborhood(ctx context.Context, id ID, depth, limit int) (*Subgraph, error)
+	// Path returns one shortest path between two nodes, or nil.
+	Path(ctx context.Context, from, to ID, maxDepth int) (*Subgraph, error)
+	// Stats counts measures and their distribution, for one plan or all ("").
+	Stats(ctx context.Context, planSlug string) (*Stats, error)
+}
+
+// Scope is what a measure connection is taken over.
+type Scope string
+
+// The scopes of a measure connection.
+const (
+	ScopeAll       Scope = "all"
+	ScopePlan      Scope = "plan"
+	ScopeSection   Scope = "section"
+	ScopeAspect    Scope = "aspect"
+	ScopeProject   Scope = "project"
+	ScopeSector    Scope = "sector"
+	ScopePlace     Scope = "place"
+	ScopeMilestone Scope = "milestone"
+)
+
+// MeasureFilter narrows measures; fields combine with AND, values in a list with OR.
+type MeasureFilter struct {
+	Section          *int
+	Aspect           *int
+	Sectors          []string // slugs
+	Projects         []string // slugs
+	Places           []string // slugs
+	MilestoneYearMin *int
+	MilestoneYearMax *int
+	Statuses         []Status
+	Text             *string // case-insensitive substring of code, title, titleZh or description
+}
+
+// OrderField is a sort key of measures.
+type OrderField string
+
+// The sort keys of measures.
+const (
+	OrderCode          OrderField = "CODE"
+	OrderTitle         OrderField = "TITLE"
+	OrderSection       OrderField = "SECTION"
+	OrderMilestoneYear OrderField = "MILESTONE_YEAR"
+)
+
+// Order is one sort key with its direction.
+type Order struct {
+	Field OrderField
+	Desc  bool
+}
+
+// MeasureQuery is one measure connection request: scope, filter, order and a
+// keyset page. After and Before are decoded cursors (the sort values of the
+// measure they point at).
+type MeasureQuery struct {
+	Scope  Scope
+	Filter MeasureFilter
+	Order  []Order // ties are always broken by code
+	First  *int
+	Last   *int
+	After  []any
+	Before []any
+	// WantTotal asks for the total count of matching measures.
+	WantTotal bool
+}
+
+// MeasurePage is one page of a measure connection.
+type MeasurePage struct {
+	Measures        []*Measure
+	Keys            [][]any // the sort values of each measure, for its cursor
+	HasNextPage     bool
+	HasPreviousPage bool
+	TotalCount      int
+}
+
+// ProjectPage is one page of projects.
+type ProjectPage struct {
+	Projects    []*Project
+	HasNextPage bool
+	TotalCount  int
+}
+
+// SearchHit is one full-text match.
+type SearchHit struct {
+	Node    Node
+	Score   float64
+	Snippet *string
+}
+
+// GraphNode and GraphEdge are a subgraph's elements, shaped for graph viewers.
+type GraphNode struct {
+	ID    ID
+	Type  string
+	Label string
+}
+
+// GraphEdge is a relationship between two nodes of a subgraph.
+type GraphEdge struct {
+	ID     string
+	Source ID
+	Target ID
+	Type   string
+}
+
+// Subgraph is a set of nodes and the edges among them.
+type Subgraph struct {
+	Nodes     []GraphNode
+	Edges     []GraphEdge
+	Truncated bool
+}
+
+// Count is one bucket of a distribution.
+type Count struct {
+	Key   string
+	Label string
+	Count int
+}
+
+// Stats summarises a plan's measures.
+type Stats struct {
+	Measures        int
+	Projects        int
+	Sectors         int
+	Places          int
+	BySection       []Count
+	ByAspect        []Count
+	BySector        []Count
+	ByMilestoneYear []Count
+	ByStatus        []Count
+}

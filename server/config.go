@@ -1,0 +1,147 @@
+// Package server wires the API: configuration, logging, the HTTP handler
+// (GraphQL, GraphiQL, health), and graceful shutdown.
+package server
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the API's configuration, read once at start-up from the
+// environment, each variable overridden by its flag. Every knob is
+// documented in the README.
+type Config struct {
+	Neo4jURI      string
+	Neo4jUser     string
+	Neo4jPassword string
+	Neo4jDatabase string
+	Neo4jMaxPool  int
+	Neo4jFetch    int
+	ListenAddr    string
+	CORSOrigins   []string
+	LogLevel      string
+	LogFormat     string
+	QueryTimeout  time.Duration
+}
+
+// DefaultPassword is the password of the local development Neo4j (make db-up).
+const DefaultPassword = "localdev-password"
+
+type knob struct {
+	env, flag, def, help string
+}
+
+var knobs = []knob{
+	{"NEO4J_URI", "neo4j-uri", "bolt://127.0.0.1:7687", "Neo4j address: bolt://host:port for one server, neo4j://host:port for a cluster (+s / +ssc for TLS)"},
+	{"NEO4J_USER", "neo4j-user", "neo4j", "Neo4j user"},
+	{"NEO4J_PASSWORD", "neo4j-password", DefaultPassword, "Neo4j password (the default is the local development database's)"},
+	{"NEO4J_DATABASE", "neo4j-database", "neo4j", "Neo4j database name"},
+	{"NEO4J_MAX_POOL", "neo4j-max-pool", "100", "most Bolt connections the API keeps open"},
+	{"NEO4J_FETCH_SIZE", "neo4j-fetch-size", "1000", "records fetched per batch from Neo4j (-1: all at once)"},
+	{"LISTEN_ADDR", "listen-addr", "127.0.0.1:8080", "host:port the HTTP server listens on"},
+	{"CORS_ORIGINS", "cors-origins", "", "comma-separated origins allowed to call the API from a browser (e.g. https://app.example.org); empty: same origin only"},
+	{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
+	{"LOG_FORMAT", "log-format", "json", "json or console"},
+	{"QUERY_TIMEOUT", "query-timeout", "10s", "deadline of every request, passed to Neo4j as the transaction timeout"},
+}
+
+// Knobs lists the environment variables the API reads, for documentation and tests.
+func Knobs() []string {
+	out := make([]string, len(knobs))
+	for i, k := range knobs {
+		out[i] = k.env
+	}
+	return out
+}
+
+// LoadConfig reads the configuration from getenv and args (flags win) and
+// validates it; all problems are reported together.
+func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Config, error) {
+	fs := flag.NewFlagSet("api", flag.ContinueOnError)
+	fs.SetOutput(usage)
+	vals := map[string]*string{}
+	for _, k := range knobs {
+		def := k.def
+		if v := getenv(k.env); v != "" {
+			def = v
+		}
+		vals[k.env] = fs.String(k.flag, def, k.help+" ($"+k.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	get := func(env string) string { return strings.TrimSpace(*vals[env]) }
+	var problems []string
+	bad := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
+
+	cfg := Config{
+		Neo4jURI: get("NEO4J_URI"), Neo4jUser: get("NEO4J_USER"), Neo4jPassword: *vals["NEO4J_PASSWORD"],
+		Neo4jDatabase: get("NEO4J_DATABASE"), ListenAddr: get("LISTEN_ADDR"),
+		LogLevel: strings.ToLower(get("LOG_LEVEL")), LogFormat: strings.ToLower(get("LOG_FORMAT")),
+	}
+	if u, err := url.Parse(cfg.Neo4jURI); err != nil || u.Host == "" {
+		bad("NEO4J_URI=%q is not a URI like bolt://localhost:7687", cfg.Neo4jURI)
+	} else {
+		switch u.Scheme {
+		case "bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc":
+		default:
+			bad("NEO4J_URI=%q: the scheme must be bolt:// (one server) or neo4j:// (a cluster), optionally +s or +ssc", cfg.Neo4jURI)
+		}
+	}
+	if cfg.Neo4jUser == "" {
+		bad("NEO4J_USER must not be empty")
+	}
+	var err error
+	if cfg.Neo4jMaxPool, err = strconv.Atoi(get("NEO4J_MAX_POOL")); err != nil || cfg.Neo4jMaxPool < 1 {
+		bad("NEO4J_MAX_POOL=%q must be a positive integer", get("NEO4J_MAX_POOL"))
+	}
+	if cfg.Neo4jFetch, err = strconv.Atoi(get("NEO4J_FETCH_SIZE")); err != nil || cfg.Neo4jFetch == 0 || cfg.Neo4jFetch < -1 {
+		bad("NEO4J_FETCH_SIZE=%q must be a positive integer or -1", get("NEO4J_FETCH_SIZE"))
+	}
+	if host, port, err := net.SplitHostPort(cfg.ListenAddr); err != nil {
+		bad("LISTEN_ADDR=%q must be host:port, e.g. 127.0.0.1:8080", cfg.ListenAddr)
+	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		bad("LISTEN_ADDR=%q: %q is not a port", cfg.ListenAddr, port)
+	} else {
+		_ = host
+	}
+	for _, o := range strings.Split(get("CORS_ORIGINS"), ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if o != "*" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/")) {
+			bad("CORS_ORIGINS: %q is not an origin like https://app.example.org (or *)", o)
+			continue
+		}
+		cfg.CORSOrigins = append(cfg.CORSOrigins, strings.TrimSuffix(o, "/"))
+	}
+	switch cfg.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("LOG_LEVEL=%q must be debug, info, warn or error", cfg.LogLevel)
+	}
+	switch cfg.LogFormat {
+	case "json", "console":
+	default:
+		bad("LOG_FORMAT=%q must be json or console", cfg.LogFormat)
+	}
+	if cfg.QueryTimeout, err = time.ParseDuration(get("QUERY_TIMEOUT")); err != nil || cfg.QueryTimeout <= 0 {
+		bad("QUERY_TIMEOUT=%q must be a positive duration such as 10s", get("QUERY_TIMEOUT"))
+	}
+	if len(problems) > 0 {
+		return cfg, errors.New("invalid configuration:\n  " + strings.Join(problems, "\n  "))
+	}
+	return cfg, nil
+}

@@ -1,0 +1,251 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/rs/cors"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"go.uber.org/zap"
+
+	"github.com/shenzhenplan/kgapi/graph"
+	"github.com/shenzhenplan/kgapi/graph/dataloader"
+	"github.com/shenzhenplan/kgapi/graph/generated"
+	"github.com/shenzhenplan/kgapi/plan"
+	"github.com/shenzhenplan/kgapi/server/playground"
+)
+
+// Deps are what the HTTP handler needs.
+type Deps struct {
+	Store        plan.Store
+	Log          *zap.Logger
+	CORSOrigins  []string
+	QueryTimeout time.Duration
+}
+
+// NewHandler returns the API's HTTP handler:
+//
+//	POST /graphql, GET /graphql  GraphQL over HTTP (GET for queries only)
+//	/                            GraphiQL, served from the binary
+//	/healthz                     the process is alive
+//	/readyz                      Neo4j answers
+func NewHandler(d Deps) http.Handler {
+	if d.QueryTimeout <= 0 {
+		d.QueryTimeout = 10 * time.Second
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", withDataloaders(d.Store, NewGraphQL(d)))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := d.Store.Ping(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte("not ready: the database does not answer\n"))
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+	mux.Handle("GET /", playground.Handler())
+
+	c := cors.New(cors.Options{
+		AllowedOrigins:   d.CORSOrigins,
+		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+		AllowedHeaders:   []string{"Content-Type", "Authorization", "Accept", "X-Request-Id"},
+		ExposedHeaders:   []string{"X-Request-Id"},
+		AllowCredentials: len(d.CORSOrigins) > 0 && !contains(d.CORSOrigins, "*"),
+		MaxAge:           600,
+	})
+	return withRequestLog(d.Log, withTimeout(d.QueryTimeout, c.Handler(mux)))
+}
+
+// NewGraphQL is the gqlgen server with explicit transports and extensions.
+func NewGraphQL(d Deps) *handler.Server {
+	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Store: d.Store}}))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		resp := next(ctx)
+		if info := requestInfoFrom(ctx); info != nil && resp != nil {
+			info.mu.Lock()
+			info.errors += len(resp.Errors)
+			if oc := graphql.GetOperationContext(ctx); oc != nil && info.operation == "" {
+				info.operation = oc.OperationName
+			}
+			info.mu.Unlock()
+		}
+		return resp
+	})
+	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
+		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+		if c := graph.Classify(err); c != nil {
+			gqlErr.Message = c.Message
+			gqlErr.Extensions = map[string]any{"code": c.Code}
+			if c.Code == plan.EUNAVAIL || c.Code == plan.ETIMEOUT {
+				d.Log.Warn("database error", zap.String("request_id", requestID(ctx)), zap.String("code", c.Code), zap.Error(err))
+			}
+			return gqlErr
+		}
+		var ge *gqlerror.Error
+		if asGQL(err, &ge) && ge.Err == nil {
+			// Parse and validation errors: already safe, with locations.
+			if gqlErr.Extensions == nil || gqlErr.Extensions["code"] == nil {
+				if gqlErr.Extensions == nil {
+					gqlErr.Extensions = map[string]any{}
+				}
+				gqlErr.Extensions["code"] = "GRAPHQL_VALIDATION_FAILED"
+			}
+			return gqlErr
+		}
+		d.Log.Error("internal error", zap.String("request_id", requestID(ctx)), zap.Error(err))
+		gqlErr.Message = "internal error (request id " + requestID(ctx) + ")"
+		gqlErr.Extensions = map[string]any{"code": plan.EINTERNAL}
+		return gqlErr
+	})
+	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
+		d.Log.Error("panic in resolver", zap.String("request_id", requestID(ctx)), zap.Any("panic", v), zap.Stack("stack"))
+		return &plan.Error{Code: plan.EINTERNAL, Message: "internal error (request id " + requestID(ctx) + ")"}
+	})
+	return srv
+}
+
+func asGQL(err error, target **gqlerror.Error) bool {
+	ge, ok := err.(*gqlerror.Error)
+	if ok {
+		*target = ge
+	}
+	return ok
+}
+
+// withDataloaders gives each request its own dataloaders.
+func withDataloaders(s plan.Store, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(dataloader.With(r.Context(), dataloader.New(s))))
+	})
+}
+
+// withTimeout bounds every request with the configured deadline; the
+// deadline reaches Neo4j through the context.
+func withTimeout(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+type requestInfo struct {
+	id        string
+	mu        sync.Mutex
+	operation string
+	errors    int
+}
+
+type requestInfoKey struct{}
+
+func requestInfoFrom(ctx context.Context) *requestInfo {
+	i, _ := ctx.Value(requestInfoKey{}).(*requestInfo)
+	return i
+}
+
+func requestID(ctx context.Context) string {
+	if i := requestInfoFrom(ctx); i != nil {
+		return i.id
+	}
+	return ""
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// withRequestLog assigns a request id (X-Request-Id, kept when the client
+// sends a sane one) and logs one line per request. Variables are never logged.
+func withRequestLog(log *zap.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-Id")
+		if !saneID(id) {
+			var b [8]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		info := &requestInfo{id: id}
+		w.Header().Set("X-Request-Id", id)
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		info.mu.Lock()
+		op, nerr := info.operation, info.errors
+		info.mu.Unlock()
+		fields := []zap.Field{
+			zap.String("request_id", id), zap.String("method", r.Method), zap.String("path", r.URL.Path),
+			zap.Int("status", sw.status), zap.Duration("duration", time.Since(start)), zap.Int("bytes", sw.bytes),
+		}
+		if r.URL.Path == "/graphql" {
+			fields = append(fields, zap.String("operation", op), zap.Int("errors", nerr))
+		}
+		log.Info("request", fields...)
+	})
+}
+
+func saneID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

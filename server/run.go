@@ -1,0 +1,91 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/shenzhenplan/kgapi/store"
+)
+
+// Run reads the configuration, starts the API and serves until ctx is
+// cancelled (SIGTERM or SIGINT in main), then finishes in-flight requests and
+// closes the driver. ready, when not nil, receives the listening address.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready chan<- string) error {
+	cfg, err := LoadConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log, err := NewLogger(cfg.LogLevel, cfg.LogFormat, stderr)
+	if err != nil {
+		return err
+	}
+	defer log.Sync() //nolint:errcheck // nothing to do if stderr cannot sync
+	start := time.Now()
+
+	st, err := store.Open(store.Config{
+		URI: cfg.Neo4jURI, User: cfg.Neo4jUser, Password: cfg.Neo4jPassword, Database: cfg.Neo4jDatabase,
+		MaxPoolSize: cfg.Neo4jMaxPool, FetchSize: cfg.Neo4jFetch, QueryTimeout: cfg.QueryTimeout,
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		closeCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := st.Close(closeCtx); err != nil {
+			log.Warn("close Neo4j driver", zap.Error(err))
+		}
+	}()
+	// The API starts even when Neo4j is down: /readyz says so, queries get a
+	// clear error, and the driver reconnects by itself once Neo4j is up.
+	pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	if err := st.Ping(pingCtx); err != nil {
+		log.Warn("Neo4j does not answer yet; serving anyway, /readyz reports not ready", zap.String("uri", cfg.Neo4jURI), zap.Error(err))
+	} else {
+		log.Info("Neo4j reachable", zap.String("uri", cfg.Neo4jURI), zap.String("database", cfg.Neo4jDatabase), zap.Duration("after", time.Since(start)))
+	}
+	cancel()
+
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)
+	}
+	srv := &http.Server{
+		Handler:           NewHandler(Deps{Store: st, Log: log, CORSOrigins: cfg.CORSOrigins, QueryTimeout: cfg.QueryTimeout}),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      cfg.QueryTimeout + 5*time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	addr := ln.Addr().String()
+	log.Info("serving", zap.String("url", "http://"+addr+"/"), zap.String("graphql", "http://"+addr+"/graphql"), zap.Duration("startup", time.Since(start)))
+	fmt.Fprintf(stdout, "API ready: GraphiQL at http://%s/  (GraphQL endpoint http://%s/graphql)\n", addr, addr)
+	if ready != nil {
+		ready <- addr
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests")
+	shutCtx, cancelShut := context.WithTimeout(context.Background(), cfg.QueryTimeout+5*time.Second)
+	defer cancelShut()
+	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

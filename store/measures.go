@@ -1,0 +1,249 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/shenzhenplan/kgapi/plan"
+)
+
+// scopeMatch is the allow-list of measure scopes: where the MATCH starts.
+var scopeMatch = map[plan.Scope]string{
+	plan.ScopeAll:       "MATCH (m:Measure)",
+	plan.ScopePlan:      "MATCH (m:Measure) WHERE m.plan = scope",
+	plan.ScopeSection:   "MATCH (m:Measure) WHERE m.sectionId = scope",
+	plan.ScopeAspect:    "MATCH (m:Measure) WHERE m.aspectId = scope",
+	plan.ScopeProject:   "MATCH (:Project {id: scope})<-[:ADVANCES]-(m:Measure) WHERE true",
+	plan.ScopeSector:    "MATCH (:Sector {id: scope})<-[:IN_SECTOR]-(m:Measure) WHERE true",
+	plan.ScopePlace:     "MATCH (:Place {id: scope})<-[:WITHIN*0..8]-(:Place)<-[:LOCATED_IN]-(m:Measure) WHERE true",
+	plan.ScopeMilestone: "MATCH (:Milestone {id: scope})<-[:DUE_BY]-(m:Measure) WHERE true",
+}
+
+// sortExprs are the sort key expressions of each order field.
+var sortExprs = map[plan.OrderField][]string{
+	plan.OrderCode:          {"m.codeKey"},
+	plan.OrderTitle:         {"m.title"},
+	plan.OrderSection:       {"m.sectionNumber", "m.aspectNumber"},
+	plan.OrderMilestoneYear: {"coalesce(m.milestoneYear, 999999)"},
+}
+
+// compiledMeasures is the Cypher of one measure-connection shape and its parameters.
+type compiledMeasures struct {
+	cypher string
+	params map[string]any
+	nkeys  int
+}
+
+// compileMeasures builds the query for q from fixed fragments; every value
+// travels as a parameter.
+func compileMeasures(q plan.MeasureQuery, scopes []string) (*compiledMeasures, error) {
+	match, ok := scopeMatch[q.Scope]
+	if !ok {
+		return nil, fmt.Errorf("measures: unknown scope %q", q.Scope)
+	}
+	if q.Scope == plan.ScopeAll {
+		match += " WHERE true"
+	}
+	p := map[string]any{"scopes": scopes}
+	var where []string
+	f := q.Filter
+	if f.Section != nil {
+		where = append(where, "m.sectionNumber = $section")
+		p["section"] = int64(*f.Section)
+	}
+	if f.Aspect != nil {
+		where = append(where, "m.aspectNumber = $aspect")
+		p["aspect"] = int64(*f.Aspect)
+	}
+	if len(f.Sectors) > 0 {
+		where = append(where, "EXISTS { (m)-[:IN_SECTOR]->(x:Sector) WHERE x.slug IN $sectors }")
+		p["sectors"] = f.Sectors
+	}
+	if len(f.Projects) > 0 {
+		where = append(where, "EXISTS { (m)-[:ADVANCES]->(x:Project) WHERE x.slug IN $projects }")
+		p["projects"] = f.Projects
+	}
+	if len(f.Places) > 0 {
+		// A place includes the places within it.
+		where = append(where, "EXISTS { (m)-[:LOCATED_IN]->(:Place)-[:WITHIN*0..8]->(x:Place) WHERE x.slug IN $places }")
+		p["places"] = f.Places
+	}
+	if f.MilestoneYearMin != nil || f.MilestoneYearMax != nil {
+		where = append(where, "EXISTS { (m)-[:DUE_BY]->(x:Milestone) WHERE ($ymin IS NULL OR x.year >= $ymin) AND ($ymax IS NULL OR x.year <= $ymax) }")
+		p["ymin"], p["ymax"] = optInt(f.MilestoneYearMin), optInt(f.MilestoneYearMax)
+	}
+	if len(f.Statuses) > 0 {
+		where = append(where, "m.status IN $statuses")
+		st := make([]string, len(f.Statuses))
+		for i, s := range f.Statuses {
+			st[i] = string(s)
+		}
+		p["statuses"] = st
+	}
+	if f.Text != nil && strings.TrimSpace(*f.Text) != "" {
+		where = append(where, "(toLower(m.title) CONTAINS $text OR toLower(m.code) CONTAINS $text OR toLower(coalesce(m.description, '')) CONTAINS $text OR coalesce(m.titleZh, '') CONTAINS $text)")
+		p["text"] = strings.ToLower(strings.TrimSpace(*f.Text))
+	}
+	filter := ""
+	for _, w := range where {
+		filter += "\n  AND " + w
+	}
+
+	// Sort keys: the requested ones, then code key and id (a total order).
+	var exprs []string
+	var desc []bool
+	for _, o := range q.Order {
+		for _, e := range sortExprs[o.Field] {
+			exprs = append(exprs, e)
+			desc = append(desc, o.Desc)
+		}
+	}
+	exprs = append(exprs, "m.codeKey", "m.id")
+	desc = append(desc, false, false)
+
+	backward := q.Last != nil
+	limit := 20
+	if q.First != nil {
+		limit = *q.First
+	}
+	if backward {
+		limit = *q.Last
+	}
+	p["limit"] = int64(limit + 1)
+
+	var b strings.Builder
+	b.WriteString("UNWIND $scopes AS scope\nCALL {\n  WITH scope\n  ")
+	b.WriteString(match)
+	b.WriteString(filter)
+	b.WriteString("\n  WITH m, [")
+	for i := range exprs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(exprs[i])
+	}
+	b.WriteString("] AS k")
+	var conds []string
+	if q.After != nil {
+		conds = append(conds, keyset("a", len(exprs), desc, false))
+		p["a"] = q.After
+	}
+	if q.Before != nil {
+		conds = append(conds, keyset("b", len(exprs), desc, true))
+		p["b"] = q.Before
+	}
+	if len(conds) > 0 {
+		b.WriteString("\n  WHERE " + strings.Join(conds, " AND "))
+	}
+	b.WriteString("\n  ORDER BY ")
+	for i := range exprs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("k[" + strconv.Itoa(i) + "]")
+		if desc[i] != backward {
+			b.WriteString(" DESC")
+		}
+	}
+	b.WriteString("\n  LIMIT $limit\n  RETURN collect({node: m, keys: k}) AS rows\n}\n")
+	if q.WantTotal {
+		b.WriteString("CALL {\n  WITH scope\n  " + match + filter + "\n  RETURN count(m) AS total\n}\nRETURN scope, rows, total")
+	} else {
+		b.WriteString("RETURN scope, rows, 0 AS total")
+	}
+	return &compiledMeasures{cypher: b.String(), params: p, nkeys: len(exprs)}, nil
+}
+
+// keyset is the condition "k comes strictly after (or, before, strictly
+// before) the cursor $c" for the given directions.
+func keyset(c string, n int, desc []bool, before bool) string {
+	var ors []string
+	for i := 0; i < n; i++ {
+		var ands []string
+		for j := 0; j < i; j++ {
+			ands = append(ands, fmt.Sprintf("k[%d] = $%s[%d]", j, c, j))
+		}
+		op := ">"
+		if desc[i] != before {
+			op = "<"
+		}
+		ands = append(ands, fmt.Sprintf("k[%d] %s $%s[%d]", i, op, c, i))
+		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+	}
+	return "(" + strings.Join(ors, " OR ") + ")"
+}
+
+// Measures implements plan.Store: one round trip for every scope id.
+func (s *Store) Measures(ctx context.Context, q plan.MeasureQuery, scopeIDs []plan.ID) (map[plan.ID]*plan.MeasurePage, error) {
+	scopes := idStrings(scopeIDs)
+	if q.Scope == plan.ScopeAll {
+		scopes = []string{""}
+	}
+	cm, err := compileMeasures(q, scopes)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := s.read(ctx, cm.cypher, cm.params)
+	if err != nil {
+		return nil, fmt.Errorf("page measures (%s scope, %d scopes): %w", q.Scope, len(scopes), err)
+	}
+	limit := 20
+	if q.First != nil {
+		limit = *q.First
+	}
+	if q.Last != nil {
+		limit = *q.Last
+	}
+	out := make(map[plan.ID]*plan.MeasurePage, len(recs))
+	for _, rec := range recs {
+		scope, _, _ := neo4j.GetRecordValue[string](rec, "scope")
+		rows, _, err := neo4j.GetRecordValue[[]any](rec, "rows")
+		if err != nil {
+			return nil, fmt.Errorf("page measures: %w", err)
+		}
+		total, _, _ := neo4j.GetRecordValue[int64](rec, "total")
+		page := &plan.MeasurePage{TotalCount: int(total)}
+		more := len(rows) > limit
+		if more {
+			rows = rows[:limit]
+		}
+		for _, r := range rows {
+			row := r.(map[string]any)
+			props, err := nodeProps(row["node"])
+			if err != nil {
+				return nil, fmt.Errorf("page measures: %w", err)
+			}
+			page.Measures = append(page.Measures, scanMeasure(props))
+			keys, _ := row["keys"].([]any)
+			page.Keys = append(page.Keys, keys)
+		}
+		if q.Last != nil {
+			reverse(page.Measures)
+			reverse(page.Keys)
+			page.HasPreviousPage = more
+			page.HasNextPage = q.Before != nil
+		} else {
+			page.HasNextPage = more
+			page.HasPreviousPage = q.After != nil
+		}
+		out[plan.ID(scope)] = page
+	}
+	return out, nil
+}
+
+func reverse[T any](s []T) {
+	for i, j := 0, len(s)-1; i < j; i, j = i+1, j-1 {
+		s[i], s[j] = s[j], s[i]
+	}
+}
+
+func optInt(p *int) any {
+	if p == nil {
+		return nil
+	}
+	return int64(*p)
+}

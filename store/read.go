@@ -1,0 +1,251 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/shenzhenplan/kgapi/plan"
+)
+
+// relation is one batched traversal: a fixed pattern from (a) to (b), the
+// kind of b and the order of the results.
+type relation struct {
+	pattern string // uses a, r and b
+	to      plan.Kind
+	order   string
+}
+
+// relations is the allow-list of traversals behind plan.Relation.
+var relations = map[plan.Relation]relation{
+	plan.RelPlanParent:       {"(a:Plan {id: key})-[r:PARENT]->(b:Plan)", plan.KindPlan, "b.slug"},
+	plan.RelPlanSections:     {"(a:Plan {id: key})-[r:HAS_SECTION]->(b:Section)", plan.KindSection, "b.number"},
+	plan.RelPlanMilestones:   {"(a:Plan {id: key})-[r:HAS_MILESTONE]->(b:Milestone)", plan.KindMilestone, "b.year"},
+	plan.RelSectionPlan:      {"(a:Section {id: key})<-[r:HAS_SECTION]-(b:Plan)", plan.KindPlan, "b.slug"},
+	plan.RelSectionAspects:   {"(a:Section {id: key})-[r:HAS_ASPECT]->(b:Aspect)", plan.KindAspect, "b.number"},
+	plan.RelAspectSection:    {"(a:Aspect {id: key})<-[r:HAS_ASPECT]-(b:Section)", plan.KindSection, "b.number"},
+	plan.RelMeasureProjects:  {"(a:Measure {id: key})-[r:ADVANCES]->(b:Project)", plan.KindProject, "b.name"},
+	plan.RelMeasureSectors:   {"(a:Measure {id: key})-[r:IN_SECTOR]->(b:Sector)", plan.KindSector, "b.name"},
+	plan.RelMeasurePlaces:    {"(a:Measure {id: key})-[r:LOCATED_IN]->(b:Place)", plan.KindPlace, "b.name"},
+	plan.RelMeasureMilestone: {"(a:Measure {id: key})-[r:DUE_BY]->(b:Milestone)", plan.KindMilestone, "b.year"},
+	plan.RelProjectPlaces:    {"(a:Project {id: key})-[r:LOCATED_IN]->(b:Place)", plan.KindPlace, "b.name"},
+	plan.RelProjectSectors:   {"(a:Project {id: key})-[r:IN_SECTOR]->(b:Sector)", plan.KindSector, "b.name"},
+	plan.RelSectorProjects:   {"(a:Sector {id: key})<-[r:IN_SECTOR]-(b:Project)", plan.KindProject, "b.name"},
+	plan.RelPlaceWithin:      {"(a:Place {id: key})-[r:WITHIN]->(b:Place)", plan.KindPlace, "b.name"},
+	plan.RelPlaceContains:    {"(a:Place {id: key})<-[r:WITHIN]-(b:Place)", plan.KindPlace, "b.name"},
+	plan.RelPlaceProjects:    {"(a:Place {id: key})<-[r:LOCATED_IN]-(b:Project)", plan.KindProject, "b.name"},
+}
+
+func init() {
+	for rel, from := range map[plan.Relation]plan.Kind{
+		plan.RelPlanSources: plan.KindPlan, plan.RelSectionSources: plan.KindSection, plan.RelAspectSources: plan.KindAspect,
+		plan.RelMeasureSources: plan.KindMeasure, plan.RelProjectSources: plan.KindProject, plan.RelSectorSources: plan.KindSector,
+		plan.RelPlaceSources: plan.KindPlace, plan.RelMilestoneSources: plan.KindMilestone,
+	} {
+		relations[rel] = relation{"(a:" + string(from) + " {id: key})-[r:SUPPORTED_BY]->(b:Source)", plan.KindSource, "b.id, r.excerpt"}
+	}
+	for rel, r := range relations {
+		relationCypher[rel] = buildRelationCypher(r)
+	}
+}
+
+var relationCypher = map[plan.Relation]string{}
+
+func buildRelationCypher(r relation) string {
+	extra := ""
+	if r.to == plan.KindPlan {
+		extra = ", COUNT { (m:Measure {plan: b.id}) } AS cataloged"
+	}
+	return "UNWIND $ids AS key\nMATCH " + r.pattern + "\nRETURN key, b AS node, r.excerpt AS excerpt" + extra + "\nORDER BY key, " + r.order
+}
+
+// Related implements plan.Store: one round trip for all ids.
+func (s *Store) Related(ctx context.Context, rel plan.Relation, ids []plan.ID) (map[plan.ID][]plan.Node, error) {
+	cypher, ok := relationCypher[rel]
+	if !ok {
+		return nil, fmt.Errorf("related: unknown relation %q", rel)
+	}
+	recs, err := s.read(ctx, cypher, map[string]any{"ids": idStrings(ids)})
+	if err != nil {
+		return nil, fmt.Errorf("load %s for %d ids: %w", rel, len(ids), err)
+	}
+	out := make(map[plan.ID][]plan.Node, len(ids))
+	for _, rec := range recs {
+		key, _, err := neo4j.GetRecordValue[string](rec, "key")
+		if err != nil {
+			return nil, fmt.Errorf("load %s: %w", rel, err)
+		}
+		n, err := scanRecord(rec, "node")
+		if err != nil {
+			return nil, fmt.Errorf("load %s: %w", rel, err)
+		}
+		out[plan.ID(key)] = append(out[plan.ID(key)], n)
+	}
+	return out, nil
+}
+
+// scanRecord scans column col as a node, with the record's extra columns.
+func scanRecord(rec *neo4j.Record, col string) (plan.Node, error) {
+	props, err := recordNode(rec, col)
+	if err != nil {
+		return nil, err
+	}
+	extra := map[string]any{}
+	for i, k := range rec.Keys {
+		if k != col {
+			extra[k] = rec.Values[i]
+		}
+	}
+	return scanNode(props, extra)
+}
+
+// Nodes implements plan.Store.
+func (s *Store) Nodes(ctx context.Context, ids []plan.ID) (map[plan.ID]plan.Node, error) {
+	recs, err := s.read(ctx, `UNWIND $ids AS key
+MATCH (n:Entity {id: key})
+RETURN n AS node, CASE WHEN n:Plan THEN COUNT { (m:Measure {plan: n.id}) } END AS cataloged`, map[string]any{"ids": idStrings(ids)})
+	if err != nil {
+		return nil, fmt.Errorf("load %d nodes by id: %w", len(ids), err)
+	}
+	out := make(map[plan.ID]plan.Node, len(recs))
+	for _, rec := range recs {
+		n, err := scanRecord(rec, "node")
+		if err != nil {
+			return nil, fmt.Errorf("load nodes by id: %w", err)
+		}
+		out[n.NodeID()] = n
+	}
+	return out, nil
+}
+
+// Plans implements plan.Store.
+func (s *Store) Plans(ctx context.Context) ([]*plan.Plan, error) {
+	recs, err := s.read(ctx, `MATCH (p:Plan)
+RETURN p AS node, COUNT { (m:Measure {plan: p.id}) } AS cataloged
+ORDER BY p.slug`, nil)
+	if err != nil {
+		return nil, fmt.Errorf("list plans: %w", err)
+	}
+	out := make([]*plan.Plan, 0, len(recs))
+	for _, rec := range recs {
+		n, err := scanRecord(rec, "node")
+		if err != nil {
+			return nil, fmt.Errorf("list plans: %w", err)
+		}
+		out = append(out, n.(*plan.Plan))
+	}
+	return out, nil
+}
+
+// FindByKey implements plan.Store.
+func (s *Store) FindByKey(ctx context.Context, k plan.Kind, key string) (plan.Node, error) {
+	nodes, err := s.Nodes(ctx, []plan.ID{plan.NewID(k, key)})
+	if err != nil {
+		return nil, err
+	}
+	return nodes[plan.NewID(k, key)], nil
+}
+
+// FindMeasureByCode implements plan.Store.
+func (s *Store) FindMeasureByCode(ctx context.Context, planSlug, code string) (*plan.Measure, error) {
+	recs, err := s.read(ctx, `MATCH (m:Measure {code: $code})
+WHERE $plan IS NULL OR m.plan = $plan
+RETURN m AS node ORDER BY m.plan LIMIT 1`, map[string]any{"code": code, "plan": nullable(planIDOf(planSlug))})
+	if err != nil {
+		return nil, fmt.Errorf("find measure %q: %w", code, err)
+	}
+	if len(recs) == 0 {
+		return nil, nil
+	}
+	props, err := recordNode(recs[0], "node")
+	if err != nil {
+		return nil, fmt.Errorf("find measure %q: %w", code, err)
+	}
+	return scanMeasure(props), nil
+}
+
+// listCypher is the allow-list of List queries.
+var listCypher = map[plan.Kind]string{
+	plan.KindProject:   "MATCH (n:Project) RETURN n AS node ORDER BY n.name, n.slug",
+	plan.KindSector:    "MATCH (n:Sector) RETURN n AS node ORDER BY n.name, n.slug",
+	plan.KindPlace:     "MATCH (n:Place) RETURN n AS node ORDER BY n.name, n.slug",
+	plan.KindMilestone: "MATCH (n:Milestone) RETURN n AS node ORDER BY n.year, n.slug",
+}
+
+// List implements plan.Store.
+func (s *Store) List(ctx context.Context, k plan.Kind) ([]plan.Node, error) {
+	cypher, ok := listCypher[k]
+	if !ok {
+		return nil, fmt.Errorf("list: kind %q cannot be listed", k)
+	}
+	recs, err := s.read(ctx, cypher, nil)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", k, err)
+	}
+	out := make([]plan.Node, 0, len(recs))
+	for _, rec := range recs {
+		n, err := scanRecord(rec, "node")
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", k, err)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// Projects implements plan.Store.
+func (s *Store) Projects(ctx context.Context, first int, afterSlug string) (*plan.ProjectPage, error) {
+	recs, err := s.read(ctx, `MATCH (n:Project) WHERE $after IS NULL OR n.slug > $after
+WITH n ORDER BY n.slug LIMIT $limit
+RETURN n AS node, COUNT { (p:Project) } AS total`, map[string]any{"after": nullable(afterSlug), "limit": int64(first + 1)})
+	if err != nil {
+		return nil, fmt.Errorf("page projects: %w", err)
+	}
+	page := &plan.ProjectPage{}
+	if len(recs) == 0 {
+		total, err := s.read(ctx, "MATCH (p:Project) RETURN count(p) AS total", nil)
+		if err != nil {
+			return nil, fmt.Errorf("count projects: %w", err)
+		}
+		n, _, _ := neo4j.GetRecordValue[int64](total[0], "total")
+		page.TotalCount = int(n)
+		return page, nil
+	}
+	for i, rec := range recs {
+		if i == first {
+			page.HasNextPage = true
+			break
+		}
+		n, err := scanRecord(rec, "node")
+		if err != nil {
+			return nil, fmt.Errorf("page projects: %w", err)
+		}
+		page.Projects = append(page.Projects, n.(*plan.Project))
+	}
+	total, _, _ := neo4j.GetRecordValue[int64](recs[0], "total")
+	page.TotalCount = int(total)
+	return page, nil
+}
+
+func idStrings(ids []plan.ID) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = string(id)
+	}
+	return out
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func planIDOf(slug string) string {
+	if slug == "" {
+		return ""
+	}
+	return string(plan.NewID(plan.KindPlan, slug))
+}

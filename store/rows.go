@@ -1,0 +1,277 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/shenzhenplan/kgapi/dataset"
+	"github.com/shenzhenplan/kgapi/plan"
+)
+
+// Relationship types of the graph model (the allow-list).
+const (
+	RelHasSection   = "HAS_SECTION"
+	RelHasAspect    = "HAS_ASPECT"
+	RelPartOf       = "PART_OF"
+	RelAdvances     = "ADVANCES"
+	RelInSector     = "IN_SECTOR"
+	RelLocatedIn    = "LOCATED_IN"
+	RelWithin       = "WITHIN"
+	RelDueBy        = "DUE_BY"
+	RelHasMilestone = "HAS_MILESTONE"
+	RelParent       = "PARENT"
+	RelSupportedBy  = "SUPPORTED_BY"
+)
+
+// RelTypes lists the relationship types in the order the loader writes them.
+var RelTypes = []string{RelHasSection, RelHasAspect, RelPartOf, RelAdvances, RelInSector, RelLocatedIn, RelWithin, RelDueBy, RelHasMilestone, RelParent, RelSupportedBy}
+
+// nodeRow is one node to write: its id and properties (nil removes a property).
+type nodeRow struct {
+	ID    string
+	Props map[string]any
+	Hash  string
+}
+
+// relRow is one relationship to write.
+type relRow struct {
+	From, To, Source, Excerpt string
+}
+
+func (r relRow) key(typ string) string {
+	if typ == RelSupportedBy {
+		return r.From + "|" + r.To + "|" + r.Excerpt
+	}
+	return r.From + "|" + r.To
+}
+
+// Rows is a dataset turned into the nodes and relationships of the graph model.
+type Rows struct {
+	Dataset string
+	Nodes   map[plan.Kind][]nodeRow
+	Rels    map[string][]relRow
+}
+
+// NodeCount and RelCount are the numbers of distinct nodes and relationships.
+func (r *Rows) NodeCount(k plan.Kind) int { return len(r.Nodes[k]) }
+func (r *Rows) RelCount(typ string) int   { return len(r.Rels[typ]) }
+
+// Total is the number of entities (nodes and relationships).
+func (r *Rows) Total() int {
+	n := 0
+	for _, v := range r.Nodes {
+		n += len(v)
+	}
+	for _, v := range r.Rels {
+		n += len(v)
+	}
+	return n
+}
+
+// ToRows maps a dataset onto the graph model. name identifies the dataset
+// (the file's stem): nodes and relationships remember it so that --prune
+// removes only what this dataset wrote.
+func ToRows(ds *dataset.Dataset, name string) *Rows {
+	b := &rowBuilder{rows: &Rows{Dataset: name, Nodes: map[plan.Kind][]nodeRow{}, Rels: map[string][]relRow{}}, seenRel: map[string]bool{}}
+	years := map[string]int{}
+	for _, m := range ds.Milestones {
+		years[m.Slug] = m.Year
+	}
+	for _, s := range ds.Sources {
+		id := plan.NewID(plan.KindSource, s.ID)
+		b.node(plan.KindSource, id, map[string]any{
+			"title": s.Title, "publisher": str(s.Publisher), "url": str(s.URL),
+			"publishedOn": str(s.PublishedOn), "file": str(s.File),
+		})
+	}
+	for _, m := range ds.Milestones {
+		id := plan.NewID(plan.KindMilestone, m.Slug)
+		b.node(plan.KindMilestone, id, map[string]any{
+			"slug": m.Slug, "year": int64(m.Year), "date": str(m.Date), "approximate": m.Approximate, "label": m.Label,
+		})
+		b.sources(id, m.Sources)
+	}
+	for _, s := range ds.Sectors {
+		id := plan.NewID(plan.KindSector, s.Slug)
+		b.node(plan.KindSector, id, map[string]any{"slug": s.Slug, "name": s.Name, "nameZh": str(s.NameZh)})
+		b.sources(id, s.Sources)
+	}
+	for _, p := range ds.Places {
+		id := plan.NewID(plan.KindPlace, p.Slug)
+		b.node(plan.KindPlace, id, map[string]any{"slug": p.Slug, "name": p.Name, "nameZh": str(p.NameZh), "kind": str(p.Kind)})
+		b.sources(id, p.Sources)
+		if p.Within != nil {
+			b.link(RelWithin, id, plan.KindPlace, *p.Within)
+		}
+	}
+	for _, p := range ds.Projects {
+		id := plan.NewID(plan.KindProject, p.Slug)
+		b.node(plan.KindProject, id, map[string]any{
+			"slug": p.Slug, "name": p.Name, "nameZh": str(p.NameZh), "kind": str(p.Kind), "description": str(p.Description),
+		})
+		b.sources(id, p.Sources)
+		b.links(RelLocatedIn, id, plan.KindPlace, p.Places)
+		b.links(RelInSector, id, plan.KindSector, p.Sectors)
+	}
+	for _, p := range ds.Plans {
+		pid := plan.NewID(plan.KindPlan, p.Slug)
+		var domains any
+		if len(p.Domains) > 0 {
+			domains = append([]string(nil), p.Domains...)
+		}
+		b.node(plan.KindPlan, pid, map[string]any{
+			"slug": p.Slug, "title": p.Title, "titleZh": str(p.TitleZh), "issuer": str(p.Issuer),
+			"summary": str(p.Summary), "goal": str(p.Goal), "goalYear": num(p.GoalYear),
+			"declaredMeasureCount": num(p.DeclaredMeasureCount), "tranches": num(p.Tranches), "domains": domains,
+		})
+		b.sources(pid, p.Sources)
+		if p.Parent != nil {
+			b.link(RelParent, pid, plan.KindPlan, *p.Parent)
+		}
+		b.links(RelHasMilestone, pid, plan.KindMilestone, p.Milestones)
+		for _, sec := range p.Sections {
+			sid := plan.NewID(plan.KindSection, fmt.Sprintf("%s/S%d", p.Slug, sec.Number))
+			b.node(plan.KindSection, sid, map[string]any{
+				"plan": string(pid), "number": int64(sec.Number), "title": sec.Title, "summary": str(sec.Summary),
+			})
+			b.sources(sid, sec.Sources)
+			b.rel(RelHasSection, string(pid), string(sid), "", "")
+			for _, m := range sec.Measures {
+				b.measure(pid, p.Slug, sid, sec.Number, "", 0, m, years)
+			}
+			for _, a := range sec.Aspects {
+				aid := plan.NewID(plan.KindAspect, fmt.Sprintf("%s/S%d.A%d", p.Slug, sec.Number, a.Number))
+				b.node(plan.KindAspect, aid, map[string]any{
+					"plan": string(pid), "section": string(sid), "number": int64(a.Number), "title": a.Title, "summary": str(a.Summary),
+				})
+				b.sources(aid, a.Sources)
+				b.rel(RelHasAspect, string(sid), string(aid), "", "")
+				for _, m := range a.Measures {
+					b.measure(pid, p.Slug, sid, sec.Number, aid, a.Number, m, years)
+				}
+			}
+		}
+	}
+	return b.rows
+}
+
+type rowBuilder struct {
+	rows    *Rows
+	seenRel map[string]bool
+}
+
+func (b *rowBuilder) node(k plan.Kind, id plan.ID, props map[string]any) {
+	props["dataset"] = b.rows.Dataset
+	b.rows.Nodes[k] = append(b.rows.Nodes[k], nodeRow{ID: string(id), Props: props, Hash: hashProps(props)})
+}
+
+func (b *rowBuilder) rel(typ, from, to, source, excerpt string) {
+	r := relRow{From: from, To: to, Source: source, Excerpt: excerpt}
+	k := typ + "|" + r.key(typ)
+	if b.seenRel[k] {
+		return // duplicate links collapse to one relationship; the first wins
+	}
+	b.seenRel[k] = true
+	b.rows.Rels[typ] = append(b.rows.Rels[typ], r)
+}
+
+func (b *rowBuilder) link(typ string, from plan.ID, to plan.Kind, l dataset.Link) {
+	b.rel(typ, string(from), string(plan.NewID(to, l.To)), l.Source, l.Excerpt)
+}
+
+func (b *rowBuilder) links(typ string, from plan.ID, to plan.Kind, ls []dataset.Link) {
+	for _, l := range ls {
+		b.link(typ, from, to, l)
+	}
+}
+
+func (b *rowBuilder) sources(id plan.ID, refs []dataset.Ref) {
+	for _, r := range refs {
+		b.rel(RelSupportedBy, string(id), string(plan.NewID(plan.KindSource, r.Source)), r.Source, r.Excerpt)
+	}
+}
+
+func (b *rowBuilder) measure(pid plan.ID, planSlug string, sid plan.ID, secNum int, aid plan.ID, aspNum int, m dataset.Measure, years map[string]int) {
+	id := plan.NewID(plan.KindMeasure, planSlug+"/"+m.Code)
+	status := m.Status
+	if status == "" {
+		status = dataset.StatusUnknown
+	}
+	var minYear any
+	for _, l := range m.Milestones {
+		if y, ok := years[l.To]; ok {
+			if cur, ok := minYear.(int64); !ok || int64(y) < cur {
+				minYear = int64(y)
+			}
+		}
+	}
+	var aspectID any
+	parent := string(sid)
+	if aid != "" {
+		aspectID = string(aid)
+		parent = string(aid)
+	}
+	b.node(plan.KindMeasure, id, map[string]any{
+		"plan": string(pid), "code": m.Code, "codeKey": CodeKey(m.Code), "title": m.Title,
+		"titleZh": str(m.TitleZh), "description": str(m.Description), "status": status,
+		"sectionId": string(sid), "aspectId": aspectID, "sectionNumber": int64(secNum), "aspectNumber": int64(aspNum),
+		"milestoneYear": minYear,
+	})
+	b.sources(id, m.Sources)
+	b.rel(RelPartOf, string(id), parent, "", "")
+	b.links(RelAdvances, id, plan.KindProject, m.Projects)
+	b.links(RelInSector, id, plan.KindSector, m.Sectors)
+	b.links(RelLocatedIn, id, plan.KindPlace, m.Places)
+	b.links(RelDueBy, id, plan.KindMilestone, m.Milestones)
+}
+
+// CodeKey is a measure code with its numbers zero-padded, so that codes sort
+// in plan order as strings: "S2.A10.M3" → "S000002.A000010.M000003".
+func CodeKey(code string) string {
+	parts := strings.Split(code, ".")
+	for i, p := range parts {
+		if len(p) > 1 {
+			digits := p[1:]
+			if len(digits) < 6 {
+				digits = strings.Repeat("0", 6-len(digits)) + digits
+			}
+			parts[i] = p[:1] + digits
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+func str(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func num(n int) any {
+	if n == 0 {
+		return nil
+	}
+	return int64(n)
+}
+
+func hashProps(props map[string]any) string {
+	keys := make([]string, 0, len(props))
+	for k := range props {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	for _, k := range keys {
+		v, _ := json.Marshal(props[k])
+		h.Write([]byte(k))
+		h.Write([]byte{0})
+		h.Write(v)
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}

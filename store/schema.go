@@ -1,0 +1,81 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/shenzhenplan/kgapi/plan"
+)
+
+// SearchIndex is the name of the full-text index over names, titles,
+// summaries and descriptions. Its analyzer, "cjk", tokenises Latin text into
+// words and Chinese text into bigrams, so "Qianhai", "science city" and
+// "前海" all match.
+const SearchIndex = "search"
+
+// schemaStatements are the constraints and indexes the graph needs. Each is
+// idempotent (IF NOT EXISTS).
+func schemaStatements() []string {
+	var out []string
+	for _, k := range plan.Kinds {
+		out = append(out, fmt.Sprintf("CREATE CONSTRAINT %s_id IF NOT EXISTS FOR (n:%s) REQUIRE n.id IS UNIQUE", lower(string(k)), k))
+	}
+	out = append(out,
+		"CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE",
+		// Filters and keyset ordering of measures.
+		"CREATE INDEX measure_plan_code IF NOT EXISTS FOR (n:Measure) ON (n.plan, n.codeKey)",
+		"CREATE INDEX measure_code IF NOT EXISTS FOR (n:Measure) ON (n.code)",
+		"CREATE INDEX measure_status IF NOT EXISTS FOR (n:Measure) ON (n.status)",
+		"CREATE INDEX measure_section IF NOT EXISTS FOR (n:Measure) ON (n.sectionId)",
+		"CREATE INDEX measure_aspect IF NOT EXISTS FOR (n:Measure) ON (n.aspectId)",
+		"CREATE INDEX measure_year IF NOT EXISTS FOR (n:Measure) ON (n.milestoneYear)",
+		"CREATE INDEX measure_title IF NOT EXISTS FOR (n:Measure) ON (n.title)",
+		"CREATE INDEX entity_dataset IF NOT EXISTS FOR (n:Entity) ON (n.dataset)",
+		"CREATE INDEX project_slug IF NOT EXISTS FOR (n:Project) ON (n.slug)",
+		"CREATE INDEX sector_slug IF NOT EXISTS FOR (n:Sector) ON (n.slug)",
+		"CREATE INDEX place_slug IF NOT EXISTS FOR (n:Place) ON (n.slug)",
+		"CREATE INDEX plan_slug IF NOT EXISTS FOR (n:Plan) ON (n.slug)",
+		"CREATE FULLTEXT INDEX "+SearchIndex+" IF NOT EXISTS FOR (n:Plan|Section|Aspect|Measure|Project|Sector|Place|Milestone) "+
+			"ON EACH [n.title, n.titleZh, n.name, n.nameZh, n.code, n.summary, n.description, n.label] "+
+			"OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk', `fulltext.eventually_consistent`: false}}",
+	)
+	return out
+}
+
+// EnsureSchema creates the constraints and indexes and waits until they are online.
+func (s *Store) EnsureSchema(ctx context.Context) error {
+	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeWrite, DatabaseName: s.db})
+	defer sess.Close(ctx)
+	for _, stmt := range schemaStatements() {
+		countRoundTrip(ctx)
+		// Schema commands cannot run inside a transaction with other writes:
+		// each runs in its own auto-commit transaction.
+		res, err := sess.Run(ctx, stmt, nil)
+		if err == nil {
+			_, err = res.Consume(ctx)
+		}
+		if err != nil {
+			return fmt.Errorf("apply schema %q: %w", stmt, translate(ctx, err))
+		}
+	}
+	res, err := sess.Run(ctx, "CALL db.awaitIndexes(300)", nil)
+	if err == nil {
+		_, err = res.Consume(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("wait for indexes: %w", translate(ctx, err))
+	}
+	return nil
+}
+
+func lower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}

@@ -1,0 +1,96 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/shenzhenplan/kgapi/plan"
+)
+
+// statsCypher computes every figure of plan.Stats in one round trip.
+const statsCypher = `CALL {
+  MATCH (m:Measure) WHERE $plan IS NULL OR m.plan = $plan
+  RETURN collect(m) AS ms
+}
+CALL {
+  WITH ms UNWIND ms AS m
+  MATCH (s:Section {id: m.sectionId})
+  WITH s, count(m) AS c ORDER BY s.plan, s.number
+  RETURN collect({key: 'S' + s.number, label: s.title, count: c}) AS bySection
+}
+CALL {
+  WITH ms UNWIND ms AS m
+  MATCH (a:Aspect {id: m.aspectId})
+  WITH a, count(m) AS c ORDER BY a.plan, a.section, a.number
+  RETURN collect({key: 'S' + m.sectionNumber + '.A' + a.number, label: a.title, count: c}) AS byAspect
+}
+CALL {
+  WITH ms UNWIND ms AS m
+  MATCH (m)-[:IN_SECTOR]->(x:Sector)
+  WITH x, count(DISTINCT m) AS c ORDER BY c DESC, x.slug
+  RETURN collect({key: x.slug, label: x.name, count: c}) AS bySector
+}
+CALL {
+  WITH ms UNWIND ms AS m
+  MATCH (m)-[:DUE_BY]->(x:Milestone)
+  WITH x.year AS y, collect(DISTINCT x.label)[0] AS label, count(DISTINCT m) AS c ORDER BY y
+  RETURN collect({key: toString(y), label: label, count: c}) AS byYear
+}
+CALL {
+  WITH ms UNWIND ms AS m
+  WITH m.status AS st, count(m) AS c ORDER BY st
+  RETURN collect({key: st, label: st, count: c}) AS byStatus
+}
+CALL {
+  WITH ms UNWIND ms AS m
+  OPTIONAL MATCH (m)-[:ADVANCES]->(p:Project)
+  OPTIONAL MATCH (m)-[:IN_SECTOR]->(x:Sector)
+  OPTIONAL MATCH (m)-[:LOCATED_IN]->(l:Place)
+  RETURN count(DISTINCT p) AS projects, count(DISTINCT x) AS sectors, count(DISTINCT l) AS places
+}
+RETURN size(ms) AS measures, projects, sectors, places, bySection, byAspect, bySector, byYear, byStatus`
+
+// Stats implements plan.Store. For one plan, projects, sectors and places
+// count those its measures link to; for all plans (planSlug ""), every node of those kinds.
+func (s *Store) Stats(ctx context.Context, planSlug string) (*plan.Stats, error) {
+	recs, err := s.read(ctx, statsCypher, map[string]any{"plan": nullable(planIDOf(planSlug))})
+	if err != nil {
+		return nil, fmt.Errorf("stats of plan %q: %w", planSlug, err)
+	}
+	rec := recs[0]
+	st := &plan.Stats{}
+	for col, dst := range map[string]*int{"measures": &st.Measures, "projects": &st.Projects, "sectors": &st.Sectors, "places": &st.Places} {
+		n, _, err := neo4j.GetRecordValue[int64](rec, col)
+		if err != nil {
+			return nil, fmt.Errorf("stats: %s: %w", col, err)
+		}
+		*dst = int(n)
+	}
+	for col, dst := range map[string]*[]plan.Count{"bySection": &st.BySection, "byAspect": &st.ByAspect, "bySector": &st.BySector, "byYear": &st.ByMilestoneYear, "byStatus": &st.ByStatus} {
+		l, _, err := neo4j.GetRecordValue[[]any](rec, col)
+		if err != nil {
+			return nil, fmt.Errorf("stats: %s: %w", col, err)
+		}
+		*dst = make([]plan.Count, 0, len(l))
+		for _, v := range l {
+			m := v.(map[string]any)
+			key, _ := m["key"].(string)
+			label, _ := m["label"].(string)
+			c, _ := m["count"].(int64)
+			*dst = append(*dst, plan.Count{Key: key, Label: label, Count: int(c)})
+		}
+	}
+	if planSlug == "" {
+		recs, err := s.read(ctx, "RETURN COUNT { (:Project) } AS projects, COUNT { (:Sector) } AS sectors, COUNT { (:Place) } AS places", nil)
+		if err != nil {
+			return nil, fmt.Errorf("stats: count nodes: %w", err)
+		}
+		for col, dst := range map[string]*int{"projects": &st.Projects, "sectors": &st.Sectors, "places": &st.Places} {
+			n, _, _ := neo4j.GetRecordValue[int64](recs[0], col)
+			*dst = int(n)
+		}
+	}
+	return st, nil
+}

@@ -1,0 +1,178 @@
+// Package store is the Neo4j implementation of plan.Store and the loader's
+// writer. All Cypher of the project lives here, always parameterised; labels
+// and relationship types come only from fixed allow-lists.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j/config"
+
+	"github.com/shenzhenplan/kgapi/plan"
+)
+
+// Config says how to reach Neo4j.
+type Config struct {
+	URI      string // bolt://host:port for one server, neo4j://host:port for a cluster
+	User     string
+	Password string
+	Database string // "" uses the server's default database
+	// MaxPoolSize caps the driver's connection pool (0: the driver's default, 100).
+	MaxPoolSize int
+	// FetchSize is the number of records fetched per batch (0: the driver's default).
+	FetchSize int
+	// QueryTimeout bounds every transaction, client-side and as Neo4j's transaction timeout (0: 10 s).
+	QueryTimeout time.Duration
+}
+
+// Store is a Neo4j-backed plan.Store. It is safe for concurrent use.
+type Store struct {
+	driver  neo4j.DriverWithContext
+	db      string
+	fetch   int
+	timeout time.Duration
+}
+
+var _ plan.Store = (*Store)(nil)
+
+// Open creates the driver. It does not wait for the database: the API starts
+// even when Neo4j is down, and Ping tells when it answers.
+func Open(cfg Config) (*Store, error) {
+	if cfg.QueryTimeout <= 0 {
+		cfg.QueryTimeout = 10 * time.Second
+	}
+	drv, err := neo4j.NewDriverWithContext(cfg.URI, neo4j.BasicAuth(cfg.User, cfg.Password, ""), func(c *config.Config) {
+		if cfg.MaxPoolSize > 0 {
+			c.MaxConnectionPoolSize = cfg.MaxPoolSize
+		}
+		if cfg.FetchSize != 0 {
+			c.FetchSize = cfg.FetchSize
+		}
+		c.SocketConnectTimeout = 2 * time.Second
+		c.ConnectionAcquisitionTimeout = cfg.QueryTimeout
+		c.MaxTransactionRetryTime = cfg.QueryTimeout
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create Neo4j driver for %s: %w", cfg.URI, err)
+	}
+	return &Store{driver: drv, db: cfg.Database, fetch: cfg.FetchSize, timeout: cfg.QueryTimeout}, nil
+}
+
+// Close closes the driver and its connections.
+func (s *Store) Close(ctx context.Context) error { return s.driver.Close(ctx) }
+
+// Driver exposes the driver to tests and the benchmark's floor server.
+func (s *Store) Driver() neo4j.DriverWithContext { return s.driver }
+
+// Database is the configured database name ("" for the default).
+func (s *Store) Database() string { return s.db }
+
+// Ping runs RETURN 1 in a read transaction.
+func (s *Store) Ping(ctx context.Context) error {
+	_, err := s.read(ctx, "RETURN 1 AS one", nil)
+	return err
+}
+
+// RoundTrips counts the Cypher round trips made with a context.
+type RoundTrips struct{ n atomic.Int64 }
+
+// Count is the number of round trips so far.
+func (r *RoundTrips) Count() int { return int(r.n.Load()) }
+
+type roundTripsKey struct{}
+
+// WithRoundTrips returns a context whose Cypher round trips are counted in r.
+func WithRoundTrips(ctx context.Context, r *RoundTrips) context.Context {
+	return context.WithValue(ctx, roundTripsKey{}, r)
+}
+
+func countRoundTrip(ctx context.Context) {
+	if r, ok := ctx.Value(roundTripsKey{}).(*RoundTrips); ok {
+		r.n.Add(1)
+	}
+}
+
+// read runs one query in a managed read transaction and returns its records.
+func (s *Store) read(ctx context.Context, cypher string, params map[string]any) ([]*neo4j.Record, error) {
+	countRoundTrip(ctx)
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{
+		AccessMode: neo4j.AccessModeRead, DatabaseName: s.db, FetchSize: s.fetch,
+	})
+	defer sess.Close(ctx)
+	recs, err := neo4j.ExecuteRead(ctx, sess, func(tx neo4j.ManagedTransaction) ([]*neo4j.Record, error) {
+		res, err := tx.Run(ctx, cypher, params)
+		if err != nil {
+			return nil, err
+		}
+		return res.Collect(ctx)
+	}, neo4j.WithTxTimeout(s.timeout))
+	if err != nil {
+		return nil, translate(ctx, err)
+	}
+	return recs, nil
+}
+
+// write runs fn in one managed write transaction (retried on transient errors).
+func (s *Store) write(ctx context.Context, fn func(tx neo4j.ManagedTransaction) (any, error)) (any, error) {
+	countRoundTrip(ctx)
+	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeWrite, DatabaseName: s.db})
+	defer sess.Close(ctx)
+	out, err := neo4j.ExecuteWrite(ctx, sess, fn)
+	if err != nil {
+		return nil, translate(ctx, err)
+	}
+	return out, nil
+}
+
+// translate turns driver errors into coded errors once, at the boundary:
+// an unreachable database and a deadline become errors that clients may see;
+// everything else stays internal (wrapped, with its cause).
+func translate(ctx context.Context, err error) error {
+	var perr *plan.Error
+	if errors.As(err, &perr) {
+		return err
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return &wrapped{code: plan.ETIMEOUT, msg: "the database did not answer in time", err: err}
+	}
+	var nerr *neo4j.Neo4jError
+	if errors.As(err, &nerr) {
+		if strings.Contains(nerr.Code, "TransactionTimedOut") || strings.Contains(nerr.Code, "TransactionTimedOutClientConfiguration") {
+			return &wrapped{code: plan.ETIMEOUT, msg: "the database did not answer in time", err: err}
+		}
+		if strings.HasPrefix(nerr.Code, "Neo.ClientError.Security.") {
+			return &wrapped{code: plan.EUNAVAIL, msg: "the database refused the API's credentials", err: err}
+		}
+		if strings.Contains(nerr.Code, "DatabaseNotFound") || strings.Contains(nerr.Code, "DatabaseUnavailable") {
+			return &wrapped{code: plan.EUNAVAIL, msg: "the database is not available", err: err}
+		}
+		return fmt.Errorf("neo4j: %w", err)
+	}
+	var cerr *neo4j.ConnectivityError
+	var operr *net.OpError
+	if errors.As(err, &cerr) || errors.As(err, &operr) || neo4j.IsRetryable(err) || strings.Contains(err.Error(), "ConnectivityError") || strings.Contains(err.Error(), "connection refused") {
+		return &wrapped{code: plan.EUNAVAIL, msg: "the database is not reachable", err: err}
+	}
+	return fmt.Errorf("neo4j: %w", err)
+}
+
+// wrapped is a coded error that keeps its cause for the logs.
+type wrapped struct {
+	code, msg string
+	err       error
+}
+
+func (w *wrapped) Error() string { return w.msg + ": " + w.err.Error() }
+func (w *wrapped) Unwrap() error { return w.err }
+
+// Coded exposes the client-safe part of the error.
+func (w *wrapped) Coded() *plan.Error { return &plan.Error{Code: w.code, Message: w.msg} }
