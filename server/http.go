@@ -60,7 +60,7 @@ func NewHandler(d Deps) http.Handler {
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
-	mux.Handle("GET /", playground.Handler())
+	mux.Handle("/", playground.Handler())
 
 	c := cors.New(cors.Options{
 		AllowedOrigins:   d.CORSOrigins,

@@ -22,9 +22,9 @@ CALL {
 }
 CALL {
   WITH ms UNWIND ms AS m
-  MATCH (a:Aspect {id: m.aspectId})
-  WITH a, count(m) AS c ORDER BY a.plan, a.section, a.number
-  RETURN collect({key: 'S' + m.sectionNumber + '.A' + a.number, label: a.title, count: c}) AS byAspect
+  MATCH (a:Aspect {id: m.aspectId})<-[:HAS_ASPECT]-(s:Section)
+  WITH a, s, count(m) AS c ORDER BY a.plan, s.number, a.number
+  RETURN collect({key: 'S' + s.number + '.A' + a.number, label: a.title, count: c}) AS byAspect
 }
 CALL {
   WITH ms UNWIND ms AS m
