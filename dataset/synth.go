@@ -13,7 +13,7 @@ import (
 const (
 	SynthSource     = "synth"
 	SynthExcerpt    = "synthetic"
-	SynthPrefix     = "syn-" // of synthetic project, sector and place slugs
+	SynthPrefix     = "syn-" // of synthetic project, sector, place and milestone slugs
 	synthFirstYear  = 2020
 	synthLastYear   = 2050
 	synthSectors    = 20
@@ -35,7 +35,8 @@ const (
 //     2, about 5% directly in section 3;
 //   - max(5, measures/50) projects, 20 sectors and max(5, measures/200)
 //     places, slugs prefixed "syn-"; places form a forest through `within`;
-//   - milestones for the years 2020..2050, slug = the year;
+//   - milestones for the years 2020..2050, slug "syn-<year>" (synthetic
+//     plans never touch the real datasets' milestones);
 //   - each measure links to 0–3 projects, 1–2 sectors, 0–2 places and 1
 //     milestone, each project to 1–2 places and 1–2 sectors; targets are
 //     drawn with a skew so that some are much more popular than others.
@@ -53,7 +54,7 @@ func Synth(measures int, seed int64) *Dataset {
 
 	for y := synthFirstYear; y <= synthLastYear; y++ {
 		s := strconv.Itoa(y)
-		d.Milestones = append(d.Milestones, Milestone{Slug: s, Year: y, Label: s, Sources: g.refs()})
+		d.Milestones = append(d.Milestones, Milestone{Slug: SynthPrefix + s, Year: y, Label: s, Sources: g.refs()})
 	}
 
 	d.Sectors = make([]Sector, synthSectors)
@@ -206,13 +207,13 @@ func (g *synth) pick(slugs []string, k int) []Link {
 func (g *synth) milestone() string {
 	switch x := g.r.IntN(10); {
 	case x < 4:
-		return "2025"
+		return SynthPrefix + "2025"
 	case x < 6:
-		return "2030"
+		return SynthPrefix + "2030"
 	case x < 7:
-		return "2035"
+		return SynthPrefix + "2035"
 	default:
-		return strconv.Itoa(synthFirstYear + g.r.IntN(synthLastYear-synthFirstYear+1))
+		return SynthPrefix + strconv.Itoa(synthFirstYear+g.r.IntN(synthLastYear-synthFirstYear+1))
 	}
 }
 

@@ -88,7 +88,7 @@ func TestSynthShape(t *testing.T) {
 				t.Errorf("%d milestones, want 31 (2020..2050)", len(d.Milestones))
 			}
 			for i, m := range d.Milestones {
-				if m.Year != 2020+i || m.Slug != strconv.Itoa(m.Year) {
+				if m.Year != 2020+i || m.Slug != SynthPrefix+strconv.Itoa(m.Year) {
 					t.Errorf("milestone %d = %q year %d", i, m.Slug, m.Year)
 				}
 			}
@@ -237,8 +237,8 @@ func TestSynthFanOut(t *testing.T) {
 	if avg := total / len(d.Projects); top < 5*avg {
 		t.Errorf("most popular project has %d links, average %d: want a skew", top, avg)
 	}
-	if milestones["2025"] < n/4 {
-		t.Errorf("milestone 2025 has %d of %d measures: want it popular", milestones["2025"], n)
+	if milestones[SynthPrefix+"2025"] < n/4 {
+		t.Errorf("milestone 2025 has %d of %d measures: want it popular", milestones[SynthPrefix+"2025"], n)
 	}
 	if len(statuses) != 4 {
 		t.Errorf("statuses %v: want all four", statuses)
