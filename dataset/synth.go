@@ -113,7 +113,7 @@ func Synth(measures int, seed int64) *Dataset {
 		DeclaredMeasureCount: measures,
 		Tranches:             3,
 		Domains:              []string{"innovation", "infrastructure", "ecology"},
-		Milestones:           []Link{g.link("2025"), g.link("2035"), g.link("2050")},
+		Milestones:           []Link{g.link(SynthPrefix + "2025"), g.link(SynthPrefix + "2035"), g.link(SynthPrefix + "2050")},
 		Sources:              g.refs(),
 	}
 	n1, n3 := measures/20, measures/20
