@@ -23,7 +23,8 @@ if [[ -z "${NEO4J_URI:-}" ]]; then
   die "NEO4J_URI is not set: point it at a Neo4j to load the dataset into, e.g. NEO4J_URI=bolt://127.0.0.1:7687 e2e/run.sh (start the local one with 'make db-up' or 'go run ./cmd/devdb up')"
 fi
 export NEO4J_URI
-say "Neo4j: $NEO4J_URI (user ${NEO4J_USER:-neo4j}, password ${NEO4J_PASSWORD:+from NEO4J_PASSWORD}${NEO4J_PASSWORD:-: the local development default})"
+if [[ -n "${NEO4J_PASSWORD:-}" ]]; then pw_from="NEO4J_PASSWORD"; else pw_from="the local development default"; fi
+say "Neo4j: $NEO4J_URI (user ${NEO4J_USER:-neo4j}, password: $pw_from)"
 
 for tool in go node npm; do
   command -v "$tool" >/dev/null || die "'$tool' is not on PATH"
@@ -55,8 +56,13 @@ fi
 mkdir -p "$RESULTS"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/kgapi-e2e.XXXXXX")"
 API_PID=""
+TEST_PID=""
 cleanup() {
   local status=$?
+  if [[ -n "$TEST_PID" ]]; then
+    kill -TERM -- "-$TEST_PID" 2>/dev/null || true
+    wait "$TEST_PID" 2>/dev/null || true
+  fi
   if [[ -n "$API_PID" ]] && kill -0 "$API_PID" 2>/dev/null; then
     kill "$API_PID" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$API_PID" 2>/dev/null || break; sleep 0.1; done
@@ -90,8 +96,15 @@ say "starting the API at $API_URL (log: ${LOG#"$ROOT"/})"
 (cd "$ROOT" && LOG_FORMAT=console exec "$TMP/api" -listen-addr "127.0.0.1:$PORT") >"$LOG" 2>&1 &
 API_PID=$!
 
+http_status() { # prints the HTTP status of GET $1, or 000 when there is no answer
+  if command -v curl >/dev/null; then
+    curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$1" || true
+  else
+    node -e 'fetch(process.argv[1], { signal: AbortSignal.timeout(3000) }).then((r) => console.log(r.status), () => console.log("000"))' "$1"
+  fi
+}
 deadline=$((SECONDS + 60))
-until [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$API_URL/readyz" || true)" == 200 ]]; do
+until [[ "$(http_status "$API_URL/readyz")" == 200 ]]; do
   if ! kill -0 "$API_PID" 2>/dev/null; then
     say "the API exited before it was ready; its log:"
     cat "$LOG" >&2
@@ -108,8 +121,16 @@ say "API ready"
 
 # --- tests ----------------------------------------------------------------------
 # TAP on stdout: ends with the "# tests N", "# pass N", "# fail N" summary lines.
+# The runner gets a process group of its own (set -m) and is waited for in the
+# background, so that on INT/TERM the trap runs at once and stops it (and,
+# through Playwright's signal handlers, its Chromium) along with the API.
 status=0
-(cd "$E2E_DIR" && API_URL="$API_URL" CHROMIUM_PATH="$CHROMIUM" node --test --test-reporter=tap ./*.test.mjs) || status=$?
+set -m
+(cd "$E2E_DIR" && API_URL="$API_URL" CHROMIUM_PATH="$CHROMIUM" exec node --test --test-reporter=tap ./*.test.mjs) &
+TEST_PID=$!
+set +m
+wait "$TEST_PID" || status=$?
+TEST_PID=""
 if ((status == 0)); then
   say "passed (screenshot: ${RESULTS#"$ROOT"/}/graphiql.png)"
 else

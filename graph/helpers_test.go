@@ -459,7 +459,7 @@ func (x *expect) neighbours(id string) []string {
 	return out
 }
 
-// within returns every id at most depth hops from id.
+// ball returns every id at most depth hops from id.
 func (x *expect) ball(id string, depth int) []string {
 	seen := []string{id}
 	frontier := []string{id}
