@@ -1,0 +1,121 @@
+package server_test
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/shenzhenplan/kgapi/server"
+)
+
+// Docker does not run here, so the compose file is checked instead: its
+// services, ports and variables must exist in the code and the README.
+func TestDockerCompose(t *testing.T) {
+	raw, err := os.ReadFile("../docker-compose.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compose struct {
+		Services map[string]struct {
+			Image       string            `yaml:"image"`
+			Build       any               `yaml:"build"`
+			Entrypoint  []string          `yaml:"entrypoint"`
+			Command     []string          `yaml:"command"`
+			Environment map[string]string `yaml:"environment"`
+			Ports       []string          `yaml:"ports"`
+			Volumes     []string          `yaml:"volumes"`
+			Healthcheck *struct {
+				Test []string `yaml:"test"`
+			} `yaml:"healthcheck"`
+			DependsOn map[string]struct {
+				Condition string `yaml:"condition"`
+			} `yaml:"depends_on"`
+		} `yaml:"services"`
+		Volumes map[string]any `yaml:"volumes"`
+	}
+	if err := yaml.Unmarshal(raw, &compose); err != nil {
+		t.Fatalf("docker-compose.yml does not parse: %v", err)
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	knobs := map[string]bool{}
+	for _, k := range server.Knobs() {
+		knobs[k] = true
+	}
+
+	db, ok := compose.Services["neo4j"]
+	if !ok || !strings.HasPrefix(db.Image, "neo4j:5") {
+		t.Fatalf("service neo4j must use the official neo4j:5 image, got %+v", db)
+	}
+	if db.Healthcheck == nil || len(db.Healthcheck.Test) == 0 {
+		t.Error("neo4j has no healthcheck")
+	}
+	named := false
+	for _, v := range db.Volumes {
+		name, _, _ := strings.Cut(v, ":")
+		if _, ok := compose.Volumes[name]; ok {
+			named = true
+		}
+	}
+	if !named {
+		t.Error("neo4j's data is not on a named volume")
+	}
+
+	for _, name := range []string{"loader", "api"} {
+		svc, ok := compose.Services[name]
+		if !ok {
+			t.Fatalf("no %s service", name)
+		}
+		if svc.DependsOn["neo4j"].Condition != "service_healthy" {
+			t.Errorf("%s does not wait for a healthy neo4j", name)
+		}
+		for k := range svc.Environment {
+			if !knobs[k] {
+				t.Errorf("%s sets %s, which the code does not read", name, k)
+			}
+			if !strings.Contains(string(readme), "`"+k+"`") {
+				t.Errorf("%s sets %s, which the README does not document", name, k)
+			}
+		}
+		if !strings.HasPrefix(svc.Environment["NEO4J_URI"], "bolt://neo4j:") {
+			t.Errorf("%s does not point NEO4J_URI at the neo4j service", name)
+		}
+	}
+	if c := compose.Services["api"].DependsOn["loader"].Condition; c != "service_completed_successfully" {
+		t.Errorf("api should start after the loader completed, condition %q", c)
+	}
+	// The loader's command names a file that exists in the repository.
+	for _, arg := range compose.Services["loader"].Command {
+		if strings.HasPrefix(arg, "/app/data/") {
+			if _, err := os.Stat("../" + strings.TrimPrefix(arg, "/app/")); err != nil {
+				t.Errorf("loader command names %s: %v", arg, err)
+			}
+		}
+	}
+	// The API's published port is the one it listens on.
+	listen := compose.Services["api"].Environment["LISTEN_ADDR"]
+	_, port, _ := strings.Cut(listen, ":")
+	published := false
+	for _, p := range compose.Services["api"].Ports {
+		if strings.HasSuffix(p, ":"+port) {
+			published = true
+		}
+	}
+	if !published {
+		t.Errorf("api listens on %s but publishes %v", listen, compose.Services["api"].Ports)
+	}
+	// Every knob the code reads is documented.
+	for k := range knobs {
+		if !strings.Contains(string(readme), "`"+k+"`") {
+			t.Errorf("the README does not document %s", k)
+		}
+	}
+	if path, err := exec.LookPath("docker"); err == nil {
+		t.Logf("docker CLI found at %s; `docker compose config` could validate further, but no engine runs here", path)
+	}
+}

@@ -1,0 +1,64 @@
+package server_test
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shenzhenplan/kgapi/server"
+)
+
+func TestLoadConfig(t *testing.T) {
+	cases := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		wantErr []string // substrings; empty: valid
+		check   func(t *testing.T, c server.Config)
+	}{
+		{name: "Defaults", check: func(t *testing.T, c server.Config) {
+			if c.Neo4jURI != "bolt://127.0.0.1:7687" || c.ListenAddr != "127.0.0.1:8080" || c.LogFormat != "json" || c.QueryTimeout != 10*time.Second || c.Neo4jDatabase != "neo4j" {
+				t.Errorf("defaults: %+v", c)
+			}
+		}},
+		{name: "EnvironmentIsRead", env: map[string]string{"NEO4J_URI": "neo4j://db.example.org:7687", "CORS_ORIGINS": "https://a.example.org, http://localhost:5173/", "LOG_LEVEL": "DEBUG"},
+			check: func(t *testing.T, c server.Config) {
+				if c.Neo4jURI != "neo4j://db.example.org:7687" || len(c.CORSOrigins) != 2 || c.CORSOrigins[1] != "http://localhost:5173" || c.LogLevel != "debug" {
+					t.Errorf("from env: %+v", c)
+				}
+			}},
+		{name: "FlagOverridesEnvironment", env: map[string]string{"LISTEN_ADDR": "127.0.0.1:1"}, args: []string{"-listen-addr", "0.0.0.0:9090"},
+			check: func(t *testing.T, c server.Config) {
+				if c.ListenAddr != "0.0.0.0:9090" {
+					t.Errorf("listen addr %q, want the flag's", c.ListenAddr)
+				}
+			}},
+		{name: "BadScheme", env: map[string]string{"NEO4J_URI": "http://localhost:7474"}, wantErr: []string{"NEO4J_URI", "bolt://"}},
+		{name: "BadListenAddr", env: map[string]string{"LISTEN_ADDR": "8080"}, wantErr: []string{"LISTEN_ADDR"}},
+		{name: "BadOrigin", env: map[string]string{"CORS_ORIGINS": "example.org"}, wantErr: []string{"CORS_ORIGINS", "example.org"}},
+		{name: "BadLogFormat", env: map[string]string{"LOG_FORMAT": "xml"}, wantErr: []string{"LOG_FORMAT"}},
+		{name: "BadTimeout", env: map[string]string{"QUERY_TIMEOUT": "soon"}, wantErr: []string{"QUERY_TIMEOUT"}},
+		{name: "AllProblemsAtOnce", env: map[string]string{"LOG_LEVEL": "loud", "NEO4J_MAX_POOL": "0"}, wantErr: []string{"LOG_LEVEL", "NEO4J_MAX_POOL"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := server.LoadConfig(tc.args, func(k string) string { return tc.env[k] }, io.Discard)
+			if len(tc.wantErr) == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				tc.check(t, c)
+				return
+			}
+			if err == nil {
+				t.Fatal("invalid configuration accepted")
+			}
+			for _, w := range tc.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
