@@ -22,6 +22,7 @@ import (
 	"github.com/shenzhenplan/kgapi/graph/dataloader"
 	"github.com/shenzhenplan/kgapi/graph/generated"
 	"github.com/shenzhenplan/kgapi/plan"
+	"github.com/shenzhenplan/kgapi/server/explore"
 	"github.com/shenzhenplan/kgapi/server/playground"
 )
 
@@ -37,6 +38,7 @@ type Deps struct {
 //
 //	POST /graphql, GET /graphql  GraphQL over HTTP (GET for queries only)
 //	/                            GraphiQL, served from the binary
+//	/explore/                    the graph explorer, served from the binary
 //	/healthz                     the process is alive
 //	/readyz                      Neo4j answers
 func NewHandler(d Deps) http.Handler {
@@ -60,6 +62,9 @@ func NewHandler(d Deps) http.Handler {
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
+	explorer := http.StripPrefix("/explore", explore.Handler())
+	mux.Handle("/explore", explorer) // redirects to /explore/, keeping the query string
+	mux.Handle("/explore/", explorer)
 	mux.Handle("/", playground.Handler())
 
 	c := cors.New(cors.Options{
