@@ -69,6 +69,43 @@ func ref[T plan.Node](ctx context.Context, r *Resolver, field string, n plan.Nod
 	return t, nil
 }
 
+// The references that to-one fields follow. A level may hold nodes of
+// several types (search hits, nodes(ids:)): each returns "" for the others.
+func sectionOfAspect(n plan.Node) plan.ID {
+	if a, ok := n.(*plan.Aspect); ok {
+		return a.SectionID
+	}
+	return ""
+}
+
+func planOfMeasure(n plan.Node) plan.ID {
+	if m, ok := n.(*plan.Measure); ok {
+		return m.PlanID
+	}
+	return ""
+}
+
+func sectionOfMeasure(n plan.Node) plan.ID {
+	if m, ok := n.(*plan.Measure); ok {
+		return m.SectionID
+	}
+	return ""
+}
+
+func aspectOfMeasure(n plan.Node) plan.ID {
+	if m, ok := n.(*plan.Measure); ok && m.AspectID != nil {
+		return *m.AspectID
+	}
+	return ""
+}
+
+func planOfSection(n plan.Node) plan.ID {
+	if s, ok := n.(*plan.Section); ok {
+		return s.PlanID
+	}
+	return ""
+}
+
 // connArgs are the arguments of a measures field.
 type connArgs struct {
 	filter  *model.MeasureFilter

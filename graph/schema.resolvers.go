@@ -15,7 +15,7 @@ import (
 
 // Section is the resolver for the section field.
 func (r *aspectResolver) Section(ctx context.Context, obj *plan.Aspect) (*plan.Section, error) {
-	return ref[*plan.Section](ctx, r.Resolver, "section", obj, func(n plan.Node) plan.ID { return n.(*plan.Aspect).SectionID })
+	return ref[*plan.Section](ctx, r.Resolver, "Aspect.section", obj, sectionOfAspect)
 }
 
 // Sources is the resolver for the sources field.
@@ -30,12 +30,12 @@ func (r *aspectResolver) Measures(ctx context.Context, obj *plan.Aspect, filter 
 
 // Plan is the resolver for the plan field.
 func (r *measureResolver) Plan(ctx context.Context, obj *plan.Measure) (*plan.Plan, error) {
-	return ref[*plan.Plan](ctx, r.Resolver, "plan", obj, func(n plan.Node) plan.ID { return n.(*plan.Measure).PlanID })
+	return ref[*plan.Plan](ctx, r.Resolver, "Measure.plan", obj, planOfMeasure)
 }
 
 // Section is the resolver for the section field.
 func (r *measureResolver) Section(ctx context.Context, obj *plan.Measure) (*plan.Section, error) {
-	return ref[*plan.Section](ctx, r.Resolver, "section", obj, func(n plan.Node) plan.ID { return n.(*plan.Measure).SectionID })
+	return ref[*plan.Section](ctx, r.Resolver, "Measure.section", obj, sectionOfMeasure)
 }
 
 // Aspect is the resolver for the aspect field.
@@ -43,12 +43,7 @@ func (r *measureResolver) Aspect(ctx context.Context, obj *plan.Measure) (*plan.
 	if obj.AspectID == nil {
 		return nil, nil
 	}
-	return ref[*plan.Aspect](ctx, r.Resolver, "aspect", obj, func(n plan.Node) plan.ID {
-		if a := n.(*plan.Measure).AspectID; a != nil {
-			return *a
-		}
-		return ""
-	})
+	return ref[*plan.Aspect](ctx, r.Resolver, "Measure.aspect", obj, aspectOfMeasure)
 }
 
 // Projects is the resolver for the projects field.
@@ -248,7 +243,7 @@ func (r *queryResolver) Stats(ctx context.Context, plan *string) (*plan.Stats, e
 
 // Plan is the resolver for the plan field.
 func (r *sectionResolver) Plan(ctx context.Context, obj *plan.Section) (*plan.Plan, error) {
-	return ref[*plan.Plan](ctx, r.Resolver, "plan", obj, func(n plan.Node) plan.ID { return n.(*plan.Section).PlanID })
+	return ref[*plan.Plan](ctx, r.Resolver, "Section.plan", obj, planOfSection)
 }
 
 // Aspects is the resolver for the aspects field.

@@ -29,6 +29,14 @@ type Config struct {
 	LogLevel      string
 	LogFormat     string
 	QueryTimeout  time.Duration
+
+	Tokens            []Token
+	ReadTokenRequired bool
+	Introspection     bool
+	FieldSuggestions  bool
+	Limits            Limits
+	RateLimit         float64 // requests per second per client; 0: off
+	RateBurst         int
 }
 
 // DefaultPassword is the password of the local development Neo4j (make db-up).
@@ -50,6 +58,19 @@ var knobs = []knob{
 	{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 	{"LOG_FORMAT", "log-format", "json", "json or console"},
 	{"QUERY_TIMEOUT", "query-timeout", "10s", "deadline of every request, passed to Neo4j as the transaction timeout"},
+	{"API_TOKENS", "api-tokens", "", "comma-separated name:sha256-hex pairs of the tokens allowed to write (make token prints one)"},
+	{"READ_TOKEN_REQUIRED", "read-token-required", "false", "true: queries need a token too"},
+	{"PRODUCTION", "production", "false", "true: introspection and field suggestions default to off"},
+	{"INTROSPECTION", "introspection", "", "true or false (default: on, off with PRODUCTION=true)"},
+	{"FIELD_SUGGESTIONS", "field-suggestions", "", "\"did you mean\" hints in validation errors: true or false (default: on, off with PRODUCTION=true)"},
+	{"MAX_DEPTH", "max-depth", "10", "deepest nesting of fields in one operation"},
+	{"MAX_COMPLEXITY", "max-complexity", "1000", "most complexity points in one operation (connections cost by first/last)"},
+	{"MAX_ALIASES", "max-aliases", "15", "most aliased fields in one operation"},
+	{"MAX_BODY_BYTES", "max-body-bytes", "1048576", "largest request body"},
+	{"MAX_TOKENS", "max-tokens", "10000", "most lexical tokens in one query document"},
+	{"MAX_BATCH", "max-batch", "10", "most operations in one batched POST (a JSON array)"},
+	{"RATE_LIMIT", "rate-limit", "0", "requests per second per client (token, else IP); 0 turns it off"},
+	{"RATE_BURST", "rate-burst", "0", "requests a client may send at once above the rate (0: the rate, rounded up)"},
 }
 
 // Knobs lists the environment variables the API reads, for documentation and tests.
@@ -139,6 +160,46 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 	}
 	if cfg.QueryTimeout, err = time.ParseDuration(get("QUERY_TIMEOUT")); err != nil || cfg.QueryTimeout <= 0 {
 		bad("QUERY_TIMEOUT=%q must be a positive duration such as 10s", get("QUERY_TIMEOUT"))
+	}
+	if cfg.Tokens, err = ParseTokens(*vals["API_TOKENS"]); err != nil {
+		bad("%v", err)
+	}
+	boolean := func(env string, def bool) bool {
+		v := strings.ToLower(get(env))
+		switch v {
+		case "":
+			return def
+		case "true", "1", "yes", "on":
+			return true
+		case "false", "0", "no", "off":
+			return false
+		}
+		bad("%s=%q must be true or false", env, get(env))
+		return def
+	}
+	cfg.ReadTokenRequired = boolean("READ_TOKEN_REQUIRED", false)
+	production := boolean("PRODUCTION", false)
+	cfg.Introspection = boolean("INTROSPECTION", !production)
+	cfg.FieldSuggestions = boolean("FIELD_SUGGESTIONS", !production)
+	if cfg.ReadTokenRequired && len(cfg.Tokens) == 0 {
+		bad("READ_TOKEN_REQUIRED=true needs at least one token in API_TOKENS")
+	}
+	positive := func(env string) int {
+		n, err := strconv.Atoi(get(env))
+		if err != nil || n < 1 {
+			bad("%s=%q must be a positive integer", env, get(env))
+		}
+		return n
+	}
+	cfg.Limits = Limits{
+		MaxDepth: positive("MAX_DEPTH"), MaxComplexity: positive("MAX_COMPLEXITY"), MaxAliases: positive("MAX_ALIASES"),
+		MaxBodyBytes: int64(positive("MAX_BODY_BYTES")), MaxTokens: positive("MAX_TOKENS"), MaxBatch: positive("MAX_BATCH"),
+	}
+	if cfg.RateLimit, err = strconv.ParseFloat(get("RATE_LIMIT"), 64); err != nil || cfg.RateLimit < 0 {
+		bad("RATE_LIMIT=%q must be a number of requests per second (0: off)", get("RATE_LIMIT"))
+	}
+	if cfg.RateBurst, err = strconv.Atoi(get("RATE_BURST")); err != nil || cfg.RateBurst < 0 {
+		bad("RATE_BURST=%q must be a non-negative integer", get("RATE_BURST"))
 	}
 	if len(problems) > 0 {
 		return cfg, errors.New("invalid configuration:\n  " + strings.Join(problems, "\n  "))

@@ -26,12 +26,20 @@ import (
 	"github.com/shenzhenplan/kgapi/server/playground"
 )
 
-// Deps are what the HTTP handler needs.
+// Deps are what the HTTP handler needs. Zero values give the documented defaults.
 type Deps struct {
 	Store        plan.Store
 	Log          *zap.Logger
 	CORSOrigins  []string
 	QueryTimeout time.Duration
+
+	Tokens               []Token
+	ReadTokenRequired    bool
+	DisableIntrospection bool
+	DisableSuggestions   bool
+	Limits               Limits  // zero: DefaultLimits
+	RateLimit            float64 // requests per second per client; 0: off
+	RateBurst            int
 }
 
 // NewHandler returns the API's HTTP handler:
@@ -42,11 +50,9 @@ type Deps struct {
 //	/healthz                     the process is alive
 //	/readyz                      Neo4j answers
 func NewHandler(d Deps) http.Handler {
-	if d.QueryTimeout <= 0 {
-		d.QueryTimeout = 10 * time.Second
-	}
+	d = d.withDefaults()
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", withDataloaders(d.Store, NewGraphQL(d)))
+	mux.Handle("/graphql", withBodyLimit(d.Limits.MaxBodyBytes, d.Limits.MaxBatch, withDataloaders(d.Store, NewGraphQL(d))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -75,27 +81,54 @@ func NewHandler(d Deps) http.Handler {
 		AllowCredentials: len(d.CORSOrigins) > 0 && !contains(d.CORSOrigins, "*"),
 		MaxAge:           600,
 	})
-	return withRequestLog(d.Log, withTimeout(d.QueryTimeout, c.Handler(mux)))
+	var h http.Handler = mux
+	if d.RateLimit > 0 {
+		h = newRateLimiter(d.RateLimit, d.RateBurst).middleware(h)
+	}
+	h = NewAuthenticator(d.Tokens).middleware(h)
+	return withRequestLog(d.Log, withTimeout(d.QueryTimeout, c.Handler(h)))
+}
+
+func (d Deps) withDefaults() Deps {
+	if d.QueryTimeout <= 0 {
+		d.QueryTimeout = 10 * time.Second
+	}
+	if d.Limits == (Limits{}) {
+		d.Limits = DefaultLimits
+	}
+	if d.Log == nil {
+		d.Log = zap.NewNop()
+	}
+	return d
 }
 
 // NewGraphQL is the gqlgen server with explicit transports and extensions.
 func NewGraphQL(d Deps) *handler.Server {
-	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Store: d.Store}}))
+	d = d.withDefaults()
+	srv := handler.New(generated.NewExecutableSchema(generated.Config{
+		Resolvers:  &graph.Resolver{Store: d.Store},
+		Complexity: complexity(),
+	}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.Use(extension.Introspection{})
+	srv.SetParserTokenLimit(d.Limits.MaxTokens)
+	srv.SetDisableSuggestion(d.DisableSuggestions)
+	if !d.DisableIntrospection {
+		srv.Use(extension.Introspection{})
+	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(guard{limits: d.Limits, readRequired: d.ReadTokenRequired})
+	srv.Use(extension.FixedComplexityLimit(d.Limits.MaxComplexity))
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		resp := next(ctx)
 		if info := requestInfoFrom(ctx); info != nil && resp != nil {
-			info.mu.Lock()
-			info.errors += len(resp.Errors)
-			if oc := graphql.GetOperationContext(ctx); oc != nil && info.operation == "" {
-				info.operation = oc.OperationName
+			op := ""
+			if graphql.HasOperationContext(ctx) {
+				op = graphql.GetOperationContext(ctx).OperationName
 			}
-			info.mu.Unlock()
+			info.record(op, len(resp.Errors))
 		}
 		return resp
 	})
@@ -162,6 +195,15 @@ type requestInfo struct {
 	mu        sync.Mutex
 	operation string
 	errors    int
+}
+
+func (i *requestInfo) record(operation string, errors int) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.errors += errors
+	if i.operation == "" {
+		i.operation = operation
+	}
 }
 
 type requestInfoKey struct{}

@@ -58,7 +58,12 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)
 	}
 	srv := &http.Server{
-		Handler:           NewHandler(Deps{Store: st, Log: log, CORSOrigins: cfg.CORSOrigins, QueryTimeout: cfg.QueryTimeout}),
+		Handler: NewHandler(Deps{
+			Store: st, Log: log, CORSOrigins: cfg.CORSOrigins, QueryTimeout: cfg.QueryTimeout,
+			Tokens: cfg.Tokens, ReadTokenRequired: cfg.ReadTokenRequired,
+			DisableIntrospection: !cfg.Introspection, DisableSuggestions: !cfg.FieldSuggestions,
+			Limits: cfg.Limits, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
+		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      cfg.QueryTimeout + 5*time.Second,

@@ -19,7 +19,7 @@ var scopeMatch = map[plan.Scope]string{
 	plan.ScopeAspect:    "MATCH (m:Measure) WHERE m.aspectId = scope",
 	plan.ScopeProject:   "MATCH (:Project {id: scope})<-[:ADVANCES]-(m:Measure) WHERE true",
 	plan.ScopeSector:    "MATCH (:Sector {id: scope})<-[:IN_SECTOR]-(m:Measure) WHERE true",
-	plan.ScopePlace:     "MATCH (:Place {id: scope})<-[:WITHIN*0..8]-(:Place)<-[:LOCATED_IN]-(m:Measure) WHERE true",
+	plan.ScopePlace:     "MATCH (:Place {id: scope})<-[:WITHIN*0..8]-(:Place)<-[:LOCATED_IN]-(x:Measure) WITH DISTINCT scope, x AS m WHERE true",
 	plan.ScopeMilestone: "MATCH (:Milestone {id: scope})<-[:DUE_BY]-(m:Measure) WHERE true",
 }
 
@@ -29,6 +29,12 @@ var sortExprs = map[plan.OrderField][]string{
 	plan.OrderTitle:         {"m.title"},
 	plan.OrderSection:       {"m.sectionNumber", "m.aspectNumber"},
 	plan.OrderMilestoneYear: {"coalesce(m.milestoneYear, 999999)"},
+}
+
+// sortExprsDesc overrides sortExprs for descending keys where missing values
+// must still sort last.
+var sortExprsDesc = map[plan.OrderField][]string{
+	plan.OrderMilestoneYear: {"coalesce(m.milestoneYear, -999999)"},
 }
 
 // compiledMeasures is the Cypher of one measure-connection shape and its parameters.
@@ -97,7 +103,11 @@ func compileMeasures(q plan.MeasureQuery, scopes []string) (*compiledMeasures, e
 	var exprs []string
 	var desc []bool
 	for _, o := range q.Order {
-		for _, e := range sortExprs[o.Field] {
+		es := sortExprs[o.Field]
+		if d, ok := sortExprsDesc[o.Field]; ok && o.Desc {
+			es = d
+		}
+		for _, e := range es {
 			exprs = append(exprs, e)
 			desc = append(desc, o.Desc)
 		}

@@ -141,6 +141,11 @@ func translate(ctx context.Context, err error) error {
 	if errors.As(err, &perr) {
 		return err
 	}
+	// The driver retries an unreachable server until the deadline: the
+	// connectivity error inside says more than the deadline.
+	if msg := err.Error(); strings.Contains(msg, "ConnectivityError") || strings.Contains(msg, "connection refused") || strings.Contains(msg, "no such host") {
+		return &wrapped{code: plan.EUNAVAIL, msg: "the database is not reachable", err: err}
+	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return &wrapped{code: plan.ETIMEOUT, msg: "the database did not answer in time", err: err}
 	}

@@ -61,7 +61,10 @@ CALL {
   WITH row, outcome
   WITH row, outcome WHERE outcome <> 'unchanged'
   MERGE (n:` + string(k) + ` {id: row.id})
+  WITH n, row, n.status AS keptStatus
   SET n:Entity, n += row.props, n.loadHash = row.hash
+  // A status set through the API (setMeasureStatus) is newer than the file: keep it.
+  SET n.status = CASE WHEN n.statusSetBy IS NOT NULL THEN keptStatus ELSE n.status END
 }
 RETURN outcome, count(*) AS n`
 }

@@ -8,6 +8,7 @@ package dataloader
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	"github.com/shenzhenplan/kgapi/plan"
@@ -86,8 +87,15 @@ func (l *Loaders) load(ctx context.Context, n plan.Node, key string, fetch func(
 		c = &call{done: make(chan struct{})}
 		g.calls[key] = c
 		g.mu.Unlock()
-		c.val, c.err = fetch(ctx, g.nodes)
-		close(c.done)
+		func() {
+			defer close(c.done) // waiters are released even if fetch panics
+			defer func() {
+				if p := recover(); p != nil {
+					c.err = fmt.Errorf("dataloader %s: panic: %v", key, p)
+				}
+			}()
+			c.val, c.err = fetch(ctx, g.nodes)
+		}()
 	} else {
 		g.mu.Unlock()
 		select {

@@ -83,7 +83,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	x := loadBundled(t)
 	st := testneo4j.Store(t)
-	srv := httptest.NewServer(server.NewHandler(server.Deps{Store: st, Log: zap.NewNop()}))
+	srv := httptest.NewServer(server.NewHandler(server.Deps{Store: st, Log: zap.NewNop(), Limits: bigLimits()}))
 	t.Cleanup(srv.Close)
 	return &env{x: x, st: st, url: srv.URL + "/graphql", srv: srv}
 }
@@ -497,4 +497,12 @@ func (x *expect) edgesAmong(ids []string) []string {
 		}
 	}
 	return sorted(out)
+}
+
+// bigLimits are the default limits with a complexity budget that lets a test
+// ask for 100 rich items: these tests are about answers, not limits.
+func bigLimits() server.Limits {
+	l := server.DefaultLimits
+	l.MaxComplexity = 100000
+	return l
 }

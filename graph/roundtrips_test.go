@@ -1,0 +1,179 @@
+package graph_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"go.uber.org/zap"
+
+	"github.com/shenzhenplan/kgapi/plan"
+	"github.com/shenzhenplan/kgapi/server"
+	"github.com/shenzhenplan/kgapi/store"
+)
+
+// Tests that a request costs a number of store round trips set by its
+// shape, never by the number of results (no N+1).
+
+// counter serves the API with a round-trip counter on each request that
+// names one in its X-Test-Counter header.
+type counter struct {
+	e    *env
+	url  string
+	mu   sync.Mutex
+	byID map[string]*store.RoundTrips
+	next atomic.Int64
+}
+
+func newCounter(t *testing.T) *counter {
+	t.Helper()
+	e := newEnv(t)
+	c := &counter{e: e, byID: map[string]*store.RoundTrips{}}
+	api := server.NewHandler(server.Deps{Store: e.st, Log: zap.NewNop()})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.mu.Lock()
+		rt := c.byID[r.Header.Get("X-Test-Counter")]
+		c.mu.Unlock()
+		if rt != nil {
+			r = r.WithContext(store.WithRoundTrips(r.Context(), rt))
+		}
+		api.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	c.url = srv.URL + "/graphql"
+	return c
+}
+
+// run sends a query that must succeed, decodes its data into v (when not
+// nil) and returns the number of round trips it cost.
+func (c *counter) run(t testing.TB, q string, vars map[string]any, v any) int {
+	t.Helper()
+	id := fmt.Sprint(c.next.Add(1))
+	rt := &store.RoundTrips{}
+	c.mu.Lock()
+	c.byID[id] = rt
+	c.mu.Unlock()
+	body, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, c.url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Test-Counter", id)
+	r := do(t, req)
+	if len(r.Errors) > 0 || r.Status != http.StatusOK {
+		t.Fatalf("query failed (%d): %s", r.Status, r.Body)
+	}
+	if v != nil {
+		if err := json.Unmarshal(r.Data, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return rt.Count()
+}
+
+func TestRoundTrips(t *testing.T) {
+	t.Parallel()
+	c := newCounter(t)
+	all := len(c.e.x.measures)
+
+	t.Run("nested measures: N=10 costs what N=all costs", func(t *testing.T) {
+		const q = `query($n: Int) { measures(first: $n) { edges { node { code
+  section { title plan { title } } aspect { title }
+  projects { name places { name } sectors { name } }
+  sectors { name } places { name } milestones { year } sources { excerpt } } } } }`
+		// The shape: the connection, then one load per relationship field:
+		// section, section.plan, aspect, projects, projects.places,
+		// projects.sectors, sectors, places, milestones, sources.
+		const shape = 1 + 10
+		counts := map[int]int{}
+		for _, n := range []int{10, all} {
+			var d struct {
+				Measures struct {
+					Edges []struct {
+						Node struct {
+							Code     string     `json:"code"`
+							Sources  []any      `json:"sources"`
+							Projects []slugJSON `json:"projects"`
+						} `json:"node"`
+					} `json:"edges"`
+				}
+			}
+			counts[n] = c.run(t, q, map[string]any{"n": n}, &d)
+			if len(d.Measures.Edges) != min(n, all) {
+				t.Fatalf("first %d: %d measures", n, len(d.Measures.Edges))
+			}
+			t.Logf("measures(first: %d) with 10 nested relationship fields: %d round trips", n, counts[n])
+		}
+		if counts[10] != counts[all] {
+			t.Errorf("round trips grow with the results: %d for 10 measures, %d for %d (N+1)", counts[10], counts[all], all)
+		}
+		if counts[all] > shape {
+			t.Errorf("%d round trips, more than the %d fields that load", counts[all], shape)
+		}
+	})
+
+	t.Run("nested connections under a list", func(t *testing.T) {
+		// sectors (1), their measure pages (1 for every sector), the pages' projects (1).
+		const shape = 3
+		for _, q := range []string{
+			`{ sectors { name measures(first: 5) { nodes { code projects { name } } } } }`,
+			`{ places { name measures(first: 5) { nodes { code projects { name } } } } }`,
+			`{ milestones { year measures(first: 5) { nodes { code projects { name } } } } }`,
+		} {
+			a, b := c.run(t, q, nil, nil), c.run(t, q, nil, nil)
+			t.Logf("%s: %d round trips", q, a)
+			if a != b || a != shape {
+				t.Errorf("%s: %d then %d round trips, want %d", q, a, b, shape)
+			}
+		}
+	})
+
+	t.Run("deep tree", func(t *testing.T) {
+		// plans, sections, aspects, the aspects' measure pages, their projects, the projects' places.
+		const q = `{ plans { sections { aspects { measures(first: 100) { nodes { code projects { name places { name } } } } } } } }`
+		const shape = 6
+		n := c.run(t, q, nil, nil)
+		t.Logf("plans → sections → aspects → measures → projects → places: %d round trips", n)
+		if n != shape {
+			t.Errorf("%d round trips, want %d", n, shape)
+		}
+	})
+
+	t.Run("nodes: 2 ids cost what all ids cost", func(t *testing.T) {
+		const q = `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Measure { section { title } projects { name } sources { excerpt } } } }`
+		var ids []string
+		for _, m := range c.e.x.measures {
+			ids = append(ids, m.ID)
+		}
+		few, many := c.run(t, q, map[string]any{"ids": ids[:2]}, nil), c.run(t, q, map[string]any{"ids": ids}, nil)
+		t.Logf("nodes(2 ids): %d, nodes(%d ids): %d round trips", few, len(ids), many)
+		if few != many || many != 4 {
+			t.Errorf("nodes: %d and %d round trips, want 4 for both", few, many)
+		}
+	})
+
+	t.Run("search hits", func(t *testing.T) {
+		// Measures only: hits of several types in one level are TestMixedTypeLevels'.
+		const q = `query($n: Int) { search(text: "science city", types: ["Measure"], first: $n) { node { id ... on Measure { section { title } projects { name places { name } } } } } }`
+		few, many := c.run(t, q, map[string]any{"n": 2}, nil), c.run(t, q, map[string]any{"n": 100}, nil)
+		t.Logf("search(first: 2): %d, search(first: 100): %d round trips", few, many)
+		if few != many || many != 4 {
+			t.Errorf("search: %d round trips for 2 hits, %d for 100, want 4 for both", few, many)
+		}
+	})
+
+	t.Run("counted per request", func(t *testing.T) {
+		if n := c.run(t, `{ plans { slug } }`, nil, nil); n != 1 {
+			t.Errorf("plans: %d round trips, want 1", n)
+		}
+		if n := c.run(t, `{ __typename }`, nil, nil); n != 0 {
+			t.Errorf("__typename: %d round trips, want 0", n)
+		}
+		if n := c.run(t, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": gid(plan.KindPlace, "x")}, nil); n != 1 {
+			t.Errorf("node: %d round trips, want 1", n)
+		}
+	})
+}

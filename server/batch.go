@@ -1,0 +1,76 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+)
+
+// withBodyLimit rejects request bodies over max bytes and serves batched
+// POSTs (a JSON array of operations, at most maxBatch) by running each
+// operation through next and answering with an array of results.
+func withBodyLimit(max int64, maxBatch int, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.Body == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+		r.Body.Close()
+		if err != nil {
+			writeGraphQLError(w, http.StatusBadRequest, "BAD_REQUEST", "could not read the request body")
+			return
+		}
+		if int64(len(body)) > max {
+			writeGraphQLError(w, http.StatusRequestEntityTooLarge, codeLimit, fmt.Sprintf("the request body is larger than the limit of %d bytes", max))
+			return
+		}
+		trimmed := bytes.TrimLeft(body, " \t\r\n")
+		if len(trimmed) == 0 || trimmed[0] != '[' || !strings.Contains(r.Header.Get("Content-Type"), "json") {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.ContentLength = int64(len(body))
+			next.ServeHTTP(w, r)
+			return
+		}
+		var ops []json.RawMessage
+		if err := json.Unmarshal(trimmed, &ops); err != nil {
+			writeGraphQLError(w, http.StatusBadRequest, "BAD_REQUEST", "the batch is not a JSON array of operations")
+			return
+		}
+		if len(ops) == 0 {
+			writeGraphQLError(w, http.StatusBadRequest, "BAD_REQUEST", "the batch is empty")
+			return
+		}
+		if len(ops) > maxBatch {
+			writeGraphQLError(w, http.StatusBadRequest, codeLimit, fmt.Sprintf("the batch has %d operations, more than the limit of %d", len(ops), maxBatch))
+			return
+		}
+		results := make([]json.RawMessage, len(ops))
+		for i, op := range ops {
+			sub := r.Clone(r.Context())
+			sub.Body = io.NopCloser(bytes.NewReader(op))
+			sub.ContentLength = int64(len(op))
+			sub.Header.Set("Accept", "application/json")
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, sub)
+			results[i] = bytes.TrimSpace(rec.Body.Bytes())
+			if !json.Valid(results[i]) {
+				results[i] = json.RawMessage(`{"errors":[{"message":"the operation failed","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}`)
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(results)
+	})
+}
+
+func writeGraphQLError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": code}}},
+	})
+}

@@ -1,0 +1,40 @@
+package server
+
+import (
+	"github.com/shenzhenplan/kgapi/graph"
+	"github.com/shenzhenplan/kgapi/graph/generated"
+	"github.com/shenzhenplan/kgapi/graph/model"
+)
+
+// complexity makes list fields cost by how many items they may return:
+// connections by first/last (20 when neither is given), search by first,
+// neighborhood by limit, nodes by the number of ids.
+func complexity() generated.ComplexityRoot {
+	var c generated.ComplexityRoot
+	conn := func(child int, _ *model.MeasureFilter, _ []*model.MeasureOrder, first *int, _ *string, last *int, _ *string) int {
+		return 1 + pageCost(first, last, graph.DefaultPageSize)*child
+	}
+	c.Query.Measures = conn
+	c.Plan.Measures = conn
+	c.Section.Measures = conn
+	c.Aspect.Measures = conn
+	c.Project.Measures = conn
+	c.Sector.Measures = conn
+	c.Place.Measures = conn
+	c.Milestone.Measures = conn
+	c.Query.Projects = func(child int, first *int, _ *string) int {
+		return 1 + pageCost(first, nil, graph.DefaultPageSize)*child
+	}
+	c.Query.Search = func(child int, _ string, _ []string, first *int) int {
+		return 1 + pageCost(first, nil, 10)*child
+	}
+	c.Query.Nodes = func(child int, ids []string) int { return 1 + len(ids)*child }
+	c.Query.Neighborhood = func(child int, _ string, _ *int, limit *int) int {
+		n := 200
+		if limit != nil && *limit > 0 {
+			n = *limit
+		}
+		return 1 + n/10 + child
+	}
+	return c
+}

@@ -1,0 +1,286 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/shenzhenplan/kgapi/plan"
+)
+
+var _ plan.Writer = (*Store)(nil)
+
+// EditSource is the source that API edits cite when the caller gives none.
+const EditSource = "api-edit"
+
+// findMeasure is the start of every measure mutation: the measure with the
+// code in the plan (any plan when $plan is null, the first by plan id).
+const findMeasure = `MATCH (m:Measure {code: $code}) WHERE $plan IS NULL OR m.plan = $plan
+WITH m ORDER BY m.plan LIMIT 1
+`
+
+// SetMeasureStatus implements plan.Writer: the status and one appended
+// history entry, in one write transaction.
+func (s *Store) SetMeasureStatus(ctx context.Context, planSlug, code string, status plan.Status, note, asOf *string, by string) (*plan.Measure, error) {
+	out, err := s.write(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+		res, err := tx.Run(ctx, findMeasure+`SET m.statusSeq = coalesce(m.statusSeq, 0) + 1, m.status = $status, m.statusSetBy = $by
+CREATE (m)-[:HAS_STATUS_CHANGE]->(:StatusChange {seq: m.statusSeq, status: $status, note: $note, asOf: $asOf, recordedAt: toString(datetime()), by: $by})
+RETURN m AS node`, map[string]any{"code": code, "plan": nullable(planIDOf(planSlug)), "status": string(status), "note": optStr(note), "asOf": optStr(asOf), "by": by})
+		if err != nil {
+			return nil, err
+		}
+		return singleMeasure(ctx, res)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("set status of measure %s: %w", code, err)
+	}
+	if out == nil || out.(*plan.Measure) == nil {
+		return nil, plan.Errorf(plan.ENOTFOUND, "no measure with code %q%s", code, inPlan(planSlug))
+	}
+	return out.(*plan.Measure), nil
+}
+
+// UpsertMeasure implements plan.Writer. The measure's section (and aspect)
+// come from its code and must exist in the plan; every source must exist.
+func (s *Store) UpsertMeasure(ctx context.Context, in plan.MeasureInput, by string) (*plan.Measure, bool, error) {
+	if err := in.Validate(); err != nil {
+		return nil, false, err
+	}
+	sec, asp, _ := plan.ParseMeasureCode(in.Code)
+	planID := plan.NewID(plan.KindPlan, in.Plan)
+	sectionID := plan.NewID(plan.KindSection, fmt.Sprintf("%s/S%d", in.Plan, sec))
+	var aspectID any
+	parent := string(sectionID)
+	if asp > 0 {
+		a := string(plan.NewID(plan.KindAspect, fmt.Sprintf("%s/S%d.A%d", in.Plan, sec, asp)))
+		aspectID, parent = a, a
+	}
+	refs := make([]map[string]any, 0, len(in.Sources)+1)
+	for _, r := range in.Sources {
+		refs = append(refs, map[string]any{"source": string(plan.NewID(plan.KindSource, r.Source)), "sourceId": r.Source, "excerpt": r.Excerpt})
+	}
+	if len(refs) == 0 {
+		refs = append(refs, map[string]any{"source": string(plan.NewID(plan.KindSource, EditSource)), "sourceId": EditSource, "excerpt": "edited by " + by})
+	}
+	props := map[string]any{
+		"title": in.Title, "titleZh": optStr(in.TitleZh), "description": optStr(in.Description),
+	}
+	var status any
+	if in.Status != nil {
+		status = string(*in.Status)
+	}
+	type result struct {
+		m       *plan.Measure
+		created bool
+	}
+	out, err := s.write(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+		// Check everything the measure will point at, in the same transaction.
+		res, err := tx.Run(ctx, `OPTIONAL MATCH (p:Plan {id: $plan})
+OPTIONAL MATCH (parent:Entity {id: $parent})
+WITH p, parent
+UNWIND (CASE WHEN size($refs) = 0 THEN [null] ELSE $refs END) AS ref
+OPTIONAL MATCH (src:Source {id: ref.source})
+RETURN p IS NOT NULL AS plan, parent IS NOT NULL AS parent, collect(CASE WHEN src IS NULL THEN ref.sourceId END) AS missing`,
+			map[string]any{"plan": string(planID), "parent": parent, "refs": refs})
+		if err != nil {
+			return nil, err
+		}
+		rec, err := res.Single(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if ok, _, _ := neo4j.GetRecordValue[bool](rec, "plan"); !ok {
+			return nil, plan.Errorf(plan.ENOTFOUND, "no plan with slug %q", in.Plan)
+		}
+		if ok, _, _ := neo4j.GetRecordValue[bool](rec, "parent"); !ok {
+			return nil, plan.Errorf(plan.ENOTFOUND, "plan %q has no %s for code %s", in.Plan, map[bool]string{true: "aspect", false: "section"}[asp > 0], in.Code)
+		}
+		missing, _, _ := neo4j.GetRecordValue[[]any](rec, "missing")
+		for _, m := range missing {
+			if id, _ := m.(string); id != "" && id != EditSource {
+				return nil, plan.Errorf(plan.ENOTFOUND, "no source with id %q", id)
+			}
+		}
+		res, err = tx.Run(ctx, `OPTIONAL MATCH (old:Measure {id: $id})
+WITH old IS NULL AS created
+MERGE (src:Source:Entity {id: $editSource})
+  ON CREATE SET src.title = 'Edits made through the API', src.dataset = 'api'
+MERGE (m:Measure {id: $id})
+  ON CREATE SET m:Entity, m.dataset = 'api', m.status = coalesce($status, 'UNKNOWN')
+SET m += $props, m.plan = $plan, m.code = $code, m.codeKey = $codeKey,
+    m.sectionId = $section, m.aspectId = $aspect, m.sectionNumber = $sectionNumber, m.aspectNumber = $aspectNumber,
+    m.editedBy = $by, m.editedAt = toString(datetime())
+FOREACH (_ IN CASE WHEN $status IS NULL OR $status = m.status THEN [] ELSE [1] END |
+  SET m.statusSeq = coalesce(m.statusSeq, 0) + 1, m.status = $status, m.statusSetBy = $by
+  CREATE (m)-[:HAS_STATUS_CHANGE]->(:StatusChange {seq: m.statusSeq, status: $status, recordedAt: toString(datetime()), by: $by}))
+WITH m, created
+OPTIONAL MATCH (m)-[old:PART_OF]->(x) WHERE x.id <> $parent
+DELETE old
+WITH DISTINCT m, created
+MATCH (parent:Entity {id: $parent})
+MERGE (m)-[r:PART_OF]->(parent) ON CREATE SET r.dataset = 'api'
+WITH m, created
+UNWIND $refs AS ref
+MATCH (src:Source {id: ref.source})
+MERGE (m)-[s:SUPPORTED_BY {excerpt: ref.excerpt}]->(src) ON CREATE SET s.source = ref.sourceId, s.dataset = 'api'
+WITH DISTINCT m, created
+RETURN m AS node, created`, map[string]any{
+			"id": string(plan.NewID(plan.KindMeasure, in.Plan+"/"+in.Code)), "editSource": string(plan.NewID(plan.KindSource, EditSource)),
+			"props": props, "plan": string(planID), "code": in.Code, "codeKey": CodeKey(in.Code),
+			"section": string(sectionID), "aspect": aspectID, "sectionNumber": int64(sec), "aspectNumber": int64(asp),
+			"status": status, "by": by, "parent": parent, "refs": refs,
+		})
+		if err != nil {
+			return nil, err
+		}
+		rec, err = res.Single(ctx)
+		if err != nil {
+			return nil, err
+		}
+		props, err := recordNode(rec, "node")
+		if err != nil {
+			return nil, err
+		}
+		created, _, _ := neo4j.GetRecordValue[bool](rec, "created")
+		return result{scanMeasure(props), created}, nil
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("upsert measure %s/%s: %w", in.Plan, in.Code, err)
+	}
+	r := out.(result)
+	return r.m, r.created, nil
+}
+
+// linkTargets is the allow-list of link kinds: relationship type and target label.
+var linkTargets = map[plan.LinkKind]struct {
+	rel   string
+	label plan.Kind
+}{
+	plan.LinkProject:   {RelAdvances, plan.KindProject},
+	plan.LinkSector:    {RelInSector, plan.KindSector},
+	plan.LinkPlace:     {RelLocatedIn, plan.KindPlace},
+	plan.LinkMilestone: {RelDueBy, plan.KindMilestone},
+}
+
+// LinkMeasure implements plan.Writer. A measure's milestoneYear follows its DUE_BY links.
+func (s *Store) LinkMeasure(ctx context.Context, in plan.LinkInput, remove bool, by string) (*plan.Measure, error) {
+	t, ok := linkTargets[in.Kind]
+	if !ok {
+		return nil, plan.Errorf(plan.EINVALID, "unknown link kind %q", in.Kind)
+	}
+	if in.Target == "" || len(in.Target) > 200 {
+		return nil, plan.Errorf(plan.EINVALID, "target must be a slug")
+	}
+	ref := plan.SourceRef{Source: EditSource, Excerpt: "linked by " + by}
+	if in.Source != nil {
+		if err := in.Source.Validate(); err != nil {
+			return nil, err
+		}
+		ref = *in.Source
+	}
+	change := `MERGE (m)-[r:` + t.rel + `]->(t)
+  ON CREATE SET r.source = $sourceId, r.excerpt = $excerpt, r.dataset = 'api'
+MERGE (src:Source:Entity {id: $source})
+  ON CREATE SET src.title = 'Edits made through the API', src.dataset = 'api'`
+	if remove {
+		change = `WITH m, t OPTIONAL MATCH (m)-[r:` + t.rel + `]->(t) DELETE r`
+	}
+	out, err := s.write(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+		if !remove && ref.Source != EditSource {
+			res, err := tx.Run(ctx, "MATCH (s:Source {id: $id}) RETURN count(s) AS n", map[string]any{"id": string(plan.NewID(plan.KindSource, ref.Source))})
+			if err != nil {
+				return nil, err
+			}
+			rec, err := res.Single(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if n, _, _ := neo4j.GetRecordValue[int64](rec, "n"); n == 0 {
+				return nil, plan.Errorf(plan.ENOTFOUND, "no source with id %q", ref.Source)
+			}
+		}
+		res, err := tx.Run(ctx, findMeasure+`OPTIONAL MATCH (t:`+string(t.label)+` {id: $target})
+RETURN m IS NOT NULL AS measure, t IS NOT NULL AS target`, map[string]any{
+			"code": in.Code, "plan": nullable(planIDOf(in.Plan)), "target": string(plan.NewID(t.label, in.Target))})
+		if err != nil {
+			return nil, err
+		}
+		recs, err := res.Collect(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(recs) == 0 {
+			return nil, plan.Errorf(plan.ENOTFOUND, "no measure with code %q%s", in.Code, inPlan(in.Plan))
+		}
+		if ok, _, _ := neo4j.GetRecordValue[bool](recs[0], "target"); !ok {
+			return nil, plan.Errorf(plan.ENOTFOUND, "no %s with slug %q", lower(string(t.label)), in.Target)
+		}
+		res, err = tx.Run(ctx, findMeasure+`MATCH (t:`+string(t.label)+` {id: $target})
+`+change+`
+WITH DISTINCT m
+SET m.editedBy = $by, m.editedAt = toString(datetime()),
+    m.milestoneYear = COLLECT { MATCH (m)-[:DUE_BY]->(y:Milestone) RETURN y.year ORDER BY y.year LIMIT 1 }[0]
+RETURN m AS node`, map[string]any{
+			"code": in.Code, "plan": nullable(planIDOf(in.Plan)), "target": string(plan.NewID(t.label, in.Target)),
+			"source": string(plan.NewID(plan.KindSource, ref.Source)), "sourceId": ref.Source, "excerpt": ref.Excerpt, "by": by,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return singleMeasure(ctx, res)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("link measure %s to %s %s: %w", in.Code, in.Kind, in.Target, err)
+	}
+	return out.(*plan.Measure), nil
+}
+
+// StatusHistory implements plan.Writer: newest first, for all ids in one round trip.
+func (s *Store) StatusHistory(ctx context.Context, ids []plan.ID) (map[plan.ID][]plan.StatusChange, error) {
+	recs, err := s.read(ctx, `UNWIND $ids AS key
+MATCH (:Measure {id: key})-[:HAS_STATUS_CHANGE]->(c:StatusChange)
+RETURN key, c.status AS status, c.note AS note, c.asOf AS asOf, c.recordedAt AS recordedAt, c.by AS by
+ORDER BY key, c.seq DESC`, map[string]any{"ids": idStrings(ids)})
+	if err != nil {
+		return nil, fmt.Errorf("status history of %d measures: %w", len(ids), err)
+	}
+	out := map[plan.ID][]plan.StatusChange{}
+	for _, rec := range recs {
+		m := rec.AsMap()
+		key, _ := m["key"].(string)
+		st, _ := m["status"].(string)
+		at, _ := m["recordedAt"].(string)
+		by, _ := m["by"].(string)
+		out[plan.ID(key)] = append(out[plan.ID(key)], plan.StatusChange{
+			Status: plan.Status(st), Note: optS(m, "note"), AsOf: optS(m, "asOf"), RecordedAt: at, By: by,
+		})
+	}
+	return out, nil
+}
+
+func singleMeasure(ctx context.Context, res neo4j.ResultWithContext) (*plan.Measure, error) {
+	recs, err := res.Collect(ctx)
+	if err != nil || len(recs) == 0 {
+		return nil, err
+	}
+	props, err := recordNode(recs[0], "node")
+	if err != nil {
+		return nil, err
+	}
+	return scanMeasure(props), nil
+}
+
+func optStr(p *string) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func inPlan(slug string) string {
+	if slug == "" {
+		return ""
+	}
+	return fmt.Sprintf(" in plan %q", slug)
+}
