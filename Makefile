@@ -8,7 +8,7 @@ GO        ?= go
 DATA      ?= data/shenzhen-2019-2025.yaml
 export NEO4J_PASSWORD ?= localdev-password
 
-.PHONY: help run api load db-up db-down db-reset db-status test test-go test-e2e generate check-generate vet build
+.PHONY: help token run api load db-up db-down db-reset db-status test test-go test-e2e generate check-generate vet build
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ check-generate: generate ## fail when generated code is not up to date
 vet: ## go vet and gofmt
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1)
+
+token: ## print a new API token and its API_TOKENS entry (NAME=alice make token)
+	@$(GO) run ./cmd/token -name "$${NAME:-$${USER:-editor}}"
 
 build: ## build the binaries into bin/
 	$(GO) build -o bin/ ./cmd/...

@@ -26,7 +26,9 @@ const (
 
 // Resolver holds the resolvers' dependencies. It is not regenerated.
 type Resolver struct {
-	Store plan.Store
+	Store  plan.Store
+	Writer plan.Writer // nil: a read-only server
+	Events *Broker     // nil: no subscriptions
 }
 
 func (r *Resolver) loaders(ctx context.Context) *dataloader.Loaders {

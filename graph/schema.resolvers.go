@@ -71,6 +71,11 @@ func (r *measureResolver) Sources(ctx context.Context, obj *plan.Measure) ([]*pl
 	return related[*plan.Source](ctx, r.Resolver, plan.RelMeasureSources, obj)
 }
 
+// StatusHistory is the resolver for the statusHistory field.
+func (r *measureResolver) StatusHistory(ctx context.Context, obj *plan.Measure) ([]*plan.StatusChange, error) {
+	return r.statusHistory(ctx, obj)
+}
+
 // Date is the resolver for the date field.
 func (r *milestoneResolver) Date(ctx context.Context, obj *plan.Milestone) (*model.Date, error) {
 	return dateOf(obj.Date), nil
@@ -84,6 +89,26 @@ func (r *milestoneResolver) Sources(ctx context.Context, obj *plan.Milestone) ([
 // Measures is the resolver for the measures field.
 func (r *milestoneResolver) Measures(ctx context.Context, obj *plan.Milestone, filter *model.MeasureFilter, orderBy []*model.MeasureOrder, first *int, after *string, last *int, before *string) (*model.MeasureConnection, error) {
 	return r.measures(ctx, plan.ScopeMilestone, obj, connArgs{filter, orderBy, first, after, last, before})
+}
+
+// SetMeasureStatus is the resolver for the setMeasureStatus field.
+func (r *mutationResolver) SetMeasureStatus(ctx context.Context, code string, status plan.Status, note *string, asOf *model.Date, plan *string) (*plan.Measure, error) {
+	return r.setMeasureStatus(ctx, code, status, note, asOf, plan)
+}
+
+// UpsertMeasure is the resolver for the upsertMeasure field.
+func (r *mutationResolver) UpsertMeasure(ctx context.Context, input model.MeasureInput) (*plan.Measure, error) {
+	return r.upsertMeasure(ctx, input)
+}
+
+// LinkMeasure is the resolver for the linkMeasure field.
+func (r *mutationResolver) LinkMeasure(ctx context.Context, input model.LinkInput) (*plan.Measure, error) {
+	return r.linkMeasure(ctx, input, false)
+}
+
+// UnlinkMeasure is the resolver for the unlinkMeasure field.
+func (r *mutationResolver) UnlinkMeasure(ctx context.Context, input model.LinkInput) (*plan.Measure, error) {
+	return r.linkMeasure(ctx, input, true)
 }
 
 // Within is the resolver for the within field.
@@ -281,6 +306,16 @@ func (r *sourceResolver) PublishedOn(ctx context.Context, obj *plan.Source) (*mo
 	return dateOf(obj.PublishedOn), nil
 }
 
+// AsOf is the resolver for the asOf field.
+func (r *statusChangeResolver) AsOf(ctx context.Context, obj *plan.StatusChange) (*model.Date, error) {
+	return dateOf(obj.AsOf), nil
+}
+
+// MeasureChanged is the resolver for the measureChanged field.
+func (r *subscriptionResolver) MeasureChanged(ctx context.Context, code *string, plan *string) (<-chan *plan.Measure, error) {
+	return r.measureChanged(ctx, code, plan)
+}
+
 // Aspect returns generated.AspectResolver implementation.
 func (r *Resolver) Aspect() generated.AspectResolver { return &aspectResolver{r} }
 
@@ -289,6 +324,9 @@ func (r *Resolver) Measure() generated.MeasureResolver { return &measureResolver
 
 // Milestone returns generated.MilestoneResolver implementation.
 func (r *Resolver) Milestone() generated.MilestoneResolver { return &milestoneResolver{r} }
+
+// Mutation returns generated.MutationResolver implementation.
+func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 
 // Place returns generated.PlaceResolver implementation.
 func (r *Resolver) Place() generated.PlaceResolver { return &placeResolver{r} }
@@ -311,15 +349,24 @@ func (r *Resolver) Sector() generated.SectorResolver { return &sectorResolver{r}
 // Source returns generated.SourceResolver implementation.
 func (r *Resolver) Source() generated.SourceResolver { return &sourceResolver{r} }
 
+// StatusChange returns generated.StatusChangeResolver implementation.
+func (r *Resolver) StatusChange() generated.StatusChangeResolver { return &statusChangeResolver{r} }
+
+// Subscription returns generated.SubscriptionResolver implementation.
+func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
+
 type (
-	aspectResolver    struct{ *Resolver }
-	measureResolver   struct{ *Resolver }
-	milestoneResolver struct{ *Resolver }
-	placeResolver     struct{ *Resolver }
-	planResolver      struct{ *Resolver }
-	projectResolver   struct{ *Resolver }
-	queryResolver     struct{ *Resolver }
-	sectionResolver   struct{ *Resolver }
-	sectorResolver    struct{ *Resolver }
-	sourceResolver    struct{ *Resolver }
+	aspectResolver       struct{ *Resolver }
+	measureResolver      struct{ *Resolver }
+	milestoneResolver    struct{ *Resolver }
+	mutationResolver     struct{ *Resolver }
+	placeResolver        struct{ *Resolver }
+	planResolver         struct{ *Resolver }
+	projectResolver      struct{ *Resolver }
+	queryResolver        struct{ *Resolver }
+	sectionResolver      struct{ *Resolver }
+	sectorResolver       struct{ *Resolver }
+	sourceResolver       struct{ *Resolver }
+	statusChangeResolver struct{ *Resolver }
+	subscriptionResolver struct{ *Resolver }
 )

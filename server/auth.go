@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/shenzhenplan/kgapi/graph"
 )
 
 // Token is one configured API token: a name (recorded as the author of
@@ -109,12 +111,16 @@ func callerFrom(ctx context.Context) caller {
 	return c
 }
 
-// withAuth identifies the caller of every HTTP request from its bearer token.
+// middleware identifies the caller of every HTTP request from its bearer token.
 func (a *Authenticator) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok := bearer(r.Header.Get("Authorization"))
 		name, ok := a.Identify(tok)
-		next.ServeHTTP(w, r.WithContext(withCaller(r.Context(), caller{name: name, authenticated: ok, presented: tok != ""})))
+		ctx := withCaller(r.Context(), caller{name: name, authenticated: ok, presented: tok != ""})
+		if ok {
+			ctx = graph.WithActor(ctx, name)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

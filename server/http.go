@@ -1,12 +1,19 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
+
+	coderws "github.com/coder/websocket"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -29,6 +36,8 @@ import (
 // Deps are what the HTTP handler needs. Zero values give the documented defaults.
 type Deps struct {
 	Store        plan.Store
+	Writer       plan.Writer   // nil: mutations answer that the server is read-only
+	Events       *graph.Broker // nil: a new broker
 	Log          *zap.Logger
 	CORSOrigins  []string
 	QueryTimeout time.Duration
@@ -99,6 +108,9 @@ func (d Deps) withDefaults() Deps {
 	if d.Log == nil {
 		d.Log = zap.NewNop()
 	}
+	if d.Events == nil {
+		d.Events = graph.NewBroker()
+	}
 	return d
 }
 
@@ -106,9 +118,26 @@ func (d Deps) withDefaults() Deps {
 func NewGraphQL(d Deps) *handler.Server {
 	d = d.withDefaults()
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{
-		Resolvers:  &graph.Resolver{Store: d.Store},
+		Resolvers:  &graph.Resolver{Store: d.Store, Writer: d.Writer, Events: d.Events},
 		Complexity: complexity(),
 	}))
+	auth := NewAuthenticator(d.Tokens)
+	srv.AddTransport(transport.Websocket{
+		KeepAlivePingInterval: 15 * time.Second,
+		InitTimeout:           10 * time.Second,
+		Implementation:        transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{OriginPatterns: originHosts(d.CORSOrigins)}},
+		// The token travels in the connection_init payload ({"Authorization": "Bearer …"}).
+		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+			tok := bearer(p.Authorization())
+			name, ok := auth.Identify(tok)
+			ctx = withCaller(ctx, caller{name: name, authenticated: ok, presented: tok != ""})
+			if ok {
+				ctx = graph.WithActor(ctx, name)
+			}
+			return ctx, nil, nil
+		},
+	})
+	srv.AddTransport(transport.SSE{})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -181,9 +210,15 @@ func withDataloaders(s plan.Store, next http.Handler) http.Handler {
 }
 
 // withTimeout bounds every request with the configured deadline; the
-// deadline reaches Neo4j through the context.
+// deadline reaches Neo4j through the context. Subscriptions (WebSocket and
+// Server-Sent Events) live longer: each of their database calls has the
+// store's own deadline.
 func withTimeout(d time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") || strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+			next.ServeHTTP(w, r)
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), d)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
@@ -244,6 +279,25 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// Flush lets Server-Sent Events through the logging wrapper.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Hijack lets WebSocket upgrades through the logging wrapper.
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	h, ok := w.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, fmt.Errorf("the response writer cannot be hijacked")
+	}
+	if w.status == 0 {
+		w.status = http.StatusSwitchingProtocols
+	}
+	return h.Hijack()
+}
+
 // withRequestLog assigns a request id (X-Request-Id, kept when the client
 // sends a sane one) and logs one line per request. Variables are never logged.
 func withRequestLog(log *zap.Logger, next http.Handler) http.Handler {
@@ -286,6 +340,20 @@ func saneID(s string) bool {
 		}
 	}
 	return true
+}
+
+// originHosts are the host patterns a cross-origin WebSocket may come from.
+func originHosts(origins []string) []string {
+	var out []string
+	for _, o := range origins {
+		if o == "*" {
+			return []string{"*"}
+		}
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			out = append(out, u.Host)
+		}
+	}
+	return out
 }
 
 func contains(list []string, s string) bool {

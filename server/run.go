@@ -59,7 +59,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	srv := &http.Server{
 		Handler: NewHandler(Deps{
-			Store: st, Log: log, CORSOrigins: cfg.CORSOrigins, QueryTimeout: cfg.QueryTimeout,
+			Store: st, Writer: st, Log: log, CORSOrigins: cfg.CORSOrigins, QueryTimeout: cfg.QueryTimeout,
 			Tokens: cfg.Tokens, ReadTokenRequired: cfg.ReadTokenRequired,
 			DisableIntrospection: !cfg.Introspection, DisableSuggestions: !cfg.FieldSuggestions,
 			Limits: cfg.Limits, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,

@@ -226,3 +226,23 @@ func (l *Loaders) groupPages(pages map[plan.ID]*plan.MeasurePage) map[plan.ID]an
 	Group(l, level)
 	return out
 }
+
+// StatusHistory returns a measure's status history, newest first, loading
+// it for the measure's whole group at once.
+func (l *Loaders) StatusHistory(ctx context.Context, m *plan.Measure, w plan.Writer) ([]plan.StatusChange, error) {
+	v, err := l.load(ctx, m, "Measure.statusHistory", func(ctx context.Context, nodes []plan.Node) (map[plan.ID]any, error) {
+		res, err := w.StatusHistory(ctx, ids(nodes))
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[plan.ID]any, len(res))
+		for id, h := range res {
+			out[id] = h
+		}
+		return out, nil
+	})
+	if err != nil || v == nil {
+		return nil, err
+	}
+	return v.([]plan.StatusChange), nil
+}

@@ -32,6 +32,7 @@ type ResolverRoot interface {
 	Aspect() AspectResolver
 	Measure() MeasureResolver
 	Milestone() MilestoneResolver
+	Mutation() MutationResolver
 	Place() PlaceResolver
 	Plan() PlanResolver
 	Project() ProjectResolver
@@ -39,6 +40,8 @@ type ResolverRoot interface {
 	Section() SectionResolver
 	Sector() SectorResolver
 	Source() SourceResolver
+	StatusChange() StatusChangeResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -75,20 +78,21 @@ type ComplexityRoot struct {
 	}
 
 	Measure struct {
-		Aspect      func(childComplexity int) int
-		Code        func(childComplexity int) int
-		Description func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Milestones  func(childComplexity int) int
-		Places      func(childComplexity int) int
-		Plan        func(childComplexity int) int
-		Projects    func(childComplexity int) int
-		Section     func(childComplexity int) int
-		Sectors     func(childComplexity int) int
-		Sources     func(childComplexity int) int
-		Status      func(childComplexity int) int
-		Title       func(childComplexity int) int
-		TitleZh     func(childComplexity int) int
+		Aspect        func(childComplexity int) int
+		Code          func(childComplexity int) int
+		Description   func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Milestones    func(childComplexity int) int
+		Places        func(childComplexity int) int
+		Plan          func(childComplexity int) int
+		Projects      func(childComplexity int) int
+		Section       func(childComplexity int) int
+		Sectors       func(childComplexity int) int
+		Sources       func(childComplexity int) int
+		Status        func(childComplexity int) int
+		StatusHistory func(childComplexity int) int
+		Title         func(childComplexity int) int
+		TitleZh       func(childComplexity int) int
 	}
 
 	MeasureConnection struct {
@@ -112,6 +116,13 @@ type ComplexityRoot struct {
 		Slug        func(childComplexity int) int
 		Sources     func(childComplexity int) int
 		Year        func(childComplexity int) int
+	}
+
+	Mutation struct {
+		LinkMeasure      func(childComplexity int, input model.LinkInput) int
+		SetMeasureStatus func(childComplexity int, code string, status plan.Status, note *string, asOf *model.Date, plan *string) int
+		UnlinkMeasure    func(childComplexity int, input model.LinkInput) int
+		UpsertMeasure    func(childComplexity int, input model.MeasureInput) int
 	}
 
 	PageInfo struct {
@@ -247,10 +258,22 @@ type ComplexityRoot struct {
 		Sectors         func(childComplexity int) int
 	}
 
+	StatusChange struct {
+		AsOf       func(childComplexity int) int
+		By         func(childComplexity int) int
+		Note       func(childComplexity int) int
+		RecordedAt func(childComplexity int) int
+		Status     func(childComplexity int) int
+	}
+
 	Subgraph struct {
 		Edges     func(childComplexity int) int
 		Nodes     func(childComplexity int) int
 		Truncated func(childComplexity int) int
+	}
+
+	Subscription struct {
+		MeasureChanged func(childComplexity int, code *string, plan *string) int
 	}
 }
 
@@ -273,12 +296,19 @@ type MeasureResolver interface {
 	Places(ctx context.Context, obj *plan.Measure) ([]*plan.Place, error)
 	Milestones(ctx context.Context, obj *plan.Measure) ([]*plan.Milestone, error)
 	Sources(ctx context.Context, obj *plan.Measure) ([]*plan.Source, error)
+	StatusHistory(ctx context.Context, obj *plan.Measure) ([]*plan.StatusChange, error)
 }
 type MilestoneResolver interface {
 	Date(ctx context.Context, obj *plan.Milestone) (*model.Date, error)
 
 	Sources(ctx context.Context, obj *plan.Milestone) ([]*plan.Source, error)
 	Measures(ctx context.Context, obj *plan.Milestone, filter *model.MeasureFilter, orderBy []*model.MeasureOrder, first *int, after *string, last *int, before *string) (*model.MeasureConnection, error)
+}
+type MutationResolver interface {
+	SetMeasureStatus(ctx context.Context, code string, status plan.Status, note *string, asOf *model.Date, plan *string) (*plan.Measure, error)
+	UpsertMeasure(ctx context.Context, input model.MeasureInput) (*plan.Measure, error)
+	LinkMeasure(ctx context.Context, input model.LinkInput) (*plan.Measure, error)
+	UnlinkMeasure(ctx context.Context, input model.LinkInput) (*plan.Measure, error)
 }
 type PlaceResolver interface {
 	Within(ctx context.Context, obj *plan.Place) (*plan.Place, error)
@@ -332,6 +362,12 @@ type SectorResolver interface {
 }
 type SourceResolver interface {
 	PublishedOn(ctx context.Context, obj *plan.Source) (*model.Date, error)
+}
+type StatusChangeResolver interface {
+	AsOf(ctx context.Context, obj *plan.StatusChange) (*model.Date, error)
+}
+type SubscriptionResolver interface {
+	MeasureChanged(ctx context.Context, code *string, plan *string) (<-chan *plan.Measure, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -535,6 +571,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Measure.Status(childComplexity), true
+	case "Measure.statusHistory":
+		if e.ComplexityRoot.Measure.StatusHistory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Measure.StatusHistory(childComplexity), true
 	case "Measure.title":
 		if e.ComplexityRoot.Measure.Title == nil {
 			break
@@ -639,6 +681,51 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Milestone.Year(childComplexity), true
+
+	case "Mutation.linkMeasure":
+		if e.ComplexityRoot.Mutation.LinkMeasure == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_linkMeasure_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LinkMeasure(childComplexity, args["input"].(model.LinkInput)), true
+	case "Mutation.setMeasureStatus":
+		if e.ComplexityRoot.Mutation.SetMeasureStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setMeasureStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetMeasureStatus(childComplexity, args["code"].(string), args["status"].(plan.Status), args["note"].(*string), args["asOf"].(*model.Date), args["plan"].(*string)), true
+	case "Mutation.unlinkMeasure":
+		if e.ComplexityRoot.Mutation.UnlinkMeasure == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unlinkMeasure_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnlinkMeasure(childComplexity, args["input"].(model.LinkInput)), true
+	case "Mutation.upsertMeasure":
+		if e.ComplexityRoot.Mutation.UpsertMeasure == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertMeasure_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertMeasure(childComplexity, args["input"].(model.MeasureInput)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1324,6 +1411,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Stats.Sectors(childComplexity), true
 
+	case "StatusChange.asOf":
+		if e.ComplexityRoot.StatusChange.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusChange.AsOf(childComplexity), true
+	case "StatusChange.by":
+		if e.ComplexityRoot.StatusChange.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusChange.By(childComplexity), true
+	case "StatusChange.note":
+		if e.ComplexityRoot.StatusChange.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusChange.Note(childComplexity), true
+	case "StatusChange.recordedAt":
+		if e.ComplexityRoot.StatusChange.RecordedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusChange.RecordedAt(childComplexity), true
+	case "StatusChange.status":
+		if e.ComplexityRoot.StatusChange.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusChange.Status(childComplexity), true
+
 	case "Subgraph.edges":
 		if e.ComplexityRoot.Subgraph.Edges == nil {
 			break
@@ -1343,6 +1461,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Subgraph.Truncated(childComplexity), true
 
+	case "Subscription.measureChanged":
+		if e.ComplexityRoot.Subscription.MeasureChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_measureChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.MeasureChanged(childComplexity, args["code"].(*string), args["plan"].(*string)), true
+
 	}
 	return 0, false
 }
@@ -1353,8 +1483,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("IntRange", ec.unmarshalInputIntRange),
+			graphql.NewInputUnmarshaler("LinkInput", ec.unmarshalInputLinkInput),
 			graphql.NewInputUnmarshaler("MeasureFilter", ec.unmarshalInputMeasureFilter),
+			graphql.NewInputUnmarshaler("MeasureInput", ec.unmarshalInputMeasureInput),
 			graphql.NewInputUnmarshaler("MeasureOrder", ec.unmarshalInputMeasureOrder),
+			graphql.NewInputUnmarshaler("SourceRefInput", ec.unmarshalInputSourceRefInput),
 		)
 	}
 	first := true
@@ -1389,6 +1522,38 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 
 	default:
@@ -1426,6 +1591,8 @@ to, and the source of every fact.
 """
 schema {
   query: Query
+  mutation: Mutation
+  subscription: Subscription
 }
 
 "An ISO 8601 calendar date, YYYY-MM-DD."
@@ -1582,6 +1749,22 @@ type Measure implements Node {
   milestones: [Milestone!]!
   "The sources that support it, each with its excerpt."
   sources: [Source!]!
+  "Every status change recorded through the API, newest first. Never rewritten."
+  statusHistory: [StatusChange!]!
+}
+
+"One recorded change of a measure's status."
+type StatusChange {
+  "The status set."
+  status: MeasureStatus!
+  "Why, in the editor's words."
+  note: String
+  "The date the change took effect, when the editor gave one."
+  asOf: Date
+  "When the API recorded it (RFC 3339, UTC)."
+  recordedAt: String!
+  "The name of the token that made the change."
+  by: String!
 }
 
 "A project that measures advance, such as the Qianhai free trade zone."
@@ -1996,6 +2179,92 @@ type Query {
   "Figures about one plan's measures, or all plans' when ` + "`" + `plan` + "`" + ` is not given."
   stats("Slug of the plan." plan: String): Stats!
 }
+
+"Cites a source for an edit: its id (see ` + "`" + `Source.id` + "`" + `'s key, e.g. ` + "`" + `gbi-article` + "`" + `) and a verbatim excerpt."
+input SourceRefInput {
+  "The source's id, e.g. ` + "`" + `gbi-article` + "`" + `."
+  source: String!
+  "The supporting phrase, at most 300 characters."
+  excerpt: String!
+}
+
+"Creates a measure, or updates the one with the same plan and code."
+input MeasureInput {
+  "Slug of the plan, e.g. ` + "`" + `shenzhen-pdz-action-plan` + "`" + `."
+  plan: String!
+  "Code: ` + "`" + `S1.M8` + "`" + ` in a section, ` + "`" + `S2.A4.M6` + "`" + ` in an aspect; the section (and aspect) must exist."
+  code: String!
+  "Title in English (required, at most 300 characters)."
+  title: String!
+  "Title in Chinese."
+  titleZh: String
+  "A longer description."
+  description: String
+  "Status; a change is recorded in the history. New measures default to UNKNOWN."
+  status: MeasureStatus
+  "Sources that support the measure; without any, the edit itself (by the token's name) is recorded as the source."
+  sources: [SourceRefInput!]
+}
+
+"What a measure can be linked to."
+enum LinkKind {
+  "The measure advances a project."
+  PROJECT
+  "The measure is in a sector."
+  SECTOR
+  "The measure is located in a place."
+  PLACE
+  "The measure is due by a milestone."
+  MILESTONE
+}
+
+"A link between a measure and a project, sector, place or milestone."
+input LinkInput {
+  "Slug of the measure's plan, when several plans use the code."
+  plan: String
+  "The measure's code."
+  code: String!
+  "What to link to."
+  kind: LinkKind!
+  "Slug of the project, sector, place or milestone."
+  target: String!
+  "The source of the link (linkMeasure only); without it, the edit is recorded as the source."
+  source: SourceRefInput
+}
+
+"Change the graph. Every mutation needs ` + "`" + `Authorization: Bearer <token>` + "`" + ` and is one transaction: it happens completely or not at all."
+type Mutation {
+  "Set a measure's status and append a StatusChange to its history."
+  setMeasureStatus(
+    "The measure's code."
+    code: String!
+    "The new status."
+    status: MeasureStatus!
+    "Why."
+    note: String
+    "When the change took effect."
+    asOf: Date
+    "Slug of the measure's plan, when several plans use the code."
+    plan: String
+  ): Measure!
+  "Create or update a measure, with the loader's validation rules."
+  upsertMeasure("The measure." input: MeasureInput!): Measure!
+  "Link a measure to a project, sector, place or milestone (idempotent)."
+  linkMeasure("The link." input: LinkInput!): Measure!
+  "Remove a link from a measure (idempotent)."
+  unlinkMeasure("The link." input: LinkInput!): Measure!
+}
+
+"Live changes, over graphql-ws (WebSocket, token in the connection_init payload) or Server-Sent Events (token in the Authorization header)."
+type Subscription {
+  "A measure, each time a mutation changed it (after the change is committed)."
+  measureChanged(
+    "Only this measure's changes; all measures when absent."
+    code: String
+    "Only measures of this plan."
+    plan: String
+  ): Measure!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2092,6 +2361,8 @@ func (ec *executionContext) childFields_Measure(ctx context.Context, field graph
 		return ec.fieldContext_Measure_milestones(ctx, field)
 	case "sources":
 		return ec.fieldContext_Measure_sources(ctx, field)
+	case "statusHistory":
+		return ec.fieldContext_Measure_statusHistory(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Measure", field.Name)
 }
@@ -2368,6 +2639,22 @@ func (ec *executionContext) childFields_Stats(ctx context.Context, field graphql
 	return nil, fmt.Errorf("no field named %q was found under type Stats", field.Name)
 }
 
+func (ec *executionContext) childFields_StatusChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_StatusChange_status(ctx, field)
+	case "note":
+		return ec.fieldContext_StatusChange_note(ctx, field)
+	case "asOf":
+		return ec.fieldContext_StatusChange_asOf(ctx, field)
+	case "recordedAt":
+		return ec.fieldContext_StatusChange_recordedAt(ctx, field)
+	case "by":
+		return ec.fieldContext_StatusChange_by(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatusChange", field.Name)
+}
+
 func (ec *executionContext) childFields_Subgraph(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "nodes":
@@ -2601,6 +2888,94 @@ func (ec *executionContext) field_Milestone_measures_args(ctx context.Context, r
 		return nil, err
 	}
 	args["before"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_linkMeasure_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.LinkInput, error) {
+			return ec.unmarshalNLinkInput2githubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐLinkInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setMeasureStatus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (plan.Status, error) {
+			return ec.unmarshalNMeasureStatus2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*model.Date, error) {
+			return ec.unmarshalODate2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "plan",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["plan"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unlinkMeasure_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.LinkInput, error) {
+			return ec.unmarshalNLinkInput2githubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐLinkInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertMeasure_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MeasureInput, error) {
+			return ec.unmarshalNMeasureInput2githubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐMeasureInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -3171,6 +3546,28 @@ func (ec *executionContext) field_Sector_measures_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["before"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_measureChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "plan",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["plan"] = arg1
 	return args, nil
 }
 
@@ -4072,6 +4469,38 @@ func (ec *executionContext) fieldContext_Measure_sources(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Measure_statusHistory(ctx context.Context, field graphql.CollectedField, obj *plan.Measure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Measure_statusHistory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Measure().StatusHistory(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*plan.StatusChange) graphql.Marshaler {
+			return ec.marshalNStatusChange2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐStatusChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Measure_statusHistory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Measure",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatusChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _MeasureConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.MeasureConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4454,6 +4883,182 @@ func (ec *executionContext) fieldContext_Milestone_measures(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Milestone_measures_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setMeasureStatus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setMeasureStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetMeasureStatus(ctx, fc.Args["code"].(string), fc.Args["status"].(plan.Status), fc.Args["note"].(*string), fc.Args["asOf"].(*model.Date), fc.Args["plan"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *plan.Measure) graphql.Marshaler {
+			return ec.marshalNMeasure2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐMeasure(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setMeasureStatus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Measure(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setMeasureStatus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertMeasure(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertMeasure(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertMeasure(ctx, fc.Args["input"].(model.MeasureInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *plan.Measure) graphql.Marshaler {
+			return ec.marshalNMeasure2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐMeasure(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertMeasure(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Measure(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertMeasure_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_linkMeasure(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_linkMeasure(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LinkMeasure(ctx, fc.Args["input"].(model.LinkInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *plan.Measure) graphql.Marshaler {
+			return ec.marshalNMeasure2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐMeasure(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_linkMeasure(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Measure(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_linkMeasure_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unlinkMeasure(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unlinkMeasure(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnlinkMeasure(ctx, fc.Args["input"].(model.LinkInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *plan.Measure) graphql.Marshaler {
+			return ec.marshalNMeasure2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐMeasure(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unlinkMeasure(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Measure(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unlinkMeasure_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -7415,6 +8020,121 @@ func (ec *executionContext) fieldContext_Stats_byStatus(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _StatusChange_status(ctx context.Context, field graphql.CollectedField, obj *plan.StatusChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusChange_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v plan.Status) graphql.Marshaler {
+			return ec.marshalNMeasureStatus2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusChange_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusChange", field, false, false, "MeasureStatus")
+}
+
+func (ec *executionContext) _StatusChange_note(ctx context.Context, field graphql.CollectedField, obj *plan.StatusChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusChange_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StatusChange_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _StatusChange_asOf(ctx context.Context, field graphql.CollectedField, obj *plan.StatusChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusChange_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StatusChange().AsOf(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StatusChange_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusChange", field, true, true, "Date")
+}
+
+func (ec *executionContext) _StatusChange_recordedAt(ctx context.Context, field graphql.CollectedField, obj *plan.StatusChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusChange_recordedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusChange_recordedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _StatusChange_by(ctx context.Context, field graphql.CollectedField, obj *plan.StatusChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusChange_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.By, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusChange_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusChange", field, false, false, "String")
+}
+
 func (ec *executionContext) _Subgraph_nodes(ctx context.Context, field graphql.CollectedField, obj *plan.Subgraph) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7500,6 +8220,50 @@ func (ec *executionContext) _Subgraph_truncated(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_Subgraph_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Subgraph", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Subscription_measureChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_measureChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().MeasureChanged(ctx, fc.Args["code"].(*string), fc.Args["plan"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *plan.Measure) graphql.Marshaler {
+			return ec.marshalNMeasure2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐMeasure(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_measureChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Measure(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_measureChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -8624,6 +9388,76 @@ func UnmarshalIntRange(ctx context.Context, raw any) (model.IntRange, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputLinkInput(ctx context.Context, obj any) (model.LinkInput, error) {
+	var it model.LinkInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"plan", "code", "kind", "target", "source"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "plan":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("plan"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Plan = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNLinkKind2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐLinkKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "target":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("target"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Target = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOSourceRefInput2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐSourceRefInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLinkInput unmarshals raw into the LinkInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLinkInput(ctx context.Context, raw any) (model.LinkInput, error) {
+	var out model.LinkInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LinkInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputMeasureFilter(ctx context.Context, obj any) (model.MeasureFilter, error) {
 	var it model.MeasureFilter
 	if obj == nil {
@@ -8715,6 +9549,90 @@ func UnmarshalMeasureFilter(ctx context.Context, raw any) (model.MeasureFilter, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputMeasureInput(ctx context.Context, obj any) (model.MeasureInput, error) {
+	var it model.MeasureInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"plan", "code", "title", "titleZh", "description", "status", "sources"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "plan":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("plan"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Plan = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "titleZh":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleZh"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleZh = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOMeasureStatus2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "sources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sources"))
+			data, err := ec.unmarshalOSourceRefInput2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐSourceRefInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sources = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMeasureInput unmarshals raw into the MeasureInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMeasureInput(ctx context.Context, raw any) (model.MeasureInput, error) {
+	var out model.MeasureInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MeasureInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputMeasureOrder(ctx context.Context, obj any) (model.MeasureOrder, error) {
 	var it model.MeasureOrder
 	if obj == nil {
@@ -8765,6 +9683,55 @@ func (ec *executionContext) unmarshalInputMeasureOrder(ctx context.Context, obj 
 func UnmarshalMeasureOrder(ctx context.Context, raw any) (model.MeasureOrder, error) {
 	var out model.MeasureOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "MeasureOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSourceRefInput(ctx context.Context, obj any) (model.SourceRefInput, error) {
+	var it model.SourceRefInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"source", "excerpt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "excerpt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("excerpt"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Excerpt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSourceRefInput unmarshals raw into the SourceRefInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSourceRefInput(ctx context.Context, raw any) (model.SourceRefInput, error) {
+	var out model.SourceRefInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SourceRefInput", raw, &out)
 	return out, err
 }
 
@@ -9123,6 +10090,12 @@ func (ec *executionContext) _Measure(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Measure_sources(ctx, field, obj)
 				})
+		case "statusHistory":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Measure_statusHistory(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9280,6 +10253,70 @@ func (ec *executionContext) _Milestone(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Milestone_measures(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "setMeasureStatus":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setMeasureStatus(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertMeasure":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertMeasure(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "linkMeasure":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_linkMeasure(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unlinkMeasure":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unlinkMeasure(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -10179,6 +11216,60 @@ func (ec *executionContext) _Stats(ctx context.Context, sel ast.SelectionSet, ob
 	return out
 }
 
+var statusChangeImplementors = []string{"StatusChange"}
+
+func (ec *executionContext) _StatusChange(ctx context.Context, sel ast.SelectionSet, obj *plan.StatusChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statusChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatusChange")
+		case "status":
+			out.Values[i] = ec._StatusChange_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "note":
+			out.Values[i] = ec._StatusChange_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "asOf":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StatusChange_asOf(ctx, field, obj)
+				})
+		case "recordedAt":
+			out.Values[i] = ec._StatusChange_recordedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "by":
+			out.Values[i] = ec._StatusChange_by(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var subgraphImplementors = []string{"Subgraph"}
 
 func (ec *executionContext) _Subgraph(ctx context.Context, sel ast.SelectionSet, obj *plan.Subgraph) graphql.Marshaler {
@@ -10220,6 +11311,26 @@ func (ec *executionContext) _Subgraph(ctx context.Context, sel ast.SelectionSet,
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "measureChanged":
+		return ec._Subscription_measureChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -10763,6 +11874,41 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) unmarshalNLinkInput2githubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐLinkInput(ctx context.Context, v any) (model.LinkInput, error) {
+	res, err := ec.unmarshalInputLinkInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNLinkKind2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐLinkKind(ctx context.Context, v any) (plan.LinkKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNLinkKind2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐLinkKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLinkKind2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐLinkKind(ctx context.Context, sel ast.SelectionSet, v plan.LinkKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNLinkKind2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐLinkKind[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "LinkKind!")
+	}
+	return res
+}
+
+var (
+	unmarshalNLinkKind2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐLinkKind = map[string]plan.LinkKind{
+		"PROJECT":   plan.LinkProject,
+		"SECTOR":    plan.LinkSector,
+		"PLACE":     plan.LinkPlace,
+		"MILESTONE": plan.LinkMilestone,
+	}
+	marshalNLinkKind2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐLinkKind = map[plan.LinkKind]string{
+		plan.LinkProject:   "PROJECT",
+		plan.LinkSector:    "SECTOR",
+		plan.LinkPlace:     "PLACE",
+		plan.LinkMilestone: "MILESTONE",
+	}
+)
+
 func (ec *executionContext) marshalNMeasure2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐMeasureᚄ(ctx context.Context, sel ast.SelectionSet, v []*plan.Measure) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -10817,6 +11963,11 @@ func (ec *executionContext) marshalNMeasureEdge2ᚖgithubᚗcomᚋshenzhenplan�
 		return graphql.Null
 	}
 	return ec._MeasureEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNMeasureInput2githubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐMeasureInput(ctx context.Context, v any) (model.MeasureInput, error) {
+	res, err := ec.unmarshalInputMeasureInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNMeasureOrder2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐMeasureOrder(ctx context.Context, v any) (*model.MeasureOrder, error) {
@@ -11124,12 +12275,41 @@ func (ec *executionContext) marshalNSource2ᚖgithubᚗcomᚋshenzhenplanᚋkgap
 	return ec._Source(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNSourceRefInput2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐSourceRefInput(ctx context.Context, v any) (*model.SourceRefInput, error) {
+	res, err := ec.unmarshalInputSourceRefInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNStats2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐStats(ctx context.Context, sel ast.SelectionSet, v *plan.Stats) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Stats!")
 		return graphql.Null
 	}
 	return ec._Stats(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStatusChange2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐStatusChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*plan.StatusChange) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStatusChange2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐStatusChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStatusChange2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐStatusChange(ctx context.Context, sel ast.SelectionSet, v *plan.StatusChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StatusChange!")
+		return graphql.Null
+	}
+	return ec._StatusChange(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -11472,6 +12652,40 @@ func (ec *executionContext) marshalOMeasureStatus2ᚕgithubᚗcomᚋshenzhenplan
 	return ret
 }
 
+func (ec *executionContext) unmarshalOMeasureStatus2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐStatus(ctx context.Context, v any) (*plan.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOMeasureStatus2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐStatus[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMeasureStatus2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐStatus(ctx context.Context, sel ast.SelectionSet, v *plan.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOMeasureStatus2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐStatus[*v])
+	return res
+}
+
+var (
+	unmarshalOMeasureStatus2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐStatus = map[string]plan.Status{
+		"PLANNED":     plan.StatusPlanned,
+		"IN_PROGRESS": plan.StatusInProgress,
+		"COMPLETED":   plan.StatusCompleted,
+		"UNKNOWN":     plan.StatusUnknown,
+	}
+	marshalOMeasureStatus2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐStatus = map[plan.Status]string{
+		plan.StatusPlanned:    "PLANNED",
+		plan.StatusInProgress: "IN_PROGRESS",
+		plan.StatusCompleted:  "COMPLETED",
+		plan.StatusUnknown:    "UNKNOWN",
+	}
+)
+
 func (ec *executionContext) marshalONode2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐNode(ctx context.Context, sel ast.SelectionSet, v plan.Node) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -11505,6 +12719,31 @@ func (ec *executionContext) marshalOSector2ᚖgithubᚗcomᚋshenzhenplanᚋkgap
 		return graphql.Null
 	}
 	return ec._Sector(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSourceRefInput2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐSourceRefInputᚄ(ctx context.Context, v any) ([]*model.SourceRefInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.SourceRefInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSourceRefInput2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐSourceRefInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOSourceRefInput2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐSourceRefInput(ctx context.Context, v any) (*model.SourceRefInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSourceRefInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

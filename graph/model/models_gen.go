@@ -19,6 +19,20 @@ type IntRange struct {
 	Max *int `json:"max,omitempty"`
 }
 
+// A link between a measure and a project, sector, place or milestone.
+type LinkInput struct {
+	// Slug of the measure's plan, when several plans use the code.
+	Plan *string `json:"plan,omitempty"`
+	// The measure's code.
+	Code string `json:"code"`
+	// What to link to.
+	Kind plan.LinkKind `json:"kind"`
+	// Slug of the project, sector, place or milestone.
+	Target string `json:"target"`
+	// The source of the link (linkMeasure only); without it, the edit is recorded as the source.
+	Source *SourceRefInput `json:"source,omitempty"`
+}
+
 // Narrows measures. Fields combine with AND; values within one list combine with OR.
 type MeasureFilter struct {
 	// Section number.
@@ -39,12 +53,34 @@ type MeasureFilter struct {
 	Text *string `json:"text,omitempty"`
 }
 
+// Creates a measure, or updates the one with the same plan and code.
+type MeasureInput struct {
+	// Slug of the plan, e.g. `shenzhen-pdz-action-plan`.
+	Plan string `json:"plan"`
+	// Code: `S1.M8` in a section, `S2.A4.M6` in an aspect; the section (and aspect) must exist.
+	Code string `json:"code"`
+	// Title in English (required, at most 300 characters).
+	Title string `json:"title"`
+	// Title in Chinese.
+	TitleZh *string `json:"titleZh,omitempty"`
+	// A longer description.
+	Description *string `json:"description,omitempty"`
+	// Status; a change is recorded in the history. New measures default to UNKNOWN.
+	Status *plan.Status `json:"status,omitempty"`
+	// Sources that support the measure; without any, the edit itself (by the token's name) is recorded as the source.
+	Sources []*SourceRefInput `json:"sources,omitempty"`
+}
+
 // One sort key of measures.
 type MeasureOrder struct {
 	// What to sort by.
 	Field MeasureOrderField `json:"field"`
 	// Which way.
 	Direction OrderDirection `json:"direction"`
+}
+
+// Change the graph. Every mutation needs `Authorization: Bearer <token>` and is one transaction: it happens completely or not at all.
+type Mutation struct {
 }
 
 // Where a page lies (Relay).
@@ -61,6 +97,18 @@ type PageInfo struct {
 
 // Read the knowledge graph.
 type Query struct {
+}
+
+// Cites a source for an edit: its id (see `Source.id`'s key, e.g. `gbi-article`) and a verbatim excerpt.
+type SourceRefInput struct {
+	// The source's id, e.g. `gbi-article`.
+	Source string `json:"source"`
+	// The supporting phrase, at most 300 characters.
+	Excerpt string `json:"excerpt"`
+}
+
+// Live changes, over graphql-ws (WebSocket, token in the connection_init payload) or Server-Sent Events (token in the Authorization header).
+type Subscription struct {
 }
 
 // What measures can be sorted by.
