@@ -161,6 +161,22 @@ func NewGraphQL(d Deps) *handler.Server {
 		}
 		return resp
 	})
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		h := next(ctx)
+		if op := graphql.GetOperationContext(ctx).Operation; op != nil && op.Operation == ast.Subscription {
+			return h // for subscriptions nil ends the stream
+		}
+		return func(ctx context.Context) *graphql.Response {
+			if resp := h(ctx); resp != nil || ctx.Err() == nil {
+				return resp
+			}
+			// gqlgen gives no response once the deadline has passed: say why.
+			return &graphql.Response{Errors: gqlerror.List{{
+				Message:    "the request took longer than its deadline of " + d.QueryTimeout.String(),
+				Extensions: map[string]any{"code": plan.ETIMEOUT},
+			}}}
+		}
+	})
 	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		if c := graph.Classify(err); c != nil {

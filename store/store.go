@@ -102,7 +102,11 @@ func countRoundTrip(ctx context.Context) {
 // read runs one query in a managed read transaction and returns its records.
 func (s *Store) read(ctx context.Context, cypher string, params map[string]any) ([]*neo4j.Record, error) {
 	countRoundTrip(ctx)
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	timeout, err := s.txTimeout(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{
 		AccessMode: neo4j.AccessModeRead, DatabaseName: s.db, FetchSize: s.fetch,
@@ -114,19 +118,40 @@ func (s *Store) read(ctx context.Context, cypher string, params map[string]any) 
 			return nil, err
 		}
 		return res.Collect(ctx)
-	}, neo4j.WithTxTimeout(s.timeout))
+	}, neo4j.WithTxTimeout(timeout))
 	if err != nil {
 		return nil, translate(ctx, err)
 	}
 	return recs, nil
 }
 
+// txTimeout is what is left of the request's deadline, at most the store's
+// own timeout; Neo4j receives it as the transaction timeout. A deadline that
+// has already passed is a TIMEOUT error before anything is sent.
+func (s *Store) txTimeout(ctx context.Context) (time.Duration, error) {
+	timeout := s.timeout
+	if dl, ok := ctx.Deadline(); ok {
+		left := time.Until(dl)
+		if left <= 0 || ctx.Err() != nil {
+			return 0, &wrapped{code: plan.ETIMEOUT, msg: "the request took longer than its deadline", err: context.DeadlineExceeded}
+		}
+		if left < timeout {
+			timeout = left
+		}
+	}
+	return timeout, nil
+}
+
 // write runs fn in one managed write transaction (retried on transient errors).
 func (s *Store) write(ctx context.Context, fn func(tx neo4j.ManagedTransaction) (any, error)) (any, error) {
 	countRoundTrip(ctx)
+	timeout, err := s.txTimeout(ctx)
+	if err != nil {
+		return nil, err
+	}
 	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeWrite, DatabaseName: s.db})
 	defer sess.Close(ctx)
-	out, err := neo4j.ExecuteWrite(ctx, sess, fn)
+	out, err := neo4j.ExecuteWrite(ctx, sess, fn, neo4j.WithTxTimeout(timeout))
 	if err != nil {
 		return nil, translate(ctx, err)
 	}
