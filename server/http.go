@@ -23,6 +23,10 @@ import (
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/shenzhenplan/kgapi/graph"
@@ -49,6 +53,7 @@ type Deps struct {
 	Limits               Limits  // zero: DefaultLimits
 	RateLimit            float64 // requests per second per client; 0: off
 	RateBurst            int
+	Metrics              *Metrics // nil: no /metrics
 }
 
 // NewHandler returns the API's HTTP handler:
@@ -61,7 +66,10 @@ type Deps struct {
 func NewHandler(d Deps) http.Handler {
 	d = d.withDefaults()
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", withBodyLimit(d.Limits.MaxBodyBytes, d.Limits.MaxBatch, withDataloaders(d.Store, NewGraphQL(d))))
+	mux.Handle("/graphql", withBodyLimit(d.Limits.MaxBodyBytes, d.Limits.MaxBatch, d.Metrics.withRoundTrips(withDataloaders(d.Store, NewGraphQL(d)))))
+	if d.Metrics != nil {
+		mux.Handle("GET /metrics", d.Metrics.Handler())
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -95,7 +103,7 @@ func NewHandler(d Deps) http.Handler {
 		h = newRateLimiter(d.RateLimit, d.RateBurst).middleware(h)
 	}
 	h = NewAuthenticator(d.Tokens).middleware(h)
-	return withRequestLog(d.Log, withTimeout(d.QueryTimeout, c.Handler(h)))
+	return withRequestLog(d.Log, d.Metrics, withTimeout(d.QueryTimeout, c.Handler(h)))
 }
 
 func (d Deps) withDefaults() Deps {
@@ -141,13 +149,13 @@ func NewGraphQL(d Deps) *handler.Server {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetQueryCache(countedCache[*ast.QueryDocument]{Cache: lru.New[*ast.QueryDocument](1000), name: "parsed_query", m: d.Metrics})
 	srv.SetParserTokenLimit(d.Limits.MaxTokens)
 	srv.SetDisableSuggestion(d.DisableSuggestions)
 	if !d.DisableIntrospection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: countedCache[string]{Cache: lru.New[string](1000), name: "persisted_query", m: d.Metrics}})
 	srv.Use(guard{limits: d.Limits, readRequired: d.ReadTokenRequired})
 	srv.Use(extension.FixedComplexityLimit(d.Limits.MaxComplexity))
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
@@ -155,13 +163,21 @@ func NewGraphQL(d Deps) *handler.Server {
 		if info := requestInfoFrom(ctx); info != nil && resp != nil {
 			op := ""
 			if graphql.HasOperationContext(ctx) {
-				op = graphql.GetOperationContext(ctx).OperationName
+				op = operationName(graphql.GetOperationContext(ctx))
 			}
 			info.record(op, len(resp.Errors))
 		}
 		return resp
 	})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		oc := graphql.GetOperationContext(ctx)
+		typ := "query"
+		if oc.Operation != nil {
+			typ = string(oc.Operation.Operation)
+		}
+		ctx, span := otel.Tracer("github.com/shenzhenplan/kgapi/server").Start(ctx, "graphql."+typ,
+			trace.WithAttributes(attribute.String("graphql.operation.type", typ), attribute.String("graphql.operation.name", operationName(oc))))
+		defer span.End()
 		h := next(ctx)
 		if op := graphql.GetOperationContext(ctx).Operation; op != nil && op.Operation == ast.Subscription {
 			return h // for subscriptions nil ends the stream
@@ -242,10 +258,13 @@ func withTimeout(d time.Duration, next http.Handler) http.Handler {
 }
 
 type requestInfo struct {
-	id        string
-	mu        sync.Mutex
-	operation string
-	errors    int
+	id         string
+	mu         sync.Mutex
+	operation  string
+	opType     string
+	errors     int
+	rejected   bool
+	roundTrips int
 }
 
 func (i *requestInfo) record(operation string, errors int) {
@@ -316,9 +335,15 @@ func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 // withRequestLog assigns a request id (X-Request-Id, kept when the client
 // sends a sane one) and logs one line per request. Variables are never logged.
-func withRequestLog(log *zap.Logger, next http.Handler) http.Handler {
+func withRequestLog(log *zap.Logger, m *Metrics, next http.Handler) http.Handler {
+	prop := otel.GetTextMapPropagator()
+	tr := otel.Tracer("github.com/shenzhenplan/kgapi/server")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		ctx, span := tr.Start(prop.Extract(r.Context(), propagation.HeaderCarrier(r.Header)), r.Method+" "+r.URL.Path,
+			trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attribute.String("http.request.method", r.Method), attribute.String("url.path", r.URL.Path)))
+		defer span.End()
+		r = r.WithContext(ctx)
 		id := r.Header.Get("X-Request-Id")
 		if !saneID(id) {
 			var b [8]byte
@@ -333,14 +358,29 @@ func withRequestLog(log *zap.Logger, next http.Handler) http.Handler {
 			sw.status = http.StatusOK
 		}
 		info.mu.Lock()
-		op, nerr := info.operation, info.errors
+		op, typ, nerr, rejected, rts := info.operation, info.opType, info.errors, info.rejected, info.roundTrips
 		info.mu.Unlock()
+		took := time.Since(start)
+		span.SetAttributes(attribute.Int("http.response.status_code", sw.status))
 		fields := []zap.Field{
 			zap.String("request_id", id), zap.String("method", r.Method), zap.String("path", r.URL.Path),
-			zap.Int("status", sw.status), zap.Duration("duration", time.Since(start)), zap.Int("bytes", sw.bytes),
+			zap.Int("status", sw.status), zap.Duration("duration", took), zap.Int("bytes", sw.bytes),
+		}
+		if sc := span.SpanContext(); sc.IsValid() {
+			fields = append(fields, zap.String("trace_id", sc.TraceID().String()))
 		}
 		if r.URL.Path == "/graphql" {
-			fields = append(fields, zap.String("operation", op), zap.Int("errors", nerr))
+			if typ == "" {
+				typ = "none"
+			}
+			if sw.status >= 400 && nerr == 0 {
+				nerr = 1
+			}
+			fields = append(fields, zap.String("operation", op), zap.String("type", typ), zap.Int("errors", nerr), zap.Int("round_trips", rts))
+			if rejected {
+				fields = append(fields, zap.Bool("rejected", true))
+			}
+			m.observe(op, typ, nerr, rejected, took)
 		}
 		log.Info("request", fields...)
 	})

@@ -52,6 +52,23 @@ func (g guard) MutateOperationContext(ctx context.Context, oc *graphql.Operation
 	if op == nil {
 		return nil
 	}
+	info := requestInfoFrom(ctx)
+	if info != nil {
+		info.mu.Lock()
+		info.operation, info.opType = operationName(oc), string(op.Operation)
+		info.mu.Unlock()
+	}
+	err := g.check(ctx, oc)
+	if err != nil && info != nil {
+		info.mu.Lock()
+		info.rejected = true
+		info.mu.Unlock()
+	}
+	return err
+}
+
+func (g guard) check(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	op := oc.Operation
 	c := callerFrom(ctx)
 	needsToken := op.Operation != ast.Query || g.readRequired
 	if (needsToken && !c.authenticated) || (c.presented && !c.authenticated) {
@@ -145,3 +162,15 @@ func pageCost(first, last *int, def int) int {
 }
 
 var _ = plan.EINVALID
+
+// operationName is the name the client gave the operation, in the request or
+// in the document.
+func operationName(oc *graphql.OperationContext) string {
+	if oc.OperationName != "" {
+		return oc.OperationName
+	}
+	if oc.Operation != nil {
+		return oc.Operation.Name
+	}
+	return ""
+}

@@ -29,6 +29,19 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer log.Sync() //nolint:errcheck // nothing to do if stderr cannot sync
 	start := time.Now()
 
+	shutdownTracing, tracing, err := SetupTracing(ctx, getenv)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = shutdownTracing(flushCtx)
+	}()
+	if tracing {
+		log.Info("OpenTelemetry tracing on (configured by the OTEL_ variables)")
+	}
+
 	st, err := store.Open(store.Config{
 		URI: cfg.Neo4jURI, User: cfg.Neo4jUser, Password: cfg.Neo4jPassword, Database: cfg.Neo4jDatabase,
 		MaxPoolSize: cfg.Neo4jMaxPool, FetchSize: cfg.Neo4jFetch, QueryTimeout: cfg.QueryTimeout,
@@ -63,6 +76,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			Tokens: cfg.Tokens, ReadTokenRequired: cfg.ReadTokenRequired,
 			DisableIntrospection: !cfg.Introspection, DisableSuggestions: !cfg.FieldSuggestions,
 			Limits: cfg.Limits, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
+			Metrics: NewMetrics(st, cfg.Neo4jMaxPool),
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,

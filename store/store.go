@@ -34,6 +34,7 @@ type Config struct {
 
 // Store is a Neo4j-backed plan.Store. It is safe for concurrent use.
 type Store struct {
+	inUse   atomic.Int64
 	driver  neo4j.DriverWithContext
 	db      string
 	fetch   int
@@ -80,8 +81,12 @@ func (s *Store) Ping(ctx context.Context) error {
 	return err
 }
 
-// RoundTrips counts the Cypher round trips made with a context.
-type RoundTrips struct{ n atomic.Int64 }
+// RoundTrips counts the Cypher round trips made with a context. Counters
+// nest: a round trip counts in every counter of the context chain.
+type RoundTrips struct {
+	n      atomic.Int64
+	parent *RoundTrips
+}
 
 // Count is the number of round trips so far.
 func (r *RoundTrips) Count() int { return int(r.n.Load()) }
@@ -90,29 +95,48 @@ type roundTripsKey struct{}
 
 // WithRoundTrips returns a context whose Cypher round trips are counted in r.
 func WithRoundTrips(ctx context.Context, r *RoundTrips) context.Context {
+	if outer, ok := ctx.Value(roundTripsKey{}).(*RoundTrips); ok && outer != r {
+		r.parent = outer
+	}
 	return context.WithValue(ctx, roundTripsKey{}, r)
 }
 
 func countRoundTrip(ctx context.Context) {
-	if r, ok := ctx.Value(roundTripsKey{}).(*RoundTrips); ok {
+	r, _ := ctx.Value(roundTripsKey{}).(*RoundTrips)
+	for ; r != nil; r = r.parent {
 		r.n.Add(1)
 	}
 }
 
+// InUse is the number of Neo4j sessions open now (each holds a pooled connection while it works).
+func (s *Store) InUse() int { return int(s.inUse.Load()) }
+
+// session opens a session and counts it as in use until closed.
+func (s *Store) session(ctx context.Context, cfg neo4j.SessionConfig) (neo4j.SessionWithContext, func()) {
+	s.inUse.Add(1)
+	sess := s.driver.NewSession(ctx, cfg)
+	return sess, func() {
+		sess.Close(context.WithoutCancel(ctx))
+		s.inUse.Add(-1)
+	}
+}
+
 // read runs one query in a managed read transaction and returns its records.
-func (s *Store) read(ctx context.Context, cypher string, params map[string]any) ([]*neo4j.Record, error) {
+func (s *Store) read(ctx context.Context, cypher string, params map[string]any) (recs []*neo4j.Record, err error) {
 	countRoundTrip(ctx)
+	ctx, span := startSpan(ctx, "neo4j.read", cypher)
+	defer func() { endSpan(span, err) }()
 	timeout, err := s.txTimeout(ctx)
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{
+	sess, done := s.session(ctx, neo4j.SessionConfig{
 		AccessMode: neo4j.AccessModeRead, DatabaseName: s.db, FetchSize: s.fetch,
 	})
-	defer sess.Close(ctx)
-	recs, err := neo4j.ExecuteRead(ctx, sess, func(tx neo4j.ManagedTransaction) ([]*neo4j.Record, error) {
+	defer done()
+	recs, err = neo4j.ExecuteRead(ctx, sess, func(tx neo4j.ManagedTransaction) ([]*neo4j.Record, error) {
 		res, err := tx.Run(ctx, cypher, params)
 		if err != nil {
 			return nil, err
@@ -143,15 +167,17 @@ func (s *Store) txTimeout(ctx context.Context) (time.Duration, error) {
 }
 
 // write runs fn in one managed write transaction (retried on transient errors).
-func (s *Store) write(ctx context.Context, fn func(tx neo4j.ManagedTransaction) (any, error)) (any, error) {
+func (s *Store) write(ctx context.Context, fn func(tx neo4j.ManagedTransaction) (any, error)) (out any, err error) {
 	countRoundTrip(ctx)
+	ctx, span := startSpan(ctx, "neo4j.write", "")
+	defer func() { endSpan(span, err) }()
 	timeout, err := s.txTimeout(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeWrite, DatabaseName: s.db})
-	defer sess.Close(ctx)
-	out, err := neo4j.ExecuteWrite(ctx, sess, fn, neo4j.WithTxTimeout(timeout))
+	sess, done := s.session(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeWrite, DatabaseName: s.db})
+	defer done()
+	out, err = neo4j.ExecuteWrite(ctx, sess, fn, neo4j.WithTxTimeout(timeout))
 	if err != nil {
 		return nil, translate(ctx, err)
 	}
