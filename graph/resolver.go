@@ -29,6 +29,9 @@ type Resolver struct {
 	Store  plan.Store
 	Writer plan.Writer // nil: a read-only server
 	Events *Broker     // nil: no subscriptions
+	// NoPrefetch turns off compiling a measure page's selection into its
+	// query (every level is then batched by the dataloader): for measuring.
+	NoPrefetch bool
 }
 
 func (r *Resolver) loaders(ctx context.Context) *dataloader.Loaders {
@@ -210,6 +213,9 @@ func (r *Resolver) measures(ctx context.Context, scope plan.Scope, n plan.Node, 
 	q, key, err := buildMeasureQuery(ctx, scope, a)
 	if err != nil {
 		return nil, err
+	}
+	if !r.NoPrefetch {
+		q.Prefetch = measurePrefetch(ctx)
 	}
 	var page *plan.MeasurePage
 	if n == nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -30,11 +31,13 @@ type counter struct {
 	next atomic.Int64
 }
 
-func newCounter(t *testing.T) *counter {
+func newCounter(t *testing.T) *counter { return newCounterWith(t, false) }
+
+func newCounterWith(t *testing.T, noPrefetch bool) *counter {
 	t.Helper()
 	e := newEnv(t)
 	c := &counter{e: e, byID: map[string]*store.RoundTrips{}}
-	api := server.NewHandler(server.Deps{Store: e.st, Log: zap.NewNop()})
+	api := server.NewHandler(server.Deps{Store: e.st, Log: zap.NewNop(), NoPrefetch: noPrefetch, Limits: bigLimits()})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c.mu.Lock()
 		rt := c.byID[r.Header.Get("X-Test-Counter")]
@@ -84,10 +87,8 @@ func TestRoundTrips(t *testing.T) {
   section { title plan { title } } aspect { title }
   projects { name places { name } sectors { name } }
   sectors { name } places { name } milestones { year } sources { excerpt } } } } }`
-		// The shape: the connection, then one load per relationship field:
-		// section, section.plan, aspect, projects, projects.places,
-		// projects.sectors, sectors, places, milestones, sources.
-		const shape = 1 + 10
+		// The whole selection is compiled into the connection's query.
+		const shape = 1
 		counts := map[int]int{}
 		for _, n := range []int{10, all} {
 			var d struct {
@@ -116,8 +117,9 @@ func TestRoundTrips(t *testing.T) {
 	})
 
 	t.Run("nested connections under a list", func(t *testing.T) {
-		// sectors (1), their measure pages (1 for every sector), the pages' projects (1).
-		const shape = 3
+		// sectors (1), their measure pages with their projects (1 for every
+		// sector: the page's selection is compiled into its query).
+		const shape = 2
 		for _, q := range []string{
 			`{ sectors { name measures(first: 5) { nodes { code projects { name } } } } }`,
 			`{ places { name measures(first: 5) { nodes { code projects { name } } } } }`,
@@ -132,9 +134,10 @@ func TestRoundTrips(t *testing.T) {
 	})
 
 	t.Run("deep tree", func(t *testing.T) {
-		// plans, sections, aspects, the aspects' measure pages, their projects, the projects' places.
+		// plans, sections, aspects, then the aspects' measure pages with their
+		// projects and the projects' places in one query.
 		const q = `{ plans { sections { aspects { measures(first: 100) { nodes { code projects { name places { name } } } } } } } }`
-		const shape = 6
+		const shape = 4
 		n := c.run(t, q, nil, nil)
 		t.Logf("plans → sections → aspects → measures → projects → places: %d round trips", n)
 		if n != shape {
@@ -176,4 +179,23 @@ func TestRoundTrips(t *testing.T) {
 			t.Errorf("node: %d round trips, want 1", n)
 		}
 	})
+}
+
+// The two ways of avoiding N+1 side by side: compiling a page's selection
+// into its query, and batching each level through the dataloader.
+func TestPrefetchVersusLevelBatching(t *testing.T) {
+	const q = `{ measures(first: 100) { nodes { code
+  section { title plan { title } } aspect { title }
+  projects { name places { name } sectors { name } }
+  sectors { name } places { name } milestones { year } sources { excerpt } } } }`
+	var compiled, batched any
+	nc := newCounterWith(t, false).run(t, q, nil, &compiled)
+	nb := newCounterWith(t, true).run(t, q, nil, &batched)
+	t.Logf("compiled: %d round trip(s); batched per level: %d", nc, nb)
+	if nc != 1 || nb != 11 {
+		t.Errorf("round trips: compiled %d (want 1), batched %d (want 11: the page, then 10 relationship fields)", nc, nb)
+	}
+	if !reflect.DeepEqual(compiled, batched) {
+		t.Error("the two ways give different answers")
+	}
 }

@@ -125,6 +125,8 @@ type MeasureQuery struct {
 	Before []any
 	// WantTotal asks for the total count of matching measures.
 	WantTotal bool
+	// Prefetch brings related nodes of the measures in the same round trip.
+	Prefetch []Prefetch
 }
 
 // MeasurePage is one page of a measure connection.
@@ -134,6 +136,8 @@ type MeasurePage struct {
 	HasNextPage     bool
 	HasPreviousPage bool
 	TotalCount      int
+	// Related is what q.Prefetch brought.
+	Related Prefetched
 }
 
 // ProjectPage is one page of projects.
@@ -191,3 +195,34 @@ type Stats struct {
 	ByMilestoneYear []Count
 	ByStatus        []Count
 }
+
+// Prefetch asks a measure query to bring related nodes along in the same
+// round trip: Rel from each measure, then Children from each node found.
+// Rel is a Relation or a reference field ("Measure.section", "Measure.aspect",
+// "Measure.plan", "Section.plan", "Aspect.section").
+type Prefetch struct {
+	Rel      Relation
+	Children []Prefetch
+}
+
+// Prefetched holds what a prefetch brought: for each relation, the nodes
+// reached from each node id, in the relation's order.
+type Prefetched map[Relation]map[ID][]Node
+
+// PrefetchTargets lists the relations (and reference fields) a query may
+// prefetch, with the kind of node each reaches.
+var PrefetchTargets = map[Relation]Kind{
+	RelPlanParent: KindPlan, RelPlanSections: KindSection, RelPlanMilestones: KindMilestone, RelPlanSources: KindSource,
+	RelSectionPlan: KindPlan, RelSectionAspects: KindAspect, RelSectionSources: KindSource,
+	RelAspectSection: KindSection, RelAspectSources: KindSource,
+	RelMeasureProjects: KindProject, RelMeasureSectors: KindSector, RelMeasurePlaces: KindPlace,
+	RelMeasureMilestone: KindMilestone, RelMeasureSources: KindSource,
+	RelProjectPlaces: KindPlace, RelProjectSectors: KindSector, RelProjectSources: KindSource,
+	RelSectorProjects: KindProject, RelSectorSources: KindSource,
+	RelPlaceWithin: KindPlace, RelPlaceContains: KindPlace, RelPlaceProjects: KindProject, RelPlaceSources: KindSource,
+	RelMilestoneSources: KindSource,
+	"Measure.section": KindSection, "Measure.aspect": KindAspect, "Measure.plan": KindPlan,
+}
+
+// References are the prefetchable to-one fields held as an id on the node.
+var References = map[Relation]bool{"Measure.section": true, "Measure.aspect": true, "Measure.plan": true, "Section.plan": true, "Aspect.section": true}

@@ -54,6 +54,9 @@ type Deps struct {
 	RateLimit            float64 // requests per second per client; 0: off
 	RateBurst            int
 	Metrics              *Metrics // nil: no /metrics
+	// NoPrefetch batches every level through the dataloader instead of
+	// compiling a measure page's selection into its query (for measuring).
+	NoPrefetch bool
 }
 
 // NewHandler returns the API's HTTP handler:
@@ -126,7 +129,7 @@ func (d Deps) withDefaults() Deps {
 func NewGraphQL(d Deps) *handler.Server {
 	d = d.withDefaults()
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{
-		Resolvers:  &graph.Resolver{Store: d.Store, Writer: d.Writer, Events: d.Events},
+		Resolvers:  &graph.Resolver{Store: d.Store, Writer: d.Writer, Events: d.Events, NoPrefetch: d.NoPrefetch},
 		Complexity: complexity(),
 	}))
 	auth := NewAuthenticator(d.Tokens)

@@ -48,8 +48,8 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
-	// Two round trips each (measures, then projects) and none for the rejected one.
-	if !strings.Contains(text, `kgapi_cypher_round_trips_per_request_sum 4`) {
+	// One round trip each (the page with its projects) and none for the rejected one.
+	if !strings.Contains(text, `kgapi_cypher_round_trips_per_request_sum 2`) {
 		t.Errorf("round trips: %s", grep(text, "round_trips"))
 	}
 }

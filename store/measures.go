@@ -159,7 +159,11 @@ func compileMeasures(q plan.MeasureQuery, scopes []string) (*compiledMeasures, e
 			b.WriteString(" DESC")
 		}
 	}
-	b.WriteString("\n  LIMIT $limit\n  RETURN collect({node: m, keys: k}) AS rows\n}\n")
+	rel, err := prefetchExpr("m", q.Prefetch, 0)
+	if err != nil {
+		return nil, err
+	}
+	b.WriteString("\n  LIMIT $limit\n  RETURN collect({node: m, keys: k, rel: " + rel + "}) AS rows\n}\n")
 	if q.WantTotal {
 		b.WriteString("CALL {\n  WITH scope\n  " + match + filter + "\n  RETURN count(m) AS total\n}\nRETURN scope, rows, total")
 	} else {
@@ -221,13 +225,22 @@ func (s *Store) Measures(ctx context.Context, q plan.MeasureQuery, scopeIDs []pl
 		if more {
 			rows = rows[:limit]
 		}
+		if len(q.Prefetch) > 0 {
+			page.Related = plan.Prefetched{}
+		}
 		for _, r := range rows {
 			row := r.(map[string]any)
 			props, err := nodeProps(row["node"])
 			if err != nil {
 				return nil, fmt.Errorf("page measures: %w", err)
 			}
-			page.Measures = append(page.Measures, scanMeasure(props))
+			m := scanMeasure(props)
+			page.Measures = append(page.Measures, m)
+			if len(q.Prefetch) > 0 {
+				if err := scanPrefetched(m.ID, row["rel"], q.Prefetch, page.Related); err != nil {
+					return nil, fmt.Errorf("page measures: prefetched: %w", err)
+				}
+			}
 			keys, _ := row["keys"].([]any)
 			page.Keys = append(page.Keys, keys)
 		}

@@ -192,7 +192,7 @@ func (l *Loaders) Measures(ctx context.Context, n plan.Node, q plan.MeasureQuery
 		if err != nil {
 			return nil, err
 		}
-		return l.groupPages(pages), nil
+		return l.groupPages(pages, q.Prefetch), nil
 	})
 	if err != nil {
 		return nil, err
@@ -209,21 +209,33 @@ func (l *Loaders) AllMeasures(ctx context.Context, q plan.MeasureQuery) (*plan.M
 	if err != nil {
 		return nil, err
 	}
-	out := l.groupPages(pages)
+	out := l.groupPages(pages, q.Prefetch)
 	if p, ok := out[""]; ok {
 		return p.(*plan.MeasurePage), nil
 	}
 	return &plan.MeasurePage{}, nil
 }
 
-func (l *Loaders) groupPages(pages map[plan.ID]*plan.MeasurePage) map[plan.ID]any {
-	var level []*plan.Measure
+func (l *Loaders) groupPages(pages map[plan.ID]*plan.MeasurePage, ps []plan.Prefetch) map[plan.ID]any {
+	var level []plan.Node
+	related := plan.Prefetched{}
 	out := make(map[plan.ID]any, len(pages))
 	for id, p := range pages {
 		out[id] = p
-		level = append(level, p.Measures...)
+		for _, m := range p.Measures {
+			level = append(level, m)
+		}
+		for rel, byParent := range p.Related {
+			if related[rel] == nil {
+				related[rel] = map[plan.ID][]plan.Node{}
+			}
+			for parent, list := range byParent {
+				related[rel][parent] = list
+			}
+		}
 	}
 	Group(l, level)
+	l.Seed(level, ps, related)
 	return out
 }
 
@@ -245,4 +257,42 @@ func (l *Loaders) StatusHistory(ctx context.Context, m *plan.Measure, w plan.Wri
 		return nil, err
 	}
 	return v.([]plan.StatusChange), nil
+}
+
+// Seed stores what a query prefetched for parents (one level, grouped) so
+// that their relationship fields resolve without a round trip, then seeds
+// the next levels the same way.
+func (l *Loaders) Seed(parents []plan.Node, ps []plan.Prefetch, rel plan.Prefetched) {
+	if len(parents) == 0 {
+		return
+	}
+	g := l.groupOf(parents[0])
+	for _, p := range ps {
+		byParent := rel[p.Rel]
+		key := "rel:" + string(p.Rel)
+		if plan.References[p.Rel] {
+			key = "ref:" + string(p.Rel)
+		}
+		val := make(map[plan.ID]any, len(byParent))
+		var children []plan.Node
+		for id, list := range byParent {
+			children = append(children, list...)
+			if plan.References[p.Rel] {
+				if len(list) > 0 {
+					val[id] = list[0]
+				}
+			} else {
+				val[id] = list
+			}
+		}
+		c := &call{done: make(chan struct{}), val: val}
+		close(c.done)
+		g.mu.Lock()
+		if _, exists := g.calls[key]; !exists {
+			g.calls[key] = c
+		}
+		g.mu.Unlock()
+		Group(l, children)
+		l.Seed(children, p.Children, rel)
+	}
 }

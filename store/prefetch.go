@@ -1,0 +1,103 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/shenzhenplan/kgapi/plan"
+)
+
+// References followed through an id held on the node (to-one fields), for prefetching.
+var references = map[plan.Relation]relation{
+	"Measure.section": {"(b:Section {id: a.sectionId})", plan.KindSection, "b.number"},
+	"Measure.aspect":  {"(b:Aspect {id: a.aspectId})", plan.KindAspect, "b.number"},
+	"Measure.plan":    {"(b:Plan {id: a.plan})", plan.KindPlan, "b.slug"},
+	"Section.plan":    {"(b:Plan {id: a.plan})", plan.KindPlan, "b.slug"},
+	"Aspect.section":  {"(b:Section {id: a.section})", plan.KindSection, "b.number"},
+}
+
+// Prefetchable reports whether rel can be prefetched, and the kind it reaches.
+func Prefetchable(rel plan.Relation) (plan.Kind, bool) {
+	if r, ok := relations[rel]; ok {
+		return r.to, true
+	}
+	if r, ok := references[rel]; ok {
+		return r.to, true
+	}
+	return "", false
+}
+
+// prefetchExpr compiles the prefetch tree below variable v (the node at
+// depth d) into a map of COLLECT subqueries, one per relation, keyed by
+// position. Every fragment comes from the allow-lists above; variable names
+// are generated.
+func prefetchExpr(v string, ps []plan.Prefetch, d int) (string, error) {
+	if len(ps) == 0 {
+		return "{}", nil
+	}
+	parts := make([]string, 0, len(ps))
+	for i, p := range ps {
+		r, ok := relations[p.Rel]
+		isRef := false
+		if !ok {
+			if r, ok = references[p.Rel]; !ok {
+				return "", fmt.Errorf("prefetch: unknown relation %q", p.Rel)
+			}
+			isRef = true
+		}
+		a, rv, b := v, fmt.Sprintf("r%d_%d", d, i), fmt.Sprintf("n%d_%d", d, i)
+		pattern := r.pattern
+		if !isRef {
+			// "(a:Kind {id: key})" becomes the bound variable.
+			open := strings.Index(pattern, "{id: key})")
+			pattern = "(a)" + pattern[open+len("{id: key})"):]
+		}
+		pattern = strings.NewReplacer("(a)", "("+a+")", "a.", a+".", "[r:", "["+rv+":", "(b:", "("+b+":").Replace(pattern)
+		order := strings.NewReplacer("b.", b+".", "r.", rv+".").Replace(r.order)
+		excerpt := rv + ".excerpt"
+		if isRef {
+			excerpt = "null"
+		}
+		extra := ""
+		if r.to == plan.KindPlan {
+			extra = ", cataloged: COUNT { (cm:Measure {plan: " + b + ".id}) }"
+		}
+		child, err := prefetchExpr(b, p.Children, d+1)
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, fmt.Sprintf("p%d: COLLECT { MATCH %s RETURN {node: %s, excerpt: %s%s, rel: %s} AS x ORDER BY %s }",
+			i, pattern, b, excerpt, extra, child, order))
+	}
+	return "{" + strings.Join(parts, ", ") + "}", nil
+}
+
+// scanPrefetched reads the rel map of a prefetched row below the node with
+// id parent into out.
+func scanPrefetched(parent plan.ID, rel any, ps []plan.Prefetch, out plan.Prefetched) error {
+	m, _ := rel.(map[string]any)
+	for i, p := range ps {
+		rows, _ := m[fmt.Sprintf("p%d", i)].([]any)
+		if out[p.Rel] == nil {
+			out[p.Rel] = map[plan.ID][]plan.Node{}
+		}
+		list := make([]plan.Node, 0, len(rows))
+		for _, x := range rows {
+			row, _ := x.(map[string]any)
+			props, err := nodeProps(row["node"])
+			if err != nil {
+				return err
+			}
+			n, err := scanNode(props, row)
+			if err != nil {
+				return err
+			}
+			list = append(list, n)
+			if err := scanPrefetched(n.NodeID(), row["rel"], p.Children, out); err != nil {
+				return err
+			}
+		}
+		out[p.Rel][parent] = list
+	}
+	return nil
+}
