@@ -129,3 +129,18 @@ func TokenHash(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:])
 }
+
+// readGuard applies the GraphQL endpoint's rule to plain GET endpoints: a
+// presented token must be valid, and with READ_TOKEN_REQUIRED one is needed.
+func readGuard(required bool, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c := callerFrom(r.Context()); (required && !c.authenticated) || (c.presented && !c.authenticated) {
+			w.Header().Set("WWW-Authenticate", "Bearer")
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte("authentication required: send a valid token as Authorization: Bearer <token>\n"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

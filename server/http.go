@@ -34,7 +34,9 @@ import (
 	"github.com/shenzhenplan/kgapi/graph/generated"
 	"github.com/shenzhenplan/kgapi/plan"
 	"github.com/shenzhenplan/kgapi/server/explore"
+	"github.com/shenzhenplan/kgapi/server/export"
 	"github.com/shenzhenplan/kgapi/server/playground"
+	"github.com/shenzhenplan/kgapi/store"
 )
 
 // Deps are what the HTTP handler needs. Zero values give the documented defaults.
@@ -64,6 +66,8 @@ type Deps struct {
 //	POST /graphql, GET /graphql  GraphQL over HTTP (GET for queries only)
 //	/                            GraphiQL, served from the binary
 //	/explore/                    the graph explorer, served from the binary
+//	/export/{plan}.jsonld, /export/{plan}/measures.csv, /id/{id}   open-data export
+//	/metrics                     Prometheus metrics
 //	/healthz                     the process is alive
 //	/readyz                      Neo4j answers
 func NewHandler(d Deps) http.Handler {
@@ -72,6 +76,11 @@ func NewHandler(d Deps) http.Handler {
 	mux.Handle("/graphql", withBodyLimit(d.Limits.MaxBodyBytes, d.Limits.MaxBatch, d.Metrics.withRoundTrips(withDataloaders(d.Store, NewGraphQL(d)))))
 	if d.Metrics != nil {
 		mux.Handle("GET /metrics", d.Metrics.Handler())
+	}
+	if st, ok := d.Store.(*store.Store); ok {
+		ex := readGuard(d.ReadTokenRequired, export.Handler(st, export.RequestBase, export.WithLogger(d.Log)))
+		mux.Handle("/export/", ex) // GET /export/{plan}.jsonld, /export/{plan}/measures.csv, /export/vocab
+		mux.Handle("/id/", ex)     // GET /id/{globalID}: 303 to /graphql?query=<node(id:) query>
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -12,7 +12,9 @@ import (
 // SearchIndex is the name of the full-text index over names, titles,
 // summaries and descriptions. Its analyzer, "cjk", tokenises Latin text into
 // words and Chinese text into bigrams, so "Qianhai", "science city" and
-// "前海" all match.
+// "前海" all match. It is eventually consistent (updated right after each
+// commit rather than inside it), which keeps large loads fast; the loader
+// waits for it before it reports.
 const SearchIndex = "search"
 
 // schemaStatements are the constraints and indexes the graph needs. Each is
@@ -39,7 +41,7 @@ func schemaStatements() []string {
 		"CREATE INDEX plan_slug IF NOT EXISTS FOR (n:Plan) ON (n.slug)",
 		"CREATE FULLTEXT INDEX "+SearchIndex+" IF NOT EXISTS FOR (n:Plan|Section|Aspect|Measure|Project|Sector|Place|Milestone) "+
 			"ON EACH [n.title, n.titleZh, n.name, n.nameZh, n.code, n.summary, n.description, n.label] "+
-			"OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk', `fulltext.eventually_consistent`: false}}",
+			"OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk', `fulltext.eventually_consistent`: true}}",
 	)
 	return out
 }
@@ -78,4 +80,20 @@ func lower(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// AwaitSearchIndex waits until the full-text index has caught up with every
+// committed write.
+func (s *Store) AwaitSearchIndex(ctx context.Context) error {
+	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeRead, DatabaseName: s.db})
+	defer sess.Close(ctx)
+	countRoundTrip(ctx)
+	res, err := sess.Run(ctx, "CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()", nil)
+	if err == nil {
+		_, err = res.Consume(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("wait for the search index: %w", translate(ctx, err))
+	}
+	return nil
 }

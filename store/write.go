@@ -51,48 +51,56 @@ type LoadOptions struct {
 	Progress func(what string, done, total int)
 }
 
-// nodeWrite merges nodes of one label; unchanged nodes (same property hash)
-// are not written at all. The label is spliced from the allow-list only.
+// nodeWrite writes nodes of one label: new ones are created, changed ones
+// updated, unchanged ones (same property hash) not written at all. The label
+// is spliced from the allow-list only. (The loader is the only writer of a
+// dataset's nodes at a time; rows are distinct.)
 func nodeWrite(k plan.Kind) string {
 	return `UNWIND $rows AS row
 OPTIONAL MATCH (old:` + string(k) + ` {id: row.id})
-WITH row, CASE WHEN old IS NULL THEN 'created' WHEN old.loadHash = row.hash THEN 'unchanged' ELSE 'updated' END AS outcome
+WITH row, old, CASE WHEN old IS NULL THEN 'created' WHEN old.loadHash = row.hash THEN 'unchanged' ELSE 'updated' END AS outcome
 CALL {
   WITH row, outcome
-  WITH row, outcome WHERE outcome <> 'unchanged'
-  MERGE (n:` + string(k) + ` {id: row.id})
-  WITH n, row, n.status AS keptStatus
-  SET n:Entity, n += row.props, n.loadHash = row.hash
+  WITH row WHERE outcome = 'created'
+  CREATE (n:` + string(k) + `:Entity {id: row.id})
+  SET n += row.props, n.loadHash = row.hash
+}
+CALL {
+  WITH row, old, outcome
+  WITH row, old AS n, old.status AS keptStatus WHERE outcome = 'updated'
+  SET n += row.props, n.loadHash = row.hash
   // A status set through the API (setMeasureStatus) is newer than the file: keep it.
   SET n.status = CASE WHEN n.statusSetBy IS NOT NULL THEN keptStatus ELSE n.status END
 }
 RETURN outcome, count(*) AS n`
 }
 
-// relWrite merges relationships of one type between existing nodes.
+// relWrite writes relationships of one type between existing nodes, the
+// same way: created, updated or left alone.
 func relWrite(typ string) string {
-	merge := `MERGE (a)-[r:` + typ + `]->(b)`
+	key := ""
 	same := `old.source = row.source AND old.excerpt = row.excerpt AND old.dataset = $dataset`
 	if typ == RelSupportedBy {
-		merge = `MERGE (a)-[r:` + typ + ` {excerpt: row.excerpt}]->(b)`
+		key = ` {excerpt: row.excerpt}`
 	}
 	if typ == RelHasSection || typ == RelHasAspect || typ == RelPartOf {
 		same = `old.dataset = $dataset`
 	}
-	optional := `OPTIONAL MATCH (a)-[old:` + typ + `]->(b)`
-	if typ == RelSupportedBy {
-		optional = `OPTIONAL MATCH (a)-[old:` + typ + ` {excerpt: row.excerpt}]->(b)`
-	}
 	return `UNWIND $rows AS row
 MATCH (a:Entity {id: row.from})
 MATCH (b:Entity {id: row.to})
-` + optional + `
-WITH a, b, row, CASE WHEN old IS NULL THEN 'created' WHEN ` + same + ` THEN 'unchanged' ELSE 'updated' END AS outcome
+OPTIONAL MATCH (a)-[old:` + typ + key + `]->(b)
+WITH a, b, row, old, CASE WHEN old IS NULL THEN 'created' WHEN ` + same + ` THEN 'unchanged' ELSE 'updated' END AS outcome
 CALL {
   WITH a, b, row, outcome
-  WITH a, b, row, outcome WHERE outcome <> 'unchanged'
-  ` + merge + `
+  WITH a, b, row WHERE outcome = 'created'
+  CREATE (a)-[r:` + typ + `]->(b)
   SET r.source = row.source, r.excerpt = row.excerpt, r.dataset = $dataset
+}
+CALL {
+  WITH row, old, outcome
+  WITH row, old WHERE outcome = 'updated'
+  SET old.source = row.source, old.excerpt = row.excerpt, old.dataset = $dataset
 }
 RETURN outcome, count(*) AS n`
 }
@@ -208,6 +216,11 @@ func (s *Store) Load(ctx context.Context, rows *Rows, opt LoadOptions) (*LoadRep
 			o := rep.Nodes[string(k)]
 			o.Deleted = n
 			rep.Nodes[string(k)] = o
+		}
+	}
+	if !opt.DryRun && rep.Changed() {
+		if err := s.AwaitSearchIndex(ctx); err != nil {
+			return nil, err
 		}
 	}
 	return rep, nil

@@ -1,0 +1,174 @@
+package export
+
+import (
+	"bytes"
+	"encoding/csv"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/shenzhenplan/kgapi/plan"
+	"github.com/shenzhenplan/kgapi/store"
+)
+
+// CSVHeader is the header row of measures.csv.
+var CSVHeader = []string{
+	"code", "title", "title_zh", "status", "section", "section_title", "aspect", "aspect_title",
+	"projects", "sectors", "places", "milestone_years", "sources", "id",
+}
+
+// multiSep joins the values of a multi-valued cell. Slugs and source ids
+// never contain it, so a cell splits back unambiguously.
+const multiSep = "; "
+
+// serveCSV answers GET /export/{plan}/measures.csv.
+func (h *handler) serveCSV(w http.ResponseWriter, r *http.Request, slug string) {
+	e := h.loadPlan(w, r, slug)
+	if e == nil {
+		return
+	}
+	excel := r.URL.Query().Get("bom") == "1"
+	body, err := MeasuresCSV(e, excel)
+	if err != nil {
+		h.storeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Disposition", `attachment; filename="`+slug+`-measures.csv"`)
+	serveBody(w, r, "text/csv; charset=utf-8", body)
+}
+
+// MeasuresCSV writes one row per measure of the export, in code order, after
+// the header row (RFC 4180: quoted where needed, CRLF line ends).
+//
+// Cells: section and aspect are numbers (aspect empty when the measure has
+// none); projects, sectors and places are slugs, milestone_years years and
+// sources source ids, each sorted and joined with "; "; id is the measure's
+// global id (GraphQL node(id:), and ${base}/id/<id>).
+//
+// excel starts the file with a UTF-8 byte order mark, so that Excel reads
+// the Chinese titles right, and neutralises cells that Excel would run as
+// formulas (starting with =, +, -, @, tab or carriage return) with a
+// leading apostrophe.
+func MeasuresCSV(e *store.PlanExport, excel bool) ([]byte, error) {
+	var buf bytes.Buffer
+	if excel {
+		buf.WriteString("\uFEFF")
+	}
+	cw := csv.NewWriter(&buf)
+	cw.UseCRLF = true
+	if err := cw.Write(CSVHeader); err != nil {
+		return nil, err
+	}
+	sections := map[plan.ID]*plan.Section{}
+	for _, s := range e.Sections {
+		sections[s.ID] = s
+	}
+	aspects := map[plan.ID]*plan.Aspect{}
+	for _, a := range e.Aspects {
+		aspects[a.ID] = a
+	}
+	for _, m := range e.Measures {
+		sectionTitle, aspect, aspectTitle := "", "", ""
+		if s := sections[m.SectionID]; s != nil {
+			sectionTitle = s.Title
+		}
+		if m.AspectID != nil {
+			if m.AspectNumber > 0 {
+				aspect = strconv.Itoa(m.AspectNumber)
+			}
+			if a := aspects[*m.AspectID]; a != nil {
+				aspectTitle = a.Title
+			}
+		}
+		section := ""
+		if m.SectionNumber > 0 {
+			section = strconv.Itoa(m.SectionNumber)
+		}
+		row := []string{
+			m.Code, m.Title, deref(m.TitleZh), string(m.Status), section, sectionTitle, aspect, aspectTitle,
+			joinKeys(e, m.ID, store.RelAdvances, slugOf),
+			joinKeys(e, m.ID, store.RelInSector, slugOf),
+			joinKeys(e, m.ID, store.RelLocatedIn, slugOf),
+			joinKeys(e, m.ID, store.RelDueBy, yearOf),
+			joinKeys(e, m.ID, store.RelSupportedBy, func(n plan.Node) string { return n.NodeID().Key() }),
+			m.ID.Global(),
+		}
+		if excel {
+			for i, c := range row {
+				row[i] = defuseFormula(c)
+			}
+		}
+		if err := cw.Write(row); err != nil {
+			return nil, err
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// joinKeys is the sorted, distinct keys of the nodes that from links to.
+func joinKeys(e *store.PlanExport, from plan.ID, typ string, key func(plan.Node) string) string {
+	seen := map[string]bool{}
+	var keys []string
+	for _, l := range e.Out(from, typ) {
+		n := e.Node(l.To)
+		if n == nil {
+			continue
+		}
+		if k := key(n); k != "" && !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		// Years sort as numbers, everything else as text.
+		a, errA := strconv.Atoi(keys[i])
+		b, errB := strconv.Atoi(keys[j])
+		if errA == nil && errB == nil {
+			return a < b
+		}
+		return keys[i] < keys[j]
+	})
+	return strings.Join(keys, multiSep)
+}
+
+func slugOf(n plan.Node) string {
+	switch n := n.(type) {
+	case *plan.Project:
+		return n.Slug
+	case *plan.Sector:
+		return n.Slug
+	case *plan.Place:
+		return n.Slug
+	case *plan.Milestone:
+		return n.Slug
+	}
+	return n.NodeID().Key()
+}
+
+func yearOf(n plan.Node) string {
+	if m, ok := n.(*plan.Milestone); ok && m.Year != 0 {
+		return strconv.Itoa(m.Year)
+	}
+	return ""
+}
+
+// defuseFormula prefixes an apostrophe to a cell that a spreadsheet would
+// evaluate (OWASP's advice against CSV injection).
+func defuseFormula(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

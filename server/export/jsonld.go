@@ -1,0 +1,451 @@
+package export
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/shenzhenplan/kgapi/plan"
+	"github.com/shenzhenplan/kgapi/store"
+)
+
+// JSONLDType is the media type of the JSON-LD export.
+const JSONLDType = "application/ld+json"
+
+// serveJSONLD answers GET /export/{plan}.jsonld.
+func (h *handler) serveJSONLD(w http.ResponseWriter, r *http.Request, slug string) {
+	e := h.loadPlan(w, r, slug)
+	if e == nil {
+		return
+	}
+	body, err := marshal(PlanJSONLD(e, h.base(r)))
+	if err != nil {
+		h.storeError(w, r, err)
+		return
+	}
+	serveBody(w, r, JSONLDType, body)
+}
+
+// serveVocab answers GET /export/vocab: the terms of our own namespace.
+func (h *handler) serveVocab(w http.ResponseWriter, r *http.Request) {
+	body, err := marshal(Vocabulary(h.base(r)))
+	if err != nil {
+		h.storeError(w, r, err)
+		return
+	}
+	serveBody(w, r, JSONLDType, body)
+}
+
+func marshal(doc any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return nil, fmt.Errorf("encode JSON-LD: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// IRI is the IRI of a node in the exports: ${base}/id/<global id>, which
+// GET /id/ resolves.
+func IRI(base string, id plan.ID) string { return base + "/id/" + id.Global() }
+
+// VocabNS is the namespace of the few terms of our own (prefix kg:).
+func VocabNS(base string) string { return base + "/export/vocab#" }
+
+// Context is the JSON-LD context of the export: schema.org, SKOS, PROV and
+// Dublin Core terms, and a few of our own under kg: (GET /export/vocab).
+// Terms of type @id take IRIs as plain strings.
+func Context(base string) map[string]any {
+	ref := func(iri string) map[string]any { return map[string]any{"@id": iri, "@type": "@id"} }
+	lang := func(iri, tag string) map[string]any { return map[string]any{"@id": iri, "@language": tag} }
+	return map[string]any{
+		"schema":  "https://schema.org/",
+		"skos":    "http://www.w3.org/2004/02/skos/core#",
+		"prov":    "http://www.w3.org/ns/prov#",
+		"dcterms": "http://purl.org/dc/terms/",
+		"xsd":     "http://www.w3.org/2001/XMLSchema#",
+		"kg":      VocabNS(base),
+
+		"Dataset":       "schema:Dataset",
+		"DataDownload":  "schema:DataDownload",
+		"CreativeWork":  "schema:CreativeWork",
+		"ConceptScheme": "skos:ConceptScheme",
+		"Concept":       "skos:Concept",
+		"Action":        "schema:Action",
+		"Project":       "schema:Project",
+		"Place":         "schema:Place",
+		"DefinedTerm":   "schema:DefinedTerm",
+		"Quotation":     "schema:Quotation",
+		"Milestone":     "kg:Milestone",
+
+		"name":                 lang("schema:name", "en"),
+		"nameZh":               lang("schema:name", "zh"),
+		"prefLabel":            lang("skos:prefLabel", "en"),
+		"prefLabelZh":          lang("skos:prefLabel", "zh"),
+		"description":          lang("schema:description", "en"),
+		"keywords":             lang("schema:keywords", "en"),
+		"goal":                 lang("kg:goal", "en"),
+		"identifier":           "schema:identifier",
+		"notation":             "skos:notation",
+		"position":             "schema:position",
+		"creator":              "schema:creator",
+		"publisher":            "schema:publisher",
+		"datePublished":        map[string]any{"@id": "schema:datePublished", "@type": "xsd:date"},
+		"endDate":              "schema:endDate",
+		"goalYear":             map[string]any{"@id": "kg:goalYear", "@type": "xsd:gYear"},
+		"declaredMeasureCount": "kg:declaredMeasureCount",
+		"tranches":             "kg:tranches",
+		"approximate":          "kg:approximate",
+		"status":               "kg:status",
+		"kind":                 "kg:kind",
+		"text":                 "schema:text",
+		"encodingFormat":       "schema:encodingFormat",
+		"distribution":         "schema:distribution",
+		"citation":             "schema:citation",
+
+		"url":              ref("schema:url"),
+		"contentUrl":       ref("schema:contentUrl"),
+		"about":            ref("schema:about"),
+		"inScheme":         ref("skos:inScheme"),
+		"topConceptOf":     ref("skos:topConceptOf"),
+		"hasTopConcept":    ref("skos:hasTopConcept"),
+		"broader":          ref("skos:broader"),
+		"isBasedOn":        ref("schema:isBasedOn"),
+		"projects":         ref("schema:object"),
+		"places":           ref("schema:location"),
+		"sectors":          ref("dcterms:subject"),
+		"milestones":       ref("kg:targetDate"),
+		"containedInPlace": ref("schema:containedInPlace"),
+		"isPartOf":         ref("schema:isPartOf"),
+		"wasDerivedFrom":   ref("prov:wasDerivedFrom"),
+		"actionStatus":     map[string]any{"@id": "schema:actionStatus", "@type": "@vocab"},
+		"supports":         map[string]any{"@id": "kg:supports", "@type": "@vocab"},
+	}
+}
+
+// linkTerm is the term of the context that states each kind of link; a
+// quotation's "supports" names it.
+var linkTerm = map[string]string{
+	store.RelAdvances:     "projects",
+	store.RelInSector:     "sectors",
+	store.RelLocatedIn:    "places",
+	store.RelWithin:       "containedInPlace",
+	store.RelDueBy:        "milestones",
+	store.RelHasMilestone: "milestones",
+	store.RelParent:       "isBasedOn",
+}
+
+// actionStatus maps a measure's status onto schema.org's ActionStatusType.
+var actionStatus = map[plan.Status]string{
+	plan.StatusPlanned:    "schema:PotentialActionStatus",
+	plan.StatusInProgress: "schema:ActiveActionStatus",
+	plan.StatusCompleted:  "schema:CompletedActionStatus",
+}
+
+// PlanJSONLD is the JSON-LD document of an export: a schema:Dataset that
+// describes the download, then the plan (a schema:CreativeWork and
+// skos:ConceptScheme), its parent, sections and aspects (skos:Concept,
+// skos:broader), measures (schema:Action and skos:Concept), projects,
+// sectors, places, milestones and sources, in the export's order. Every
+// node cites its sources: prov:wasDerivedFrom the source, and a
+// schema:citation Quotation with the supporting excerpt (isPartOf the
+// source); a quotation that supports a link names the linked node (about)
+// and the link's term (supports).
+func PlanJSONLD(e *store.PlanExport, base string) map[string]any {
+	iri := func(id plan.ID) string { return IRI(base, id) }
+	p := e.Plan
+	docURL := base + "/export/" + p.Slug + ".jsonld"
+	graph := []map[string]any{{
+		"@id":   docURL,
+		"@type": "Dataset",
+		"name":  "Open-data export of “" + p.Title + "”",
+		"about": iri(p.ID),
+		"distribution": []map[string]any{
+			{"@type": "DataDownload", "encodingFormat": JSONLDType, "contentUrl": docURL},
+			{"@type": "DataDownload", "encodingFormat": "text/csv", "contentUrl": base + "/export/" + p.Slug + "/measures.csv"},
+		},
+	}}
+	add := func(n map[string]any) { graph = append(graph, n) }
+
+	planNode := func(pl *plan.Plan) map[string]any {
+		n := node(iri(pl.ID), []string{"CreativeWork", "ConceptScheme"})
+		n["identifier"] = pl.Slug
+		setText(n, "name", pl.Title)
+		setText(n, "prefLabel", pl.Title)
+		setPtr(n, "nameZh", pl.TitleZh)
+		setPtr(n, "prefLabelZh", pl.TitleZh)
+		setPtr(n, "creator", pl.Issuer)
+		setPtr(n, "description", pl.Summary)
+		setPtr(n, "goal", pl.Goal)
+		if pl.GoalYear != nil {
+			n["goalYear"] = strconv.Itoa(*pl.GoalYear)
+		}
+		if pl.DeclaredMeasureCount != nil {
+			n["declaredMeasureCount"] = *pl.DeclaredMeasureCount
+		}
+		if pl.Tranches != nil {
+			n["tranches"] = *pl.Tranches
+		}
+		if len(pl.Domains) > 0 {
+			n["keywords"] = pl.Domains
+		}
+		if parents := targets(e, pl.ID, store.RelParent, iri); len(parents) > 0 {
+			n["isBasedOn"] = one(parents)
+		}
+		setList(n, "hasTopConcept", targets(e, pl.ID, store.RelHasSection, iri))
+		setList(n, "milestones", targets(e, pl.ID, store.RelHasMilestone, iri))
+		cite(n, e, pl.ID, iri)
+		return n
+	}
+	add(planNode(p))
+	if e.Parent != nil {
+		add(planNode(e.Parent))
+	}
+	for _, s := range e.Sections {
+		n := node(iri(s.ID), []string{"Concept"})
+		n["notation"] = "S" + strconv.Itoa(s.Number)
+		n["position"] = s.Number
+		setText(n, "name", s.Title)
+		setText(n, "prefLabel", s.Title)
+		setPtr(n, "description", s.Summary)
+		n["inScheme"] = iri(p.ID)
+		n["topConceptOf"] = iri(p.ID)
+		cite(n, e, s.ID, iri)
+		add(n)
+	}
+	sectionNumber := map[plan.ID]int{}
+	for _, s := range e.Sections {
+		sectionNumber[s.ID] = s.Number
+	}
+	for _, a := range e.Aspects {
+		n := node(iri(a.ID), []string{"Concept"})
+		n["notation"] = "S" + strconv.Itoa(sectionNumber[a.SectionID]) + ".A" + strconv.Itoa(a.Number)
+		n["position"] = a.Number
+		setText(n, "name", a.Title)
+		setText(n, "prefLabel", a.Title)
+		setPtr(n, "description", a.Summary)
+		n["inScheme"] = iri(p.ID)
+		n["broader"] = iri(a.SectionID)
+		cite(n, e, a.ID, iri)
+		add(n)
+	}
+	for _, m := range e.Measures {
+		n := node(iri(m.ID), []string{"Action", "Concept"})
+		n["identifier"] = m.Code
+		n["notation"] = m.Code
+		setText(n, "name", m.Title)
+		setText(n, "prefLabel", m.Title)
+		setPtr(n, "nameZh", m.TitleZh)
+		setPtr(n, "prefLabelZh", m.TitleZh)
+		setPtr(n, "description", m.Description)
+		n["status"] = string(m.Status)
+		if s, ok := actionStatus[m.Status]; ok {
+			n["actionStatus"] = s
+		}
+		n["inScheme"] = iri(p.ID)
+		if m.AspectID != nil {
+			n["broader"] = iri(*m.AspectID)
+		} else {
+			n["broader"] = iri(m.SectionID)
+		}
+		setList(n, "projects", targets(e, m.ID, store.RelAdvances, iri))
+		setList(n, "sectors", targets(e, m.ID, store.RelInSector, iri))
+		setList(n, "places", targets(e, m.ID, store.RelLocatedIn, iri))
+		setList(n, "milestones", targets(e, m.ID, store.RelDueBy, iri))
+		if d := earliest(e, m.ID); d != nil {
+			n["endDate"] = d
+		}
+		cite(n, e, m.ID, iri)
+		add(n)
+	}
+	for _, pr := range e.Projects {
+		n := node(iri(pr.ID), []string{"Project"})
+		n["identifier"] = pr.Slug
+		setText(n, "name", pr.Name)
+		setPtr(n, "nameZh", pr.NameZh)
+		setPtr(n, "kind", pr.Kind)
+		setPtr(n, "description", pr.Description)
+		setList(n, "places", targets(e, pr.ID, store.RelLocatedIn, iri))
+		setList(n, "sectors", targets(e, pr.ID, store.RelInSector, iri))
+		cite(n, e, pr.ID, iri)
+		add(n)
+	}
+	for _, s := range e.Sectors {
+		n := node(iri(s.ID), []string{"DefinedTerm", "Concept"})
+		n["identifier"] = s.Slug
+		setText(n, "name", s.Name)
+		setText(n, "prefLabel", s.Name)
+		setPtr(n, "nameZh", s.NameZh)
+		setPtr(n, "prefLabelZh", s.NameZh)
+		cite(n, e, s.ID, iri)
+		add(n)
+	}
+	for _, pl := range e.Places {
+		n := node(iri(pl.ID), []string{"Place"})
+		n["identifier"] = pl.Slug
+		setText(n, "name", pl.Name)
+		setPtr(n, "nameZh", pl.NameZh)
+		setPtr(n, "kind", pl.Kind)
+		if within := targets(e, pl.ID, store.RelWithin, iri); len(within) > 0 {
+			n["containedInPlace"] = one(within)
+		}
+		cite(n, e, pl.ID, iri)
+		add(n)
+	}
+	for _, ms := range e.Milestones {
+		n := node(iri(ms.ID), []string{"Milestone"})
+		n["identifier"] = ms.Slug
+		setText(n, "name", ms.Label)
+		n["endDate"] = milestoneDate(ms)
+		n["approximate"] = ms.Approximate
+		cite(n, e, ms.ID, iri)
+		add(n)
+	}
+	for _, s := range e.Sources {
+		n := node(iri(s.ID), []string{"CreativeWork"})
+		n["identifier"] = s.ID.Key()
+		setText(n, "name", s.Title)
+		setPtr(n, "publisher", s.Publisher)
+		setPtr(n, "url", s.URL)
+		setPtr(n, "datePublished", s.PublishedOn)
+		add(n)
+	}
+	return map[string]any{"@context": Context(base), "@graph": graph}
+}
+
+func node(id string, types []string) map[string]any {
+	var t any = types
+	if len(types) == 1 {
+		t = types[0]
+	}
+	return map[string]any{"@id": id, "@type": t}
+}
+
+func setText(n map[string]any, k, v string) {
+	if v != "" {
+		n[k] = v
+	}
+}
+
+func setPtr(n map[string]any, k string, v *string) {
+	if v != nil && *v != "" {
+		n[k] = *v
+	}
+}
+
+func setList(n map[string]any, k string, v []string) {
+	if len(v) > 0 {
+		n[k] = v
+	}
+}
+
+// one is the only value of a list, or the list when there are several.
+func one(v []string) any {
+	if len(v) == 1 {
+		return v[0]
+	}
+	return v
+}
+
+// targets is the IRIs of the nodes that from links to with typ, in order.
+func targets(e *store.PlanExport, from plan.ID, typ string, iri func(plan.ID) string) []string {
+	var out []string
+	for _, l := range e.Out(from, typ) {
+		out = append(out, iri(l.To))
+	}
+	return out
+}
+
+// milestoneDate is a milestone's date (xsd:date) or year (xsd:gYear).
+func milestoneDate(m *plan.Milestone) map[string]any {
+	if m.Date != nil && *m.Date != "" {
+		return map[string]any{"@value": *m.Date, "@type": "xsd:date"}
+	}
+	return map[string]any{"@value": strconv.Itoa(m.Year), "@type": "xsd:gYear"}
+}
+
+// earliest is the date of a measure's earliest milestone, or nil.
+func earliest(e *store.PlanExport, id plan.ID) map[string]any {
+	var best *plan.Milestone
+	for _, l := range e.Out(id, store.RelDueBy) {
+		if m, ok := e.Node(l.To).(*plan.Milestone); ok && (best == nil || m.Year < best.Year) {
+			best = m
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	return milestoneDate(best)
+}
+
+// cite adds a node's provenance: the sources it and its links derive from
+// (prov:wasDerivedFrom) and the quotations that support them (schema:citation).
+func cite(n map[string]any, e *store.PlanExport, id plan.ID, iri func(plan.ID) string) {
+	var derived []string
+	seen := map[plan.ID]bool{}
+	var quotes []map[string]any
+	note := func(l store.ExportLink, term string) {
+		if l.Source == "" {
+			return
+		}
+		if !seen[l.Source] {
+			seen[l.Source] = true
+			derived = append(derived, iri(l.Source))
+		}
+		if l.Excerpt == "" {
+			return
+		}
+		q := map[string]any{"@type": "Quotation", "text": l.Excerpt, "isPartOf": iri(l.Source)}
+		if term != "" {
+			q["about"] = iri(l.To)
+			q["supports"] = term
+		}
+		quotes = append(quotes, q)
+	}
+	for _, l := range e.Out(id, store.RelSupportedBy) {
+		note(l, "")
+	}
+	for _, typ := range store.RelTypes {
+		term, ok := linkTerm[typ]
+		if !ok {
+			continue
+		}
+		for _, l := range e.Out(id, typ) {
+			note(l, term)
+		}
+	}
+	setList(n, "wasDerivedFrom", derived)
+	if len(quotes) > 0 {
+		n["citation"] = quotes
+	}
+}
+
+// Vocabulary is the RDF description of the kg: terms (GET /export/vocab).
+func Vocabulary(base string) map[string]any {
+	ns := VocabNS(base)
+	term := func(name, typ, label, comment string) map[string]any {
+		return map[string]any{"@id": ns + name, "@type": typ, "rdfs:label": label, "rdfs:comment": comment}
+	}
+	return map[string]any{
+		"@context": map[string]any{
+			"rdf":  "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+			"rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+		},
+		"@graph": []map[string]any{
+			term("Milestone", "rdfs:Class", "milestone", "A target date of a plan or a measure: a year or a date, perhaps approximate."),
+			term("targetDate", "rdf:Property", "target date", "The milestone a plan or a measure is due by."),
+			term("status", "rdf:Property", "status", "The status of a measure: PLANNED, IN_PROGRESS, COMPLETED or UNKNOWN (schema:actionStatus gives the first three as schema.org ActionStatusType)."),
+			term("kind", "rdf:Property", "kind", "The kind of a project or a place, in words (\"free trade zone\", \"district\")."),
+			term("goal", "rdf:Property", "goal", "The goal a plan states."),
+			term("goalYear", "rdf:Property", "goal year", "The year by which a plan means to reach its goal."),
+			term("declaredMeasureCount", "rdf:Property", "declared measure count", "The number of measures a plan declares (the export holds those its sources name)."),
+			term("tranches", "rdf:Property", "tranches", "The number of tranches in which a plan rolls out its measures."),
+			term("approximate", "rdf:Property", "approximate", "True when a milestone's date is approximate."),
+			term("supports", "rdf:Property", "supports", "The property of the link that a quotation supports; the quotation's schema:about names the linked node."),
+		},
+	}
+}
