@@ -8,7 +8,7 @@ GO        ?= go
 DATA      ?= data/shenzhen-2019-2025.yaml
 export NEO4J_PASSWORD ?= localdev-password
 
-.PHONY: help token run api load db-up db-down db-reset db-status test test-go test-e2e generate check-generate vet build
+.PHONY: help schema-check token run api load db-up db-down db-reset db-status test test-go test-e2e generate check-generate vet build
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ vet: ## go vet and gofmt
 
 token: ## print a new API token and its API_TOKENS entry (NAME=alice make token)
 	@$(GO) run ./cmd/token -name "$${NAME:-$${USER:-editor}}"
+
+schema-check: ## breaking-change check of schema.graphqls against e2e/schema/published.graphqls (node only)
+	bash e2e/schema/check.sh
 
 build: ## build the binaries into bin/
 	$(GO) build -o bin/ ./cmd/...

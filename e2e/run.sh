@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
-# End-to-end browser tests: builds cmd/api and cmd/loader, loads the bundled
-# dataset into the Neo4j at $NEO4J_URI, starts the API on a free local port and
-# runs e2e/*.test.mjs (node --test, Playwright driving Debian's Chromium)
-# against it. The one entry point for CI and `make test`; see e2e/README.md.
+# End-to-end tests: builds cmd/api, cmd/loader and cmd/token, loads the bundled
+# dataset into the Neo4j at $NEO4J_URI, makes a fresh API token, starts the API
+# on a free local port with that token allowed (API_TOKENS), generates the
+# client tests' TypeScript types from the running server (graphql-codegen) and
+# compiles them (tsc), then runs everything in ONE `node --test`: the browser
+# tests e2e/*.test.mjs (Playwright driving Debian's Chromium) and the client
+# tests e2e/clients/build/*.test.js (Apollo Client, urql). The one entry point
+# for CI and `make test`; see e2e/README.md.
 #
 #   NEO4J_URI=bolt://127.0.0.1:7687 e2e/run.sh
 #
 # Environment: NEO4J_URI (required), NEO4J_USER / NEO4J_PASSWORD /
 # NEO4J_DATABASE (optional, passed to the loader and the API), CHROMIUM_PATH
-# (default /usr/bin/chromium). Exit status: the test runner's.
+# (default /usr/bin/chromium). The tests get API_URL, API_TOKEN and
+# API_TOKEN_NAME. Exit status: the test runner's (1 when the client build fails).
 set -euo pipefail
 
 E2E_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$E2E_DIR/.." && pwd)"
+CLIENTS="$E2E_DIR/clients"
+TOKEN_NAME="e2e"
 RESULTS="$E2E_DIR/test-results"
 CHROMIUM="${CHROMIUM_PATH:-/usr/bin/chromium}"
 
@@ -44,13 +51,19 @@ fi
 [[ -x "$CHROMIUM" ]] || die "no Chromium at $CHROMIUM after installing it"
 
 # --- node_modules (npm ci when missing or not matching package-lock.json) ----
-lock_sum="$(sha256sum "$E2E_DIR/package-lock.json" | cut -d' ' -f1)"
-stamp="$E2E_DIR/node_modules/.e2e-lock.sha256"
-if [[ ! -d "$E2E_DIR/node_modules/playwright-core" || ! -f "$stamp" || "$(cat "$stamp")" != "$lock_sum" ]]; then
-  say "npm ci (node_modules missing or stale)"
-  (cd "$E2E_DIR" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
-  printf '%s\n' "$lock_sum" >"$stamp"
-fi
+# e2e/ (Playwright) and e2e/clients/ (Apollo, urql, graphql-codegen, tsc).
+npm_ci() { # dir, a package that must be there, stamp file name
+  local dir="$1" probe="$2" lock_sum stamp
+  lock_sum="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+  stamp="$dir/node_modules/$3"
+  if [[ ! -e "$dir/node_modules/$probe" || ! -f "$stamp" || "$(cat "$stamp")" != "$lock_sum" ]]; then
+    say "npm ci in ${dir#"$ROOT"/} (node_modules missing or stale)"
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+    printf '%s\n' "$lock_sum" >"$stamp"
+  fi
+}
+npm_ci "$E2E_DIR" playwright-core .e2e-lock.sha256
+npm_ci "$CLIENTS" .bin/graphql-codegen .e2e-clients-lock.sha256
 
 # --- build, load, start -------------------------------------------------------
 mkdir -p "$RESULTS"
@@ -76,8 +89,17 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-say "building ./cmd/api and ./cmd/loader"
-(cd "$ROOT" && go build -o "$TMP/api" ./cmd/api && go build -o "$TMP/loader" ./cmd/loader)
+say "building ./cmd/api, ./cmd/loader and ./cmd/token"
+(cd "$ROOT" && go build -o "$TMP/api" ./cmd/api && go build -o "$TMP/loader" ./cmd/loader && go build -o "$TMP/token" ./cmd/token)
+
+# A token for this run only: the secret goes to the tests (API_TOKEN), its
+# API_TOKENS entry (name:sha256) to the API. Neither is logged.
+token_out="$("$TMP/token" -name "$TOKEN_NAME")"
+API_TOKEN="$(awk 'f { sub(/^[ \t]+/, ""); print; exit } /^token /{ f = 1 }' <<<"$token_out")"
+TOKEN_ENTRY="$(awk 'f { sub(/^[ \t]+/, ""); print; exit } /^API_TOKENS entry/{ f = 1 }' <<<"$token_out")"
+unset token_out
+[[ -n "$API_TOKEN" && "$TOKEN_ENTRY" =~ ^$TOKEN_NAME:[0-9a-f]{64}$ ]] \
+  || die "could not read the token and its API_TOKENS entry from 'go run ./cmd/token -name $TOKEN_NAME' (has its output changed?)"
 
 say "loading the bundled dataset"
 (cd "$ROOT" && "$TMP/loader")
@@ -92,8 +114,8 @@ free_port() {
 PORT="$(free_port)"
 API_URL="http://127.0.0.1:$PORT"
 LOG="$RESULTS/api.log"
-say "starting the API at $API_URL (log: ${LOG#"$ROOT"/})"
-(cd "$ROOT" && LOG_FORMAT=console exec "$TMP/api" -listen-addr "127.0.0.1:$PORT") >"$LOG" 2>&1 &
+say "starting the API at $API_URL with the token '$TOKEN_NAME' allowed (log: ${LOG#"$ROOT"/})"
+(cd "$ROOT" && API_TOKENS="$TOKEN_ENTRY" LOG_FORMAT=console exec "$TMP/api" -listen-addr "127.0.0.1:$PORT") >"$LOG" 2>&1 &
 API_PID=$!
 
 http_status() { # prints the HTTP status of GET $1, or 000 when there is no answer
@@ -119,14 +141,32 @@ until [[ "$(http_status "$API_URL/readyz")" == 200 ]]; do
 done
 say "API ready"
 
+# --- client tests: types generated from the running server, then compiled ----
+# graphql-codegen introspects $API_URL/graphql and checks e2e/clients/src/
+# operations.graphql against it; tsc type-checks the tests with those types.
+# Either failing (an API change that breaks the clients' operations) stops here.
+say "generating the client types from $API_URL/graphql (graphql-codegen) and compiling the client tests (tsc)"
+rm -rf "$CLIENTS/build" "$CLIENTS/src/__generated__"
+if ! (cd "$CLIENTS" && API_URL="$API_URL" ./node_modules/.bin/graphql-codegen --config codegen.ts >"$RESULTS/codegen.log" 2>&1); then
+  cat "$RESULTS/codegen.log" >&2
+  say "FAILED: graphql-codegen: the client operations do not fit the schema the API serves (log: ${RESULTS#"$ROOT"/}/codegen.log)"
+  exit 1
+fi
+if ! (cd "$CLIENTS" && ./node_modules/.bin/tsc -p tsconfig.json); then
+  say "FAILED: tsc: the client tests do not type-check against the generated types"
+  exit 1
+fi
+
 # --- tests ----------------------------------------------------------------------
-# TAP on stdout: ends with the "# tests N", "# pass N", "# fail N" summary lines.
+# One runner for the browser tests and the client tests, so TAP on stdout ends
+# with a single "# tests N", "# pass N", "# fail N" summary.
 # The runner gets a process group of its own (set -m) and is waited for in the
 # background, so that on INT/TERM the trap runs at once and stops it (and,
 # through Playwright's signal handlers, its Chromium) along with the API.
 status=0
 set -m
-(cd "$E2E_DIR" && API_URL="$API_URL" CHROMIUM_PATH="$CHROMIUM" exec node --test --test-reporter=tap ./*.test.mjs) &
+(cd "$E2E_DIR" && API_URL="$API_URL" API_TOKEN="$API_TOKEN" API_TOKEN_NAME="$TOKEN_NAME" CHROMIUM_PATH="$CHROMIUM" \
+  exec node --test --test-reporter=tap ./*.test.mjs clients/build/*.test.js) &
 TEST_PID=$!
 set +m
 wait "$TEST_PID" || status=$?
