@@ -221,7 +221,7 @@ var PrefetchTargets = map[Relation]Kind{
 	RelSectorProjects: KindProject, RelSectorSources: KindSource,
 	RelPlaceWithin: KindPlace, RelPlaceContains: KindPlace, RelPlaceProjects: KindProject, RelPlaceSources: KindSource,
 	RelMilestoneSources: KindSource,
-	"Measure.section": KindSection, "Measure.aspect": KindAspect, "Measure.plan": KindPlan,
+	"Measure.section":   KindSection, "Measure.aspect": KindAspect, "Measure.plan": KindPlan,
 }
 
 // References are the prefetchable to-one fields held as an id on the node.
