@@ -165,6 +165,11 @@ func buildMeasureQuery(ctx context.Context, scope plan.Scope, a connArgs) (plan.
 		}
 	}
 	if f := a.filter; f != nil {
+		for name, v := range map[string]*int{"filter.section": f.Section, "filter.aspect": f.Aspect} {
+			if v != nil && *v < 1 {
+				return q, "", plan.Errorf(plan.EINVALID, "%s must be 1 or more (sections and aspects are numbered from 1; got %d)", name, *v)
+			}
+		}
 		q.Filter = plan.MeasureFilter{Section: f.Section, Aspect: f.Aspect, Sectors: f.Sector, Projects: f.Project, Places: f.Place, Text: f.Text}
 		if f.MilestoneYear != nil {
 			q.Filter.MilestoneYearMin, q.Filter.MilestoneYearMax = f.MilestoneYear.Min, f.MilestoneYear.Max

@@ -12,7 +12,7 @@ import (
 func complexity() generated.ComplexityRoot {
 	var c generated.ComplexityRoot
 	conn := func(child int, _ *model.MeasureFilter, _ []*model.MeasureOrder, first *int, _ *string, last *int, _ *string) int {
-		return 1 + pageCost(first, last, graph.DefaultPageSize)*child
+		return cost(pageCost(first, last, graph.DefaultPageSize), child)
 	}
 	c.Query.Measures = conn
 	c.Plan.Measures = conn
@@ -23,12 +23,12 @@ func complexity() generated.ComplexityRoot {
 	c.Place.Measures = conn
 	c.Milestone.Measures = conn
 	c.Query.Projects = func(child int, first *int, _ *string) int {
-		return 1 + pageCost(first, nil, graph.DefaultPageSize)*child
+		return cost(pageCost(first, nil, graph.DefaultPageSize), child)
 	}
 	c.Query.Search = func(child int, _ string, _ []string, first *int) int {
-		return 1 + pageCost(first, nil, 10)*child
+		return cost(pageCost(first, nil, 10), child)
 	}
-	c.Query.Nodes = func(child int, ids []string) int { return 1 + len(ids)*child }
+	c.Query.Nodes = func(child int, ids []string) int { return cost(len(ids), child) }
 	c.Query.Neighborhood = func(child int, _ string, _ *int, limit *int) int {
 		n := 200
 		if limit != nil && *limit > 0 {
@@ -37,4 +37,16 @@ func complexity() generated.ComplexityRoot {
 		return 1 + n/10 + child
 	}
 	return c
+}
+
+// cost is 1 + n·child, saturating instead of overflowing for absurd n.
+func cost(n, child int) int {
+	const ceiling = 1 << 30
+	if n <= 0 || child <= 0 {
+		return 1 + max(child, 0)
+	}
+	if n > ceiling/child {
+		return ceiling
+	}
+	return min(1+n*child, ceiling)
 }

@@ -206,12 +206,13 @@ func NewGraphQL(d Deps) *handler.Server {
 		}
 	})
 	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
+		cause := err.Error() // before the presenter rewrites the message for the client
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		if c := graph.Classify(err); c != nil {
 			gqlErr.Message = c.Message
 			gqlErr.Extensions = map[string]any{"code": c.Code}
 			if c.Code == plan.EUNAVAIL || c.Code == plan.ETIMEOUT {
-				d.Log.Warn("database error", zap.String("request_id", requestID(ctx)), zap.String("code", c.Code), zap.Error(err))
+				d.Log.Warn("database error", zap.String("request_id", requestID(ctx)), zap.String("code", c.Code), zap.String("error", cause))
 			}
 			return gqlErr
 		}
@@ -226,7 +227,7 @@ func NewGraphQL(d Deps) *handler.Server {
 			}
 			return gqlErr
 		}
-		d.Log.Error("internal error", zap.String("request_id", requestID(ctx)), zap.Error(err))
+		d.Log.Error("internal error", zap.String("request_id", requestID(ctx)), zap.String("error", cause))
 		gqlErr.Message = "internal error (request id " + requestID(ctx) + ")"
 		gqlErr.Extensions = map[string]any{"code": plan.EINTERNAL}
 		return gqlErr

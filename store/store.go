@@ -192,13 +192,19 @@ func translate(ctx context.Context, err error) error {
 	if errors.As(err, &perr) {
 		return err
 	}
-	// The driver retries an unreachable server until the deadline: the
-	// connectivity error inside says more than the deadline.
-	if msg := err.Error(); strings.Contains(msg, "ConnectivityError") || strings.Contains(msg, "connection refused") || strings.Contains(msg, "no such host") {
+	// The driver retries an unreachable server until the deadline: a refused
+	// connection inside says more than the deadline. A deadline on a server
+	// that answers is a timeout.
+	msg := err.Error()
+	if strings.Contains(msg, "connection refused") || strings.Contains(msg, "no such host") ||
+		strings.Contains(msg, "Bolt version") || strings.Contains(msg, "handshak") || strings.Contains(msg, "connection reset") {
 		return &wrapped{code: plan.EUNAVAIL, msg: "the database is not reachable", err: err}
 	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) || strings.Contains(msg, "deadline exceeded") {
 		return &wrapped{code: plan.ETIMEOUT, msg: "the database did not answer in time", err: err}
+	}
+	if strings.Contains(msg, "ConnectivityError") {
+		return &wrapped{code: plan.EUNAVAIL, msg: "the database is not reachable", err: err}
 	}
 	var nerr *neo4j.Neo4jError
 	if errors.As(err, &nerr) {

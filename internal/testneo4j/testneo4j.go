@@ -52,7 +52,30 @@ func Main(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "testneo4j:", err)
 		return 1
 	}
-	return m.Run()
+	code := m.Run()
+	// Leave the database empty for the next package (or the browser tests).
+	if err := wipeAll(ctx, c); err != nil {
+		fmt.Fprintln(os.Stderr, "testneo4j: wipe after the tests:", err)
+	}
+	return code
+}
+
+func wipeAll(ctx context.Context, c *Conn) error {
+	drv, err := neo4j.NewDriverWithContext(c.URI, neo4j.BasicAuth(c.User, c.Password, ""))
+	if err != nil {
+		return err
+	}
+	defer drv.Close(ctx)
+	for {
+		res, err := neo4j.ExecuteQuery(ctx, drv, `MATCH (n) WHERE NOT n:TestHarness
+WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n`, nil, neo4j.EagerResultTransformer, neo4j.ExecuteQueryWithDatabase(c.Database))
+		if err != nil {
+			return err
+		}
+		if n, _, _ := neo4j.GetRecordValue[int64](res.Records[0], "n"); n == 0 {
+			return nil
+		}
+	}
 }
 
 func testingShort() bool {
