@@ -23,6 +23,9 @@ func KeyKinds(order []Order) []string {
 			out = append(out, "i")
 		}
 	}
+	if len(order) == 1 && order[0].Field == OrderCode {
+		return append(out, "s") // code, then id
+	}
 	return append(out, "s", "s")
 }
 

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -21,6 +20,14 @@ var scopeMatch = map[plan.Scope]string{
 	plan.ScopeSector:    "MATCH (:Sector {id: scope})<-[:IN_SECTOR]-(m:Measure) WHERE true",
 	plan.ScopePlace:     "MATCH (:Place {id: scope})<-[:WITHIN*0..8]-(:Place)<-[:LOCATED_IN]-(x:Measure) WITH DISTINCT scope, x AS m WHERE true",
 	plan.ScopeMilestone: "MATCH (:Milestone {id: scope})<-[:DUE_BY]-(m:Measure) WHERE true",
+}
+
+// scopeOrderPrefix is the property that is constant within a scope and
+// leads the composite indexes (…, codeKey) and (…, title).
+var scopeOrderPrefix = map[plan.Scope]string{
+	plan.ScopePlan:    "m.plan",
+	plan.ScopeSection: "m.sectionId",
+	plan.ScopeAspect:  "m.aspectId",
 }
 
 // sortExprs are the sort key expressions of each order field.
@@ -112,8 +119,15 @@ func compileMeasures(q plan.MeasureQuery, scopes []string) (*compiledMeasures, e
 			desc = append(desc, o.Desc)
 		}
 	}
-	exprs = append(exprs, "m.codeKey", "m.id")
-	desc = append(desc, false, false)
+	// Ties are broken by code, then id (codes repeat across plans). When the
+	// order already starts with the code, its direction holds for the ties.
+	if len(exprs) == 1 && exprs[0] == "m.codeKey" {
+		exprs = append(exprs, "m.id")
+		desc = append(desc, desc[0])
+	} else {
+		exprs = append(exprs, "m.codeKey", "m.id")
+		desc = append(desc, false, false)
+	}
 
 	backward := q.Last != nil
 	limit := 20
@@ -125,36 +139,44 @@ func compileMeasures(q plan.MeasureQuery, scopes []string) (*compiledMeasures, e
 	}
 	p["limit"] = int64(limit + 1)
 
+	keyList := "[" + strings.Join(exprs, ", ") + "]"
+	var conds []string
+	if q.After != nil {
+		conds = append(conds, keyset(exprs, "a", desc, false))
+		p["a"] = q.After
+	}
+	if q.Before != nil {
+		conds = append(conds, keyset(exprs, "b", desc, true))
+		p["b"] = q.Before
+	}
 	var b strings.Builder
 	b.WriteString("UNWIND $scopes AS scope\nCALL {\n  WITH scope\n  ")
 	b.WriteString(match)
 	b.WriteString(filter)
-	b.WriteString("\n  WITH m, [")
+	if strings.HasPrefix(exprs[0], "m.") {
+		// An always-true bound on the first sort key lets Neo4j read it in
+		// index order (with a LIMIT it stops after the page).
+		b.WriteString("\n  AND " + exprs[0] + " IS NOT NULL")
+	}
+	for _, c := range conds {
+		b.WriteString("\n  AND " + c)
+	}
+	b.WriteString("\n  WITH m ORDER BY ")
+	if prefix, ok := scopeOrderPrefix[q.Scope]; ok && (exprs[0] == "m.codeKey" || exprs[0] == "m.title") {
+		// The scope's property is constant here; naming it first lets Neo4j
+		// read the composite index (scope property, sort key) in order and
+		// stop after the page instead of sorting the whole scope.
+		b.WriteString(prefix)
+		if desc[0] != backward {
+			b.WriteString(" DESC")
+		}
+		b.WriteString(", ")
+	}
 	for i := range exprs {
 		if i > 0 {
 			b.WriteString(", ")
 		}
 		b.WriteString(exprs[i])
-	}
-	b.WriteString("] AS k")
-	var conds []string
-	if q.After != nil {
-		conds = append(conds, keyset("a", len(exprs), desc, false))
-		p["a"] = q.After
-	}
-	if q.Before != nil {
-		conds = append(conds, keyset("b", len(exprs), desc, true))
-		p["b"] = q.Before
-	}
-	if len(conds) > 0 {
-		b.WriteString("\n  WHERE " + strings.Join(conds, " AND "))
-	}
-	b.WriteString("\n  ORDER BY ")
-	for i := range exprs {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("k[" + strconv.Itoa(i) + "]")
 		if desc[i] != backward {
 			b.WriteString(" DESC")
 		}
@@ -163,7 +185,7 @@ func compileMeasures(q plan.MeasureQuery, scopes []string) (*compiledMeasures, e
 	if err != nil {
 		return nil, err
 	}
-	b.WriteString("\n  LIMIT $limit\n  RETURN collect({node: m, keys: k, rel: " + rel + "}) AS rows\n}\n")
+	b.WriteString("\n  LIMIT $limit\n  RETURN collect({node: m, keys: " + keyList + ", rel: " + rel + "}) AS rows\n}\n")
 	if q.WantTotal {
 		b.WriteString("CALL {\n  WITH scope\n  " + match + filter + "\n  RETURN count(m) AS total\n}\nRETURN scope, rows, total")
 	} else {
@@ -172,23 +194,29 @@ func compileMeasures(q plan.MeasureQuery, scopes []string) (*compiledMeasures, e
 	return &compiledMeasures{cypher: b.String(), params: p, nkeys: len(exprs)}, nil
 }
 
-// keyset is the condition "k comes strictly after (or, before, strictly
-// before) the cursor $c" for the given directions.
-func keyset(c string, n int, desc []bool, before bool) string {
+// keyset is the condition "the sort key comes strictly after (or, before,
+// strictly before) the cursor $c" for the given directions, over the sort
+// expressions themselves so that Neo4j can use their indexes.
+func keyset(exprs []string, c string, desc []bool, before bool) string {
 	var ors []string
-	for i := 0; i < n; i++ {
+	for i := range exprs {
 		var ands []string
 		for j := 0; j < i; j++ {
-			ands = append(ands, fmt.Sprintf("k[%d] = $%s[%d]", j, c, j))
+			ands = append(ands, fmt.Sprintf("%s = $%s[%d]", exprs[j], c, j))
 		}
 		op := ">"
 		if desc[i] != before {
 			op = "<"
 		}
-		ands = append(ands, fmt.Sprintf("k[%d] %s $%s[%d]", i, op, c, i))
+		ands = append(ands, fmt.Sprintf("%s %s $%s[%d]", exprs[i], op, c, i))
 		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
 	}
-	return "(" + strings.Join(ors, " OR ") + ")"
+	// The first key alone bounds the range (>= or <=): a sargable predicate.
+	op := ">="
+	if desc[0] != before {
+		op = "<="
+	}
+	return fmt.Sprintf("%s %s $%s[0] AND (%s)", exprs[0], op, c, strings.Join(ors, " OR "))
 }
 
 // Measures implements plan.Store: one round trip for every scope id.

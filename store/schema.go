@@ -29,9 +29,11 @@ func schemaStatements() []string {
 		// Filters and keyset ordering of measures.
 		"CREATE INDEX measure_plan_code IF NOT EXISTS FOR (n:Measure) ON (n.plan, n.codeKey)",
 		"CREATE INDEX measure_code IF NOT EXISTS FOR (n:Measure) ON (n.code)",
+		"CREATE INDEX measure_code_key IF NOT EXISTS FOR (n:Measure) ON (n.codeKey)",
+		"CREATE INDEX measure_plan_title IF NOT EXISTS FOR (n:Measure) ON (n.plan, n.title)",
 		"CREATE INDEX measure_status IF NOT EXISTS FOR (n:Measure) ON (n.status)",
-		"CREATE INDEX measure_section IF NOT EXISTS FOR (n:Measure) ON (n.sectionId)",
-		"CREATE INDEX measure_aspect IF NOT EXISTS FOR (n:Measure) ON (n.aspectId)",
+		"CREATE INDEX measure_section_code IF NOT EXISTS FOR (n:Measure) ON (n.sectionId, n.codeKey)",
+		"CREATE INDEX measure_aspect_code IF NOT EXISTS FOR (n:Measure) ON (n.aspectId, n.codeKey)",
 		"CREATE INDEX measure_year IF NOT EXISTS FOR (n:Measure) ON (n.milestoneYear)",
 		"CREATE INDEX measure_title IF NOT EXISTS FOR (n:Measure) ON (n.title)",
 		"CREATE INDEX entity_dataset IF NOT EXISTS FOR (n:Entity) ON (n.dataset)",
