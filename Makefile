@@ -8,7 +8,7 @@ GO        ?= go
 DATA      ?= data/shenzhen-2019-2025.yaml
 export NEO4J_PASSWORD ?= localdev-password
 
-.PHONY: help schema-check token run api load db-up db-down db-reset db-status test test-go test-e2e generate check-generate vet build
+.PHONY: help bench bench-smoke soak schema-check token run api load db-up db-down db-reset db-status test test-go test-e2e generate check-generate vet build
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -57,6 +57,16 @@ vet: ## go vet and gofmt
 
 token: ## print a new API token and its API_TOKENS entry (NAME=alice make token)
 	@$(GO) run ./cmd/token -name "$${NAME:-$${USER:-editor}}"
+
+bench: ## the benchmark: ours vs the Neo4j GraphQL Library vs hand-written Cypher, bundled/10k/100k measures (long; not in CI)
+	cd bench/peer && npm ci --no-audit --no-fund
+	$(GO) run ./bench/cmd/bench
+
+bench-smoke: ## seconds: one workload against NEO4J_URI, correctness only (runs in make test too)
+	$(GO) test -count=1 -run Smoke ./bench/
+
+soak: ## a bounded soak against a running API (make run): 3 minutes at 50 req/s
+	$(GO) run ./bench/soak -duration 3m -rate 50
 
 schema-check: ## breaking-change check of schema.graphqls against e2e/schema/published.graphqls (node only)
 	bash e2e/schema/check.sh
