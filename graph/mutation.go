@@ -14,12 +14,18 @@ func (r *Resolver) writer() (plan.Writer, error) {
 	return r.Writer, nil
 }
 
-func (r *Resolver) setMeasureStatus(ctx context.Context, code string, status plan.Status, note *string, asOf *model.Date, planSlug *string) (*plan.Measure, error) {
+// editor is who makes a change (the token's name) and the writer to make it with.
+func (r *Resolver) editor(ctx context.Context) (string, plan.Writer, error) {
 	by, err := actor(ctx)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	w, err := r.writer()
+	return by, w, err
+}
+
+func (r *Resolver) setMeasureStatus(ctx context.Context, code string, status plan.Status, note *string, asOf *model.Date, planSlug *string) (*plan.Measure, error) {
+	by, w, err := r.editor(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -40,11 +46,7 @@ func (r *Resolver) setMeasureStatus(ctx context.Context, code string, status pla
 }
 
 func (r *Resolver) upsertMeasure(ctx context.Context, in model.MeasureInput) (*plan.Measure, error) {
-	by, err := actor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	w, err := r.writer()
+	by, w, err := r.editor(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -61,11 +63,7 @@ func (r *Resolver) upsertMeasure(ctx context.Context, in model.MeasureInput) (*p
 }
 
 func (r *Resolver) linkMeasure(ctx context.Context, in model.LinkInput, remove bool) (*plan.Measure, error) {
-	by, err := actor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	w, err := r.writer()
+	by, w, err := r.editor(ctx)
 	if err != nil {
 		return nil, err
 	}
