@@ -79,7 +79,8 @@ func TestSmokeDashboardOursAndFloor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close(context.Background())
+	// A cleanup, not a defer: it must run after the wipe registered below.
+	t.Cleanup(func() { st.Close(context.Background()) })
 
 	// Load the bundled dataset ourselves: other packages' tests wipe the
 	// database, and the packages run in any order. A database that held
