@@ -15,8 +15,8 @@ help: ## list the targets
 
 run: ## start the local Neo4j when NEO4J_URI is unset, load the bundled data, serve the API
 	@if [[ -z "$${NEO4J_URI:-}" ]]; then $(MAKE) --no-print-directory db-up; fi
-	$(GO) run ./cmd/loader $(DATA)
-	LOG_FORMAT=$${LOG_FORMAT:-console} $(GO) run ./cmd/api
+	NEO4J_URI=$${NEO4J_URI:-bolt://127.0.0.1:$${DEVDB_PORT:-7687}} $(GO) run ./cmd/loader $(DATA)
+	NEO4J_URI=$${NEO4J_URI:-bolt://127.0.0.1:$${DEVDB_PORT:-7687}} LOG_FORMAT=$${LOG_FORMAT:-console} $(GO) run ./cmd/api
 
 api: ## serve the API only (the database must be up and loaded)
 	LOG_FORMAT=$${LOG_FORMAT:-console} $(GO) run ./cmd/api
