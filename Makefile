@@ -19,10 +19,10 @@ run: ## start the local Neo4j when NEO4J_URI is unset, load the bundled data, se
 	NEO4J_URI=$${NEO4J_URI:-bolt://127.0.0.1:$${DEVDB_PORT:-7687}} LOG_FORMAT=$${LOG_FORMAT:-console} $(GO) run ./cmd/api
 
 api: ## serve the API only (the database must be up and loaded)
-	LOG_FORMAT=$${LOG_FORMAT:-console} $(GO) run ./cmd/api
+	NEO4J_URI=$${NEO4J_URI:-bolt://127.0.0.1:$${DEVDB_PORT:-7687}} LOG_FORMAT=$${LOG_FORMAT:-console} $(GO) run ./cmd/api
 
 load: ## validate and load the bundled dataset (DATA=file to load another)
-	$(GO) run ./cmd/loader $(DATA)
+	NEO4J_URI=$${NEO4J_URI:-bolt://127.0.0.1:$${DEVDB_PORT:-7687}} $(GO) run ./cmd/loader $(DATA)
 
 db-up: ## start the local Neo4j in the background (DEVDB_PORT, default 7687) and wait for Bolt
 	@$(GO) run ./cmd/devdb up
