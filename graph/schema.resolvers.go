@@ -136,6 +136,11 @@ func (r *placeResolver) Measures(ctx context.Context, obj *plan.Place, filter *m
 	return r.measures(ctx, plan.ScopePlace, obj, connArgs{filter, orderBy, first, after, last, before})
 }
 
+// CatalogedMeasureCount is the resolver for the catalogedMeasureCount field.
+func (r *planResolver) CatalogedMeasureCount(ctx context.Context, obj *plan.Plan) (int, error) {
+	return r.loaders(ctx).Cataloged(ctx, obj)
+}
+
 // Parent is the resolver for the parent field.
 func (r *planResolver) Parent(ctx context.Context, obj *plan.Plan) (*plan.Plan, error) {
 	return relatedOne[*plan.Plan](ctx, r.Resolver, plan.RelPlanParent, obj)

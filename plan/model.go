@@ -5,17 +5,18 @@ type Node interface{ NodeID() ID }
 
 // Plan is a plan: the Shenzhen action plan, its parent guideline, or a synthetic plan.
 type Plan struct {
-	ID                    ID
-	Slug                  string
-	Title                 string
-	TitleZh               *string
-	Issuer                *string
-	Summary               *string
-	Goal                  *string
-	GoalYear              *int
-	DeclaredMeasureCount  *int
-	Tranches              *int
-	Domains               []string
+	ID                   ID
+	Slug                 string
+	Title                string
+	TitleZh              *string
+	Issuer               *string
+	Summary              *string
+	Goal                 *string
+	GoalYear             *int
+	DeclaredMeasureCount *int
+	Tranches             *int
+	Domains              []string
+	// CatalogedMeasureCount is filled by Store.Plans only; the API counts on demand.
 	CatalogedMeasureCount int
 }
 

@@ -63,6 +63,8 @@ type Store interface {
 	Neighborhood(ctx context.Context, id ID, depth, limit int) (*Subgraph, error)
 	// Path returns one shortest path between two nodes, or nil.
 	Path(ctx context.Context, from, to ID, maxDepth int) (*Subgraph, error)
+	// CatalogedCounts counts the measures each plan holds.
+	CatalogedCounts(ctx context.Context, ids []ID) (map[ID]int, error)
 	// Stats counts measures and their distribution, for one plan or all ("").
 	Stats(ctx context.Context, planSlug string) (*Stats, error)
 }

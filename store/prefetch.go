@@ -58,16 +58,12 @@ func prefetchExpr(v string, ps []plan.Prefetch, d int) (string, error) {
 		if isRef {
 			excerpt = "null"
 		}
-		extra := ""
-		if r.to == plan.KindPlan {
-			extra = ", cataloged: COUNT { (cm:Measure {plan: " + b + ".id}) }"
-		}
 		child, err := prefetchExpr(b, p.Children, d+1)
 		if err != nil {
 			return "", err
 		}
-		parts = append(parts, fmt.Sprintf("p%d: COLLECT { MATCH %s RETURN {node: %s, excerpt: %s%s, rel: %s} AS x ORDER BY %s }",
-			i, pattern, b, excerpt, extra, child, order))
+		parts = append(parts, fmt.Sprintf("p%d: COLLECT { MATCH %s RETURN {node: %s, excerpt: %s, rel: %s} AS x ORDER BY %s }",
+			i, pattern, b, excerpt, child, order))
 	}
 	return "{" + strings.Join(parts, ", ") + "}", nil
 }

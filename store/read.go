@@ -53,11 +53,7 @@ func init() {
 var relationCypher = map[plan.Relation]string{}
 
 func buildRelationCypher(r relation) string {
-	extra := ""
-	if r.to == plan.KindPlan {
-		extra = ", COUNT { (m:Measure {plan: b.id}) } AS cataloged"
-	}
-	return "UNWIND $ids AS key\nMATCH " + r.pattern + "\nRETURN key, b AS node, r.excerpt AS excerpt" + extra + "\nORDER BY key, " + r.order
+	return "UNWIND $ids AS key\nMATCH " + r.pattern + "\nRETURN key, b AS node, r.excerpt AS excerpt\nORDER BY key, " + r.order
 }
 
 // Related implements plan.Store: one round trip for all ids.
@@ -104,7 +100,7 @@ func scanRecord(rec *neo4j.Record, col string) (plan.Node, error) {
 func (s *Store) Nodes(ctx context.Context, ids []plan.ID) (map[plan.ID]plan.Node, error) {
 	recs, err := s.read(ctx, `UNWIND $ids AS key
 MATCH (n:Entity {id: key})
-RETURN n AS node, CASE WHEN n:Plan THEN COUNT { (m:Measure {plan: n.id}) } END AS cataloged`, map[string]any{"ids": idStrings(ids)})
+RETURN n AS node`, map[string]any{"ids": idStrings(ids)})
 	if err != nil {
 		return nil, fmt.Errorf("load %d nodes by id: %w", len(ids), err)
 	}
@@ -122,7 +118,7 @@ RETURN n AS node, CASE WHEN n:Plan THEN COUNT { (m:Measure {plan: n.id}) } END A
 // Plans implements plan.Store.
 func (s *Store) Plans(ctx context.Context) ([]*plan.Plan, error) {
 	recs, err := s.read(ctx, `MATCH (p:Plan)
-RETURN p AS node, COUNT { (m:Measure {plan: p.id}) } AS cataloged
+RETURN p AS node, COUNT { MATCH (m:Measure) WHERE m.plan = p.id } AS cataloged
 ORDER BY p.slug`, nil)
 	if err != nil {
 		return nil, fmt.Errorf("list plans: %w", err)
@@ -248,4 +244,20 @@ func planIDOf(slug string) string {
 		return ""
 	}
 	return string(plan.NewID(plan.KindPlan, slug))
+}
+
+// CatalogedCounts counts the measures each plan holds, for all ids in one round trip.
+func (s *Store) CatalogedCounts(ctx context.Context, ids []plan.ID) (map[plan.ID]int, error) {
+	recs, err := s.read(ctx, `UNWIND $ids AS key
+RETURN key, COUNT { MATCH (m:Measure) WHERE m.plan = key } AS n`, map[string]any{"ids": idStrings(ids)})
+	if err != nil {
+		return nil, fmt.Errorf("count the measures of %d plans: %w", len(ids), err)
+	}
+	out := make(map[plan.ID]int, len(recs))
+	for _, rec := range recs {
+		key, _, _ := neo4j.GetRecordValue[string](rec, "key")
+		n, _, _ := neo4j.GetRecordValue[int64](rec, "n")
+		out[plan.ID(key)] = int(n)
+	}
+	return out, nil
 }

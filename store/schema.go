@@ -28,6 +28,7 @@ func schemaStatements() []string {
 		"CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE",
 		// Filters and keyset ordering of measures.
 		"CREATE INDEX measure_plan_code IF NOT EXISTS FOR (n:Measure) ON (n.plan, n.codeKey)",
+		"CREATE INDEX measure_plan IF NOT EXISTS FOR (n:Measure) ON (n.plan)",
 		"CREATE INDEX measure_code IF NOT EXISTS FOR (n:Measure) ON (n.code)",
 		"CREATE INDEX measure_code_key IF NOT EXISTS FOR (n:Measure) ON (n.codeKey)",
 		"CREATE INDEX measure_plan_title IF NOT EXISTS FOR (n:Measure) ON (n.plan, n.title)",

@@ -53,7 +53,7 @@ func (s *Store) Search(ctx context.Context, text string, kinds []plan.Kind, firs
 	}
 	recs, err := s.read(ctx, `CALL db.index.fulltext.queryNodes($index, $q, {limit: $fetch}) YIELD node, score
 WHERE $labels IS NULL OR any(l IN labels(node) WHERE l IN $labels)
-RETURN node, score, CASE WHEN node:Plan THEN COUNT { (m:Measure {plan: node.id}) } END AS cataloged
+RETURN node, score
 ORDER BY score DESC, node.id
 LIMIT $first`, map[string]any{"index": SearchIndex, "q": q, "labels": labels, "first": int64(first), "fetch": int64(first * 20)})
 	if err != nil {

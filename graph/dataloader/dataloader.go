@@ -296,3 +296,23 @@ func (l *Loaders) Seed(parents []plan.Node, ps []plan.Prefetch, rel plan.Prefetc
 		l.Seed(children, p.Children, rel)
 	}
 }
+
+// Cataloged returns how many measures plan p holds, counted for p's whole
+// group at once.
+func (l *Loaders) Cataloged(ctx context.Context, p *plan.Plan) (int, error) {
+	v, err := l.load(ctx, p, "Plan.cataloged", func(ctx context.Context, nodes []plan.Node) (map[plan.ID]any, error) {
+		res, err := l.store.CatalogedCounts(ctx, ids(nodes))
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[plan.ID]any, len(res))
+		for id, n := range res {
+			out[id] = n
+		}
+		return out, nil
+	})
+	if err != nil || v == nil {
+		return 0, err
+	}
+	return v.(int), nil
+}

@@ -318,6 +318,8 @@ type PlaceResolver interface {
 	Measures(ctx context.Context, obj *plan.Place, filter *model.MeasureFilter, orderBy []*model.MeasureOrder, first *int, after *string, last *int, before *string) (*model.MeasureConnection, error)
 }
 type PlanResolver interface {
+	CatalogedMeasureCount(ctx context.Context, obj *plan.Plan) (int, error)
+
 	Parent(ctx context.Context, obj *plan.Plan) (*plan.Plan, error)
 	Sections(ctx context.Context, obj *plan.Plan) ([]*plan.Section, error)
 	Milestones(ctx context.Context, obj *plan.Plan) ([]*plan.Milestone, error)
@@ -5660,7 +5662,7 @@ func (ec *executionContext) _Plan_catalogedMeasureCount(ctx context.Context, fie
 			return ec.fieldContext_Plan_catalogedMeasureCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.CatalogedMeasureCount, nil
+			return ec.Resolvers.Plan().CatalogedMeasureCount(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -5671,7 +5673,7 @@ func (ec *executionContext) _Plan_catalogedMeasureCount(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_Plan_catalogedMeasureCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Plan", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("Plan", field, true, true, "Int")
 }
 
 func (ec *executionContext) _Plan_tranches(ctx context.Context, field graphql.CollectedField, obj *plan.Plan) (ret graphql.Marshaler) {
@@ -10522,10 +10524,11 @@ func (ec *executionContext) _Plan(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "catalogedMeasureCount":
-			out.Values[i] = ec._Plan_catalogedMeasureCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Plan_catalogedMeasureCount(ctx, field, obj)
+				})
 		case "tranches":
 			out.Values[i] = ec._Plan_tranches(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
