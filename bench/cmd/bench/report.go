@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -309,8 +310,11 @@ func (r *sizeReport) targets() []target {
 				if o == nil || pe == nil {
 					continue
 				}
-				x := 0.0
-				if pe.rps > 0 {
+				if o.failed() && pe.failed() {
+					continue // neither answers: no ratio
+				}
+				x := math.Inf(1) // the peer never answers correctly
+				if !pe.failed() {
 					x = o.rps / pe.rps
 				}
 				if worstAt == "" || x < worst {
