@@ -66,6 +66,8 @@ type config struct {
 	peerPageOffset bool
 	// peerNoDelay: PEER_NODELAY=1 for the peer.
 	peerNoDelay bool
+	// commit is the repository's state when the binaries were built.
+	commit string
 }
 
 func main() {
@@ -90,7 +92,7 @@ func run(ctx context.Context, args []string) error {
 	servers := fs.String("servers", "ours,peer,floor", "servers to drive")
 	workloads := fs.String("workloads", strings.Join(load.WorkloadNames, ","), "workloads to run")
 	conc := fs.String("concurrency", "1,32", "concurrent clients (closed loop), one cell each")
-	duration := fs.Duration("duration", 4*time.Second, "measured time of each cell")
+	duration := fs.Duration("duration", 3*time.Second, "measured time of each cell")
 	warmup := fs.Duration("warmup", 300*time.Millisecond, "unmeasured warm-up before each cell")
 	repeat := fs.Int("repeat", 3, "runs of the whole matrix; the report gives medians")
 	neo4jURI := fs.String("neo4j-uri", "", "use this Neo4j for every size instead of starting one (NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE apply); datasets are loaded into it")
@@ -164,6 +166,7 @@ func run(ctx context.Context, args []string) error {
 	cfg.binDir, cfg.logDir = filepath.Join(work, "bin"), filepath.Join(work, "logs")
 	_ = os.MkdirAll(cfg.logDir, 0o755)
 	say("working folder %s (binaries, server logs)", work)
+	cfg.commit = commit(cfg.root) // what the binaries are built from
 	if err := build(ctx, cfg); err != nil {
 		return err
 	}
@@ -274,7 +277,7 @@ type server struct {
 func runSize(ctx context.Context, cfg *config, size string) (*sizeReport, error) {
 	spec, loadArgs := sizeSpec(size, cfg.seed)
 	spec.PeerPageOffset = cfg.peerPageOffset
-	rep := &sizeReport{size: size, cfg: cfg, spec: spec, started: time.Now()}
+	rep := &sizeReport{size: size, cfg: cfg, spec: spec, started: time.Now(), loadStart: loadavg()}
 
 	// The database.
 	uri := cfg.neo4jURI
@@ -443,6 +446,7 @@ func runSize(ctx context.Context, cfg *config, size string) (*sizeReport, error)
 		}
 	}
 	rep.finished = time.Now()
+	rep.loadEnd = loadavg()
 	text := rep.markdown()
 	fmt.Fprintln(cfg.stdout, text)
 	if cfg.write {
@@ -649,6 +653,20 @@ func machine() string {
 		nproc = strconv.Itoa(runtime.NumCPU())
 	}
 	return fmt.Sprintf("nproc %s, memory %s, CPU %s, %s/%s", nproc, mem, cpu, runtime.GOOS, runtime.GOARCH)
+}
+
+// loadavg is the first three fields of /proc/loadavg: other work on the
+// machine shows there.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func output(name string, args ...string) string {

@@ -38,6 +38,8 @@ type sizeReport struct {
 	serverStartup []string
 	cells         []cell
 	path          string
+	// loadStart and loadEnd are /proc/loadavg when the size started and ended.
+	loadStart, loadEnd string
 }
 
 func (r *sizeReport) add(c cell) { r.cells = append(r.cells, c) }
@@ -181,8 +183,8 @@ func (r *sizeReport) markdown() string {
 	}
 	p("# Benchmark, %s: %s\n\n", r.size, what)
 	p("- date: %s (%s)\n", r.started.Format("2006-01-02 15:04 MST"), r.finished.Sub(r.started).Round(time.Second))
-	p("- machine: %s\n", machine())
-	p("- commit: %s\n", commit(cfg.root))
+	p("- machine: %s; load average %s when this size started (before its database and servers ran: well above 1 means other work shared the cores), %s when it ended\n", machine(), r.loadStart, r.loadEnd)
+	p("- commit: %s, when the servers were built\n", cfg.commit)
 	p("- database: %s, %s\n", r.neo4jVersion, r.db)
 	p("- data: %s\n", r.load)
 	p("- run: each cell %s measured after %s of warm-up, closed loop at concurrency %s, %d runs (the tables give medians), servers taking turns\n",
