@@ -100,3 +100,24 @@ func (s *Store) AwaitSearchIndex(ctx context.Context) error {
 	}
 	return nil
 }
+
+// RefreshStatistics resamples the indexes a load has outdated and drops the
+// cached query plans, so the next queries are planned on the data as it now
+// is. Without it, right after a large load the planner was seen to pick a
+// scan of a whole plan's measures for a page it reads with an index seek
+// once the statistics catch up (store/pages_test.go).
+func (s *Store) RefreshStatistics(ctx context.Context) error {
+	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeWrite, DatabaseName: s.db})
+	defer sess.Close(ctx)
+	for _, c := range []string{"CALL db.resampleOutdatedIndexes()", "CALL db.clearQueryCaches()"} {
+		countRoundTrip(ctx)
+		res, err := sess.Run(ctx, c, nil)
+		if err == nil {
+			_, err = res.Consume(ctx)
+		}
+		if err != nil {
+			return fmt.Errorf("refresh statistics (%s): %w", c, translate(ctx, err))
+		}
+	}
+	return nil
+}

@@ -222,6 +222,9 @@ func (s *Store) Load(ctx context.Context, rows *Rows, opt LoadOptions) (*LoadRep
 		if err := s.AwaitSearchIndex(ctx); err != nil {
 			return nil, err
 		}
+		if err := s.RefreshStatistics(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return rep, nil
 }
