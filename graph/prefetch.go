@@ -39,6 +39,19 @@ func measurePrefetch(ctx context.Context) []plan.Prefetch {
 	return prefetchSpec(oc, plan.KindMeasure, sel, 1)
 }
 
+// nodePrefetch compiles the selection under a field that returns one node
+// of kind k into the relationships its lookup should bring along.
+func nodePrefetch(ctx context.Context, k plan.Kind) []plan.Prefetch {
+	if !graphql.HasOperationContext(ctx) {
+		return nil
+	}
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return nil
+	}
+	return prefetchSpec(graphql.GetOperationContext(ctx), k, fc.Field.Selections, 1)
+}
+
 func prefetchSpec(oc *graphql.OperationContext, kind plan.Kind, sel ast.SelectionSet, depth int) []plan.Prefetch {
 	if len(sel) == 0 {
 		return nil

@@ -106,13 +106,28 @@ func (r *Resolver) measure(ctx context.Context, code string, planSlug *string) (
 	return r.Store.FindMeasureByCode(ctx, slug, code)
 }
 
+// findByKey looks a node up by its natural key and brings along, in the
+// same round trip, the relationship fields selected under it (a project's
+// places and sectors), which then resolve from the dataloader's cache.
 func findByKey[T plan.Node](ctx context.Context, r *Resolver, k plan.Kind, key string) (T, error) {
 	var zero T
-	n, err := r.Store.FindByKey(ctx, k, key)
+	ps := nodePrefetch(ctx, k)
+	if r.NoPrefetch {
+		ps = nil
+	}
+	n, related, err := r.Store.FindByKey(ctx, k, key, ps)
 	if err != nil || n == nil {
 		return zero, err
 	}
-	t, _ := n.(T)
+	t, ok := n.(T)
+	if !ok {
+		return zero, nil
+	}
+	if len(ps) > 0 {
+		l := r.loaders(ctx)
+		dataloader.Group(l, []plan.Node{n})
+		l.Seed([]plan.Node{n}, ps, related)
+	}
 	return t, nil
 }
 
@@ -232,7 +247,7 @@ func (r *Resolver) stats(ctx context.Context, planSlug *string) (*plan.Stats, er
 	slug := ""
 	if planSlug != nil {
 		slug = *planSlug
-		p, err := r.Store.FindByKey(ctx, plan.KindPlan, slug)
+		p, _, err := r.Store.FindByKey(ctx, plan.KindPlan, slug, nil)
 		if err != nil {
 			return nil, err
 		}

@@ -168,6 +168,29 @@ func TestRoundTrips(t *testing.T) {
 		}
 	})
 
+	t.Run("a node by key brings its relationship fields along", func(t *testing.T) {
+		// The lookup with places, sectors and sources (1), the measure page (1).
+		const q = `query($slug: String!) { project(slug: $slug) { name places { name within { name } } sectors { name } sources { excerpt }
+  measures(first: 5) { nodes { code title } } } }`
+		slug := centreProject(t, c.e.x).Slug
+		if n := c.run(t, q, map[string]any{"slug": slug}, nil); n != 2 {
+			t.Errorf("project with places, sectors, sources and a measure page: %d round trips, want 2", n)
+		}
+		if n := c.run(t, `{ project(slug: "no-such-project") { name places { name } } }`, nil, nil); n != 1 {
+			t.Errorf("unknown project: %d round trips, want 1", n)
+		}
+	})
+
+	t.Run("neighborhood: one round trip at every depth", func(t *testing.T) {
+		const q = `query($id: ID!, $d: Int) { neighborhood(id: $id, depth: $d) { truncated nodes { id label } edges { source target type } } }`
+		id := gid(plan.KindProject, centreProject(t, c.e.x).Slug)
+		for _, d := range []int{1, 2, 3} {
+			if n := c.run(t, q, map[string]any{"id": id, "d": d}, nil); n != 1 {
+				t.Errorf("neighborhood depth %d: %d round trips, want 1", d, n)
+			}
+		}
+	})
+
 	t.Run("counted per request", func(t *testing.T) {
 		if n := c.run(t, `{ plans { slug } }`, nil, nil); n != 1 {
 			t.Errorf("plans: %d round trips, want 1", n)
@@ -197,5 +220,23 @@ func TestPrefetchVersusLevelBatching(t *testing.T) {
 	}
 	if !reflect.DeepEqual(compiled, batched) {
 		t.Error("the two ways give different answers")
+	}
+
+	// The same for a node looked up by key, for every kind with a slug.
+	for _, tc := range []struct{ q string }{
+		{`{ project(slug: "qianhai-free-trade-zone") { name places { name within { name } contains { name } } sectors { name projects { name } } sources { excerpt } } }`},
+		{`{ sector(slug: "green-finance") { name projects { name places { name } } sources { excerpt } } }`},
+		{`{ place(slug: "qianhai") { name within { name } contains { name } projects { name sectors { name } } sources { excerpt } } }`},
+	} {
+		var compiled, batched any
+		c, b := newCounterWith(t, false), newCounterWith(t, true)
+		nc, nb := c.run(t, tc.q, nil, &compiled), b.run(t, tc.q, nil, &batched)
+		t.Logf("%s: compiled %d round trip(s), batched %d", tc.q, nc, nb)
+		if nc != 1 || nb < 2 {
+			t.Errorf("%s: compiled %d round trips (want 1), batched %d (want more)", tc.q, nc, nb)
+		}
+		if !reflect.DeepEqual(compiled, batched) {
+			t.Errorf("%s: the two ways give different answers:\n%v\n%v", tc.q, compiled, batched)
+		}
 	}
 }

@@ -46,8 +46,9 @@ type Store interface {
 	// Plans returns every plan, ordered by slug.
 	Plans(ctx context.Context) ([]*Plan, error)
 	// FindByKey returns the node of kind k with natural key key (a slug or
-	// "<plan>/<code>"), or nil.
-	FindByKey(ctx context.Context, k Kind, key string) (Node, error)
+	// "<plan>/<code>"), or nil, and in the same round trip the relations
+	// named by prefetch (nil: none).
+	FindByKey(ctx context.Context, k Kind, key string, prefetch []Prefetch) (Node, Prefetched, error)
 	// FindMeasureByCode returns the measure with the code in the plan (any plan when plan is ""), or nil.
 	FindMeasureByCode(ctx context.Context, plan, code string) (*Measure, error)
 	// List returns every node of kind k (Project, Sector, Place or Milestone), ordered by name or year.

@@ -134,13 +134,37 @@ ORDER BY p.slug`, nil)
 	return out, nil
 }
 
-// FindByKey implements plan.Store.
-func (s *Store) FindByKey(ctx context.Context, k plan.Kind, key string) (plan.Node, error) {
-	nodes, err := s.Nodes(ctx, []plan.ID{plan.NewID(k, key)})
-	if err != nil {
-		return nil, err
+// FindByKey implements plan.Store: one round trip, prefetched relations included.
+func (s *Store) FindByKey(ctx context.Context, k plan.Kind, key string, ps []plan.Prefetch) (plan.Node, plan.Prefetched, error) {
+	id := plan.NewID(k, key)
+	if len(ps) == 0 {
+		nodes, err := s.Nodes(ctx, []plan.ID{id})
+		if err != nil {
+			return nil, nil, err
+		}
+		return nodes[id], nil, nil
 	}
-	return nodes[plan.NewID(k, key)], nil
+	rel, err := prefetchExpr("n", ps, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	recs, err := s.read(ctx, "MATCH (n:Entity {id: $id})\nRETURN n AS node, "+rel+" AS rel", map[string]any{"id": string(id)})
+	if err != nil {
+		return nil, nil, fmt.Errorf("find %s with %d prefetched relations: %w", id, len(ps), err)
+	}
+	if len(recs) == 0 {
+		return nil, nil, nil
+	}
+	n, err := scanRecord(recs[0], "node")
+	if err != nil {
+		return nil, nil, fmt.Errorf("find %s: %w", id, err)
+	}
+	v, _ := recs[0].Get("rel")
+	related := plan.Prefetched{}
+	if err := scanPrefetched(n.NodeID(), v, ps, related); err != nil {
+		return nil, nil, fmt.Errorf("find %s: prefetched: %w", id, err)
+	}
+	return n, related, nil
 }
 
 // FindMeasureByCode implements plan.Store.

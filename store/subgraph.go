@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
@@ -17,79 +18,75 @@ const graphRels = "HAS_SECTION|HAS_ASPECT|PART_OF|ADVANCES|IN_SECTOR|LOCATED_IN|
 // nodeView is the id and display label of a node: its code and title, name or label.
 const nodeView = `{id: n.id, label: CASE WHEN n:Measure THEN n.code + ' ' + n.title WHEN n:Section THEN 'Section ' + n.number + ': ' + n.title WHEN n:Aspect THEN 'Aspect ' + n.number + ': ' + n.title ELSE coalesce(n.name, n.title, n.label, n.id) END}`
 
-// Neighborhood implements plan.Store: a breadth-first expansion, one round
-// trip per level, then one for the edges among the nodes found.
+// neighborhoodCypher holds one query per depth (variable-length bounds and
+// the unrolled levels cannot be parameters): a breadth-first expansion level
+// by level inside the query, each level the new neighbours of the previous
+// one in id order, capped at $cap, then the first $limit nodes (nearest
+// first), their display labels and the edges among them. One round trip
+// whatever the depth; the levels are capped before they are expanded, so a
+// hub (a sector of 30,000 measures) costs one capped level, not every path
+// through it.
+var neighborhoodCypher = func() map[int]string {
+	m := map[int]string{}
+	for d := 0; d <= MaxNeighborhoodDepth; d++ {
+		var b strings.Builder
+		b.WriteString("MATCH (c:Entity {id: $id})\nWITH [c] AS seen, [c] AS l0\n")
+		for l := 1; l <= d; l++ {
+			fmt.Fprintf(&b, `WITH seen, COLLECT {
+  UNWIND l%d AS f MATCH (f)-[:%s]-(n:Entity) WHERE NOT n IN seen
+  WITH DISTINCT n ORDER BY n.id LIMIT $cap RETURN n
+} AS l%d
+WITH seen + l%d AS seen, l%d
+`, l-1, graphRels, l, l, l)
+		}
+		fmt.Fprintf(&b, `WITH seen[0..$limit] AS ns, size(seen) > $limit AS truncated
+RETURN truncated, [n IN ns | %s] AS nodes,
+  COLLECT { UNWIND ns AS a MATCH (a)-[r:%s]->(b) WHERE b IN ns
+            RETURN [a.id, type(r), b.id] AS e ORDER BY e[0], e[1], e[2] } AS edges`, nodeView, graphRels)
+		m[d] = b.String()
+	}
+	return m
+}()
+
+// MaxNeighborhoodDepth is the largest depth Neighborhood accepts.
+const MaxNeighborhoodDepth = 3
+
+// Neighborhood implements plan.Store in one round trip: the node, its
+// neighbours up to depth hops (nearest first, then by id), at most limit of
+// them, and the edges among those.
 func (s *Store) Neighborhood(ctx context.Context, id plan.ID, depth, limit int) (*plan.Subgraph, error) {
-	recs, err := s.read(ctx, "MATCH (n:Entity {id: $id}) RETURN "+nodeView+" AS v", map[string]any{"id": string(id)})
+	cypher, ok := neighborhoodCypher[depth]
+	if !ok {
+		return nil, plan.Errorf(plan.EINVALID, "depth must be between 0 and %d", MaxNeighborhoodDepth)
+	}
+	recs, err := s.read(ctx, cypher, map[string]any{"id": string(id), "limit": int64(limit), "cap": int64(limit + 1)})
 	if err != nil {
-		return nil, fmt.Errorf("neighborhood of %s: %w", id, err)
+		return nil, fmt.Errorf("neighborhood of %s (depth %d): %w", id, depth, err)
 	}
 	if len(recs) == 0 {
 		return nil, nil
 	}
 	g := &plan.Subgraph{}
-	seen := map[string]bool{}
-	add := func(v any) bool {
+	g.Truncated, _, _ = neo4j.GetRecordValue[bool](recs[0], "truncated")
+	nodes, _, _ := neo4j.GetRecordValue[[]any](recs[0], "nodes")
+	for _, v := range nodes {
 		m, _ := v.(map[string]any)
 		nid, _ := m["id"].(string)
-		if nid == "" || seen[nid] {
-			return true
-		}
-		if len(g.Nodes) >= limit {
-			g.Truncated = true
-			return false
-		}
-		seen[nid] = true
 		label, _ := m["label"].(string)
 		g.Nodes = append(g.Nodes, plan.GraphNode{ID: plan.ID(nid), Type: string(plan.ID(nid).Kind()), Label: label})
-		return true
 	}
-	v, _ := recs[0].Get("v")
-	add(v)
-	frontier := []string{string(id)}
-	for level := 1; level <= depth && len(frontier) > 0 && !g.Truncated; level++ {
-		recs, err := s.read(ctx, `UNWIND $frontier AS fid
-MATCH (:Entity {id: fid})-[:`+graphRels+`]-(n:Entity)
-WHERE NOT n.id IN $seen
-WITH DISTINCT n LIMIT $cap
-RETURN `+nodeView+` AS v ORDER BY v.id`, map[string]any{"frontier": frontier, "seen": keys(seen), "cap": int64(limit - len(g.Nodes) + 1)})
-		if err != nil {
-			return nil, fmt.Errorf("neighborhood of %s, level %d: %w", id, level, err)
+	edges, _, _ := neo4j.GetRecordValue[[]any](recs[0], "edges")
+	for _, v := range edges {
+		e, _ := v.([]any)
+		if len(e) != 3 {
+			continue
 		}
-		frontier = frontier[:0]
-		for _, rec := range recs {
-			v, _ := rec.Get("v")
-			if !add(v) {
-				break
-			}
-			frontier = append(frontier, v.(map[string]any)["id"].(string))
-		}
-	}
-	if err := s.edgesAmong(ctx, g); err != nil {
-		return nil, fmt.Errorf("neighborhood of %s: %w", id, err)
-	}
-	return g, nil
-}
-
-func (s *Store) edgesAmong(ctx context.Context, g *plan.Subgraph) error {
-	ids := make([]string, len(g.Nodes))
-	for i, n := range g.Nodes {
-		ids[i] = string(n.ID)
-	}
-	recs, err := s.read(ctx, `MATCH (a:Entity)-[r:`+graphRels+`]->(b:Entity)
-WHERE a.id IN $ids AND b.id IN $ids
-RETURN a.id AS source, b.id AS target, type(r) AS type
-ORDER BY source, type, target`, map[string]any{"ids": ids})
-	if err != nil {
-		return fmt.Errorf("edges: %w", err)
-	}
-	for _, rec := range recs {
-		src, _, _ := neo4j.GetRecordValue[string](rec, "source")
-		dst, _, _ := neo4j.GetRecordValue[string](rec, "target")
-		typ, _, _ := neo4j.GetRecordValue[string](rec, "type")
+		src, _ := e[0].(string)
+		typ, _ := e[1].(string)
+		dst, _ := e[2].(string)
 		g.Edges = append(g.Edges, plan.GraphEdge{ID: edgeID(src, typ, dst), Source: plan.ID(src), Target: plan.ID(dst), Type: typ})
 	}
-	return nil
+	return g, nil
 }
 
 // edgeID is a stable id for an edge, built from its ends and type.
@@ -146,12 +143,4 @@ func (s *Store) Path(ctx context.Context, from, to plan.ID, maxDepth int) (*plan
 		g.Edges = append(g.Edges, plan.GraphEdge{ID: edgeID(src, typ, dst), Source: plan.ID(src), Target: plan.ID(dst), Type: typ})
 	}
 	return g, nil
-}
-
-func keys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }

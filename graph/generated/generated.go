@@ -11699,7 +11699,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNAspect2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐAspectᚄ(ctx context.Context, sel ast.SelectionSet, v []*plan.Aspect) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAspect2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐAspect(ctx, sel, v[i])
@@ -11741,7 +11741,7 @@ func (ec *executionContext) marshalNCount2githubᚗcomᚋshenzhenplanᚋkgapiᚋ
 }
 
 func (ec *executionContext) marshalNCount2ᚕgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐCountᚄ(ctx context.Context, sel ast.SelectionSet, v []plan.Count) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCount2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐCount(ctx, sel, v[i])
@@ -11775,7 +11775,7 @@ func (ec *executionContext) marshalNGraphEdge2githubᚗcomᚋshenzhenplanᚋkgap
 }
 
 func (ec *executionContext) marshalNGraphEdge2ᚕgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐGraphEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []plan.GraphEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNGraphEdge2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐGraphEdge(ctx, sel, v[i])
@@ -11795,7 +11795,7 @@ func (ec *executionContext) marshalNGraphNode2githubᚗcomᚋshenzhenplanᚋkgap
 }
 
 func (ec *executionContext) marshalNGraphNode2ᚕgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐGraphNodeᚄ(ctx context.Context, sel ast.SelectionSet, v []plan.GraphNode) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNGraphNode2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐGraphNode(ctx, sel, v[i])
@@ -11913,7 +11913,7 @@ var (
 )
 
 func (ec *executionContext) marshalNMeasure2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐMeasureᚄ(ctx context.Context, sel ast.SelectionSet, v []*plan.Measure) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMeasure2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐMeasure(ctx, sel, v[i])
@@ -11945,7 +11945,7 @@ func (ec *executionContext) marshalNMeasureConnection2ᚖgithubᚗcomᚋshenzhen
 }
 
 func (ec *executionContext) marshalNMeasureEdge2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐMeasureEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MeasureEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMeasureEdge2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐMeasureEdge(ctx, sel, v[i])
@@ -12019,7 +12019,7 @@ var (
 )
 
 func (ec *executionContext) marshalNMilestone2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐMilestoneᚄ(ctx context.Context, sel ast.SelectionSet, v []*plan.Milestone) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMilestone2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐMilestone(ctx, sel, v[i])
@@ -12051,7 +12051,7 @@ func (ec *executionContext) marshalNNode2githubᚗcomᚋshenzhenplanᚋkgapiᚋp
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐNode(ctx context.Context, sel ast.SelectionSet, v []plan.Node) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONode2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐNode(ctx, sel, v[i])
@@ -12079,7 +12079,7 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋshenzhenplanᚋkg
 }
 
 func (ec *executionContext) marshalNPlace2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐPlaceᚄ(ctx context.Context, sel ast.SelectionSet, v []*plan.Place) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPlace2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐPlace(ctx, sel, v[i])
@@ -12103,7 +12103,7 @@ func (ec *executionContext) marshalNPlace2ᚖgithubᚗcomᚋshenzhenplanᚋkgapi
 }
 
 func (ec *executionContext) marshalNPlan2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐPlanᚄ(ctx context.Context, sel ast.SelectionSet, v []*plan.Plan) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPlan2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐPlan(ctx, sel, v[i])
@@ -12127,7 +12127,7 @@ func (ec *executionContext) marshalNPlan2ᚖgithubᚗcomᚋshenzhenplanᚋkgapi�
 }
 
 func (ec *executionContext) marshalNProject2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐProjectᚄ(ctx context.Context, sel ast.SelectionSet, v []*plan.Project) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProject2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐProject(ctx, sel, v[i])
@@ -12159,7 +12159,7 @@ func (ec *executionContext) marshalNProjectConnection2ᚖgithubᚗcomᚋshenzhen
 }
 
 func (ec *executionContext) marshalNProjectEdge2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐProjectEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProjectEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProjectEdge2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐProjectEdge(ctx, sel, v[i])
@@ -12183,7 +12183,7 @@ func (ec *executionContext) marshalNProjectEdge2ᚖgithubᚗcomᚋshenzhenplan�
 }
 
 func (ec *executionContext) marshalNSearchHit2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐSearchHitᚄ(ctx context.Context, sel ast.SelectionSet, v []*plan.SearchHit) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSearchHit2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐSearchHit(ctx, sel, v[i])
@@ -12207,7 +12207,7 @@ func (ec *executionContext) marshalNSearchHit2ᚖgithubᚗcomᚋshenzhenplanᚋk
 }
 
 func (ec *executionContext) marshalNSection2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐSectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*plan.Section) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSection2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐSection(ctx, sel, v[i])
@@ -12231,7 +12231,7 @@ func (ec *executionContext) marshalNSection2ᚖgithubᚗcomᚋshenzhenplanᚋkga
 }
 
 func (ec *executionContext) marshalNSector2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐSectorᚄ(ctx context.Context, sel ast.SelectionSet, v []*plan.Sector) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSector2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐSector(ctx, sel, v[i])
@@ -12255,7 +12255,7 @@ func (ec *executionContext) marshalNSector2ᚖgithubᚗcomᚋshenzhenplanᚋkgap
 }
 
 func (ec *executionContext) marshalNSource2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []*plan.Source) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSource2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐSource(ctx, sel, v[i])
@@ -12292,7 +12292,7 @@ func (ec *executionContext) marshalNStats2ᚖgithubᚗcomᚋshenzhenplanᚋkgapi
 }
 
 func (ec *executionContext) marshalNStatusChange2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐStatusChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*plan.StatusChange) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStatusChange2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐStatusChange(ctx, sel, v[i])
@@ -12371,7 +12371,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -12415,7 +12415,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -12443,7 +12443,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -12471,7 +12471,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -12640,7 +12640,7 @@ func (ec *executionContext) marshalOMeasureStatus2ᚕgithubᚗcomᚋshenzhenplan
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMeasureStatus2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐStatus(ctx, sel, v[i])
@@ -12813,7 +12813,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -12832,7 +12832,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -12851,7 +12851,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -12870,7 +12870,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
