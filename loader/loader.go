@@ -49,7 +49,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	database := fs.String("neo4j-database", env("NEO4J_DATABASE", "neo4j"), "Neo4j database ($NEO4J_DATABASE)")
 	dryRun := fs.Bool("dry-run", false, "validate and report what would change, writing nothing")
 	prune := fs.Bool("prune", false, "delete what this dataset wrote before but no longer holds")
-	batch := fs.Int("batch-size", 5000, "rows per write transaction")
+	batch := fs.Int("batch-size", 2000, "rows per write transaction")
+	workers := fs.Int("workers", 2, "write transactions run at once")
 	measures := fs.Int("measures", 1000, "synth: number of measures")
 	seed := fs.Int64("seed", 1, "synth: random seed")
 	quiet := fs.Bool("quiet", false, "no progress output")
@@ -62,6 +63,9 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if *batch < 1 || *batch > 100000 {
 		return fmt.Errorf("--batch-size must be between 1 and 100000 (got %d)", *batch)
+	}
+	if *workers < 1 || *workers > 64 {
+		return fmt.Errorf("--workers must be between 1 and 64 (got %d)", *workers)
 	}
 
 	started := time.Now()
@@ -114,11 +118,12 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("Neo4j at %s does not answer (start it with 'make db-up' or set NEO4J_URI): %w", *uri, err)
 	}
 	if !*dryRun {
-		if err := st.EnsureSchema(ctx); err != nil {
+		// The other indexes are built by Load: after the writes on a first load.
+		if err := st.EnsureConstraints(ctx); err != nil {
 			return err
 		}
 	}
-	opt := store.LoadOptions{DryRun: *dryRun, Prune: *prune, BatchSize: *batch}
+	opt := store.LoadOptions{DryRun: *dryRun, Prune: *prune, BatchSize: *batch, Workers: *workers}
 	if !*quiet && rows.Total() > 20000 {
 		last := time.Time{}
 		opt.Progress = func(label string, done, total int) {
