@@ -2,6 +2,8 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
+	"math"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -50,6 +52,98 @@ func nodePrefetch(ctx context.Context, k plan.Kind) []plan.Prefetch {
 		return nil
 	}
 	return prefetchSpec(graphql.GetOperationContext(ctx), k, fc.Field.Selections, 1)
+}
+
+// measureScopes is the scope of the measures connection of each kind.
+var measureScopes = map[plan.Kind]plan.Scope{
+	plan.KindPlan: plan.ScopePlan, plan.KindSection: plan.ScopeSection, plan.KindAspect: plan.ScopeAspect,
+	plan.KindProject: plan.ScopeProject, plan.KindSector: plan.ScopeSector, plan.KindPlace: plan.ScopePlace,
+	plan.KindMilestone: plan.ScopeMilestone,
+}
+
+// nestedMeasures finds, under the current field (one node of kind k), a
+// measures connection that can be answered in the node's lookup: the first
+// one, when it has no filter and no orderBy and its arguments are valid. It
+// returns the store query and the dataloader key the connection's resolver
+// will compute for it, or nil.
+func nestedMeasures(ctx context.Context, k plan.Kind) (*plan.MeasureQuery, string) {
+	scope, ok := measureScopes[k]
+	if !ok || !graphql.HasOperationContext(ctx) {
+		return nil, ""
+	}
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return nil, ""
+	}
+	oc := graphql.GetOperationContext(ctx)
+	for _, f := range graphql.CollectFields(oc, fc.Field.Selections, []string{string(k)}) {
+		if f.Name != "measures" {
+			continue
+		}
+		args := f.ArgumentMap(oc.Variables)
+		if args["filter"] != nil || args["orderBy"] != nil {
+			return nil, ""
+		}
+		var a connArgs
+		var ok1, ok2, ok3, ok4 bool
+		a.first, ok1 = intArg(args["first"])
+		a.last, ok2 = intArg(args["last"])
+		a.after, ok3 = stringArg(args["after"])
+		a.before, ok4 = stringArg(args["before"])
+		if !ok1 || !ok2 || !ok3 || !ok4 {
+			return nil, ""
+		}
+		// The connection's own field context, as its resolver will see it.
+		child := graphql.WithFieldContext(ctx, &graphql.FieldContext{Parent: fc, Field: f, Object: string(k), IsResolver: true})
+		q, key, err := buildMeasureQuery(child, scope, a)
+		if err != nil {
+			return nil, "" // the resolver reports it
+		}
+		q.Prefetch = measurePrefetch(child)
+		return &q, key
+	}
+	return nil, ""
+}
+
+// intArg reads an optional Int argument value (as gqlparser gives it).
+func intArg(v any) (*int, bool) {
+	var n int64
+	switch x := v.(type) {
+	case nil:
+		return nil, true
+	case int:
+		n = int64(x)
+	case int64:
+		n = x
+	case float64:
+		if x != float64(int64(x)) {
+			return nil, false
+		}
+		n = int64(x)
+	case json.Number:
+		var err error
+		if n, err = x.Int64(); err != nil {
+			return nil, false
+		}
+	default:
+		return nil, false
+	}
+	if n > math.MaxInt32 || n < math.MinInt32 {
+		return nil, false
+	}
+	i := int(n)
+	return &i, true
+}
+
+// stringArg reads an optional String argument value.
+func stringArg(v any) (*string, bool) {
+	switch x := v.(type) {
+	case nil:
+		return nil, true
+	case string:
+		return &x, true
+	}
+	return nil, false
 }
 
 func prefetchSpec(oc *graphql.OperationContext, kind plan.Kind, sel ast.SelectionSet, depth int) []plan.Prefetch {

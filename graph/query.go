@@ -108,25 +108,33 @@ func (r *Resolver) measure(ctx context.Context, code string, planSlug *string) (
 
 // findByKey looks a node up by its natural key and brings along, in the
 // same round trip, the relationship fields selected under it (a project's
-// places and sectors), which then resolve from the dataloader's cache.
+// places and sectors) and its first measures connection when that has no
+// filter or order (a plan's dashboard page), which then resolve from the
+// dataloader's cache.
 func findByKey[T plan.Node](ctx context.Context, r *Resolver, k plan.Kind, key string) (T, error) {
 	var zero T
-	ps := nodePrefetch(ctx, k)
-	if r.NoPrefetch {
-		ps = nil
+	var with plan.Lookup
+	var measuresKey string
+	if !r.NoPrefetch {
+		with.Prefetch = nodePrefetch(ctx, k)
+		with.Measures, measuresKey = nestedMeasures(ctx, k)
 	}
-	n, related, err := r.Store.FindByKey(ctx, k, key, ps)
-	if err != nil || n == nil {
+	found, err := r.Store.FindByKey(ctx, k, key, with)
+	if err != nil || found.Node == nil {
 		return zero, err
 	}
-	t, ok := n.(T)
+	t, ok := found.Node.(T)
 	if !ok {
 		return zero, nil
 	}
-	if len(ps) > 0 {
+	if len(with.Prefetch) > 0 || found.Measures != nil {
 		l := r.loaders(ctx)
-		dataloader.Group(l, []plan.Node{n})
-		l.Seed([]plan.Node{n}, ps, related)
+		level := []plan.Node{found.Node}
+		dataloader.Group(l, level)
+		l.Seed(level, with.Prefetch, found.Related)
+		if found.Measures != nil {
+			l.SeedMeasures(found.Node, measuresKey, found.Measures, with.Measures.Prefetch)
+		}
 	}
 	return t, nil
 }
@@ -247,11 +255,11 @@ func (r *Resolver) stats(ctx context.Context, planSlug *string) (*plan.Stats, er
 	slug := ""
 	if planSlug != nil {
 		slug = *planSlug
-		p, _, err := r.Store.FindByKey(ctx, plan.KindPlan, slug, nil)
+		found, err := r.Store.FindByKey(ctx, plan.KindPlan, slug, plan.Lookup{})
 		if err != nil {
 			return nil, err
 		}
-		if p == nil {
+		if found.Node == nil {
 			return nil, plan.Errorf(plan.ENOTFOUND, "no plan with slug %q", slug)
 		}
 	}

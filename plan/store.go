@@ -46,9 +46,9 @@ type Store interface {
 	// Plans returns every plan, ordered by slug.
 	Plans(ctx context.Context) ([]*Plan, error)
 	// FindByKey returns the node of kind k with natural key key (a slug or
-	// "<plan>/<code>"), or nil, and in the same round trip the relations
-	// named by prefetch (nil: none).
-	FindByKey(ctx context.Context, k Kind, key string, prefetch []Prefetch) (Node, Prefetched, error)
+	// "<plan>/<code>"), or a nil Node, and in the same round trip what the
+	// lookup asks to bring along.
+	FindByKey(ctx context.Context, k Kind, key string, with Lookup) (Found, error)
 	// FindMeasureByCode returns the measure with the code in the plan (any plan when plan is ""), or nil.
 	FindMeasureByCode(ctx context.Context, plan, code string) (*Measure, error)
 	// List returns every node of kind k (Project, Sector, Place or Milestone), ordered by name or year.
@@ -206,6 +206,22 @@ type Stats struct {
 type Prefetch struct {
 	Rel      Relation
 	Children []Prefetch
+}
+
+// Lookup is what a node lookup brings along in its round trip.
+type Lookup struct {
+	// Prefetch names the node's relations to bring.
+	Prefetch []Prefetch
+	// Measures, when set, is a page of the node's measures (q.Scope must be
+	// the node's kind's scope).
+	Measures *MeasureQuery
+}
+
+// Found is the answer to a lookup: Node is nil when there is no such node.
+type Found struct {
+	Node     Node
+	Related  Prefetched
+	Measures *MeasurePage
 }
 
 // Prefetched holds what a prefetch brought: for each relation, the nodes

@@ -58,6 +58,9 @@ type compiledMeasures struct {
 	cypher string
 	params map[string]any
 	nkeys  int
+	// body is the query after the UNWIND of the scopes, up to its RETURN:
+	// subqueries that need only the variable scope and yield rows and total.
+	body string
 }
 
 // compileMeasures builds the query for q from fixed fragments; every value
@@ -167,7 +170,7 @@ func compileMeasures(q plan.MeasureQuery, scopes []string) (*compiledMeasures, e
 		// whole plan and sort it instead (4,000 rows read for a page of 20).
 		pageMatch = strings.Replace(match, "MATCH (m:Measure)", "MATCH (m:Measure) USING INDEX m:"+index, 1)
 	}
-	b.WriteString("UNWIND $scopes AS scope\nCALL {\n  WITH scope\n  ")
+	b.WriteString("CALL {\n  WITH scope\n  ")
 	b.WriteString(pageMatch)
 	b.WriteString(filter)
 	if strings.HasPrefix(exprs[0], "m.") && len(conds) == 0 {
@@ -206,11 +209,12 @@ func compileMeasures(q plan.MeasureQuery, scopes []string) (*compiledMeasures, e
 	}
 	b.WriteString("\n  LIMIT $limit\n  RETURN collect({node: m, keys: " + keyList + ", rel: " + rel + "}) AS rows\n}\n")
 	if q.WantTotal {
-		b.WriteString("CALL {\n  WITH scope\n  " + match + filter + "\n  RETURN count(m) AS total\n}\nRETURN scope, rows, total")
+		b.WriteString("CALL {\n  WITH scope\n  " + match + filter + "\n  RETURN count(m) AS total\n}\n")
 	} else {
-		b.WriteString("RETURN scope, rows, 0 AS total")
+		b.WriteString("WITH *, 0 AS total\n")
 	}
-	return &compiledMeasures{cypher: b.String(), params: p, nkeys: len(exprs)}, nil
+	body := b.String()
+	return &compiledMeasures{cypher: "UNWIND $scopes AS scope\n" + body + "RETURN scope, rows, total", params: p, nkeys: len(exprs), body: body}, nil
 }
 
 // keyset is the condition "the sort key comes strictly after (or, before,
@@ -255,6 +259,20 @@ func (s *Store) Measures(ctx context.Context, q plan.MeasureQuery, scopeIDs []pl
 	if err != nil {
 		return nil, fmt.Errorf("page measures (%s scope, %d scopes): %w", q.Scope, len(scopes), err)
 	}
+	out := make(map[plan.ID]*plan.MeasurePage, len(recs))
+	for _, rec := range recs {
+		scope, _, _ := neo4j.GetRecordValue[string](rec, "scope")
+		page, err := scanPage(rec, q)
+		if err != nil {
+			return nil, fmt.Errorf("page measures: %w", err)
+		}
+		out[plan.ID(scope)] = page
+	}
+	return out, nil
+}
+
+// scanPage reads the rows and total of one scope's page from rec.
+func scanPage(rec *neo4j.Record, q plan.MeasureQuery) (*plan.MeasurePage, error) {
 	limit := 20
 	if q.First != nil {
 		limit = *q.First
@@ -262,50 +280,45 @@ func (s *Store) Measures(ctx context.Context, q plan.MeasureQuery, scopeIDs []pl
 	if q.Last != nil {
 		limit = *q.Last
 	}
-	out := make(map[plan.ID]*plan.MeasurePage, len(recs))
-	for _, rec := range recs {
-		scope, _, _ := neo4j.GetRecordValue[string](rec, "scope")
-		rows, _, err := neo4j.GetRecordValue[[]any](rec, "rows")
-		if err != nil {
-			return nil, fmt.Errorf("page measures: %w", err)
-		}
-		total, _, _ := neo4j.GetRecordValue[int64](rec, "total")
-		page := &plan.MeasurePage{TotalCount: int(total)}
-		more := len(rows) > limit
-		if more {
-			rows = rows[:limit]
-		}
-		if len(q.Prefetch) > 0 {
-			page.Related = plan.Prefetched{}
-		}
-		for _, r := range rows {
-			row := r.(map[string]any)
-			props, err := nodeProps(row["node"])
-			if err != nil {
-				return nil, fmt.Errorf("page measures: %w", err)
-			}
-			m := scanMeasure(props)
-			page.Measures = append(page.Measures, m)
-			if len(q.Prefetch) > 0 {
-				if err := scanPrefetched(m.ID, row["rel"], q.Prefetch, page.Related); err != nil {
-					return nil, fmt.Errorf("page measures: prefetched: %w", err)
-				}
-			}
-			keys, _ := row["keys"].([]any)
-			page.Keys = append(page.Keys, keys)
-		}
-		if q.Last != nil {
-			reverse(page.Measures)
-			reverse(page.Keys)
-			page.HasPreviousPage = more
-			page.HasNextPage = q.Before != nil
-		} else {
-			page.HasNextPage = more
-			page.HasPreviousPage = q.After != nil
-		}
-		out[plan.ID(scope)] = page
+	rows, _, err := neo4j.GetRecordValue[[]any](rec, "rows")
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	total, _, _ := neo4j.GetRecordValue[int64](rec, "total")
+	page := &plan.MeasurePage{TotalCount: int(total)}
+	more := len(rows) > limit
+	if more {
+		rows = rows[:limit]
+	}
+	if len(q.Prefetch) > 0 {
+		page.Related = plan.Prefetched{}
+	}
+	for _, r := range rows {
+		row := r.(map[string]any)
+		props, err := nodeProps(row["node"])
+		if err != nil {
+			return nil, err
+		}
+		m := scanMeasure(props)
+		page.Measures = append(page.Measures, m)
+		if len(q.Prefetch) > 0 {
+			if err := scanPrefetched(m.ID, row["rel"], q.Prefetch, page.Related); err != nil {
+				return nil, fmt.Errorf("prefetched: %w", err)
+			}
+		}
+		keys, _ := row["keys"].([]any)
+		page.Keys = append(page.Keys, keys)
+	}
+	if q.Last != nil {
+		reverse(page.Measures)
+		reverse(page.Keys)
+		page.HasPreviousPage = more
+		page.HasNextPage = q.Before != nil
+	} else {
+		page.HasNextPage = more
+		page.HasPreviousPage = q.After != nil
+	}
+	return page, nil
 }
 
 func reverse[T any](s []T) {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
@@ -134,37 +135,60 @@ ORDER BY p.slug`, nil)
 	return out, nil
 }
 
-// FindByKey implements plan.Store: one round trip, prefetched relations included.
-func (s *Store) FindByKey(ctx context.Context, k plan.Kind, key string, ps []plan.Prefetch) (plan.Node, plan.Prefetched, error) {
+// FindByKey implements plan.Store: one round trip, with the prefetched
+// relations and the page of measures asked for.
+func (s *Store) FindByKey(ctx context.Context, k plan.Kind, key string, with plan.Lookup) (plan.Found, error) {
 	id := plan.NewID(k, key)
-	if len(ps) == 0 {
+	if len(with.Prefetch) == 0 && with.Measures == nil {
 		nodes, err := s.Nodes(ctx, []plan.ID{id})
 		if err != nil {
-			return nil, nil, err
+			return plan.Found{}, err
 		}
-		return nodes[id], nil, nil
+		return plan.Found{Node: nodes[id]}, nil
 	}
-	rel, err := prefetchExpr("n", ps, 0)
+	rel, err := prefetchExpr("n", with.Prefetch, 0)
 	if err != nil {
-		return nil, nil, err
+		return plan.Found{}, err
 	}
-	recs, err := s.read(ctx, "MATCH (n:Entity {id: $id})\nRETURN n AS node, "+rel+" AS rel", map[string]any{"id": string(id)})
+	params := map[string]any{}
+	var b strings.Builder
+	b.WriteString("MATCH (n:Entity {id: $id})\n")
+	if with.Measures != nil {
+		// The page's subqueries need only the scope: the node's id.
+		cm, err := compileMeasures(*with.Measures, nil)
+		if err != nil {
+			return plan.Found{}, err
+		}
+		params = cm.params
+		b.WriteString("WITH n, n.id AS scope\n")
+		b.WriteString(cm.body)
+		b.WriteString("RETURN n AS node, " + rel + " AS rel, rows, total")
+	} else {
+		b.WriteString("RETURN n AS node, " + rel + " AS rel")
+	}
+	params["id"] = string(id)
+	recs, err := s.read(ctx, b.String(), params)
 	if err != nil {
-		return nil, nil, fmt.Errorf("find %s with %d prefetched relations: %w", id, len(ps), err)
+		return plan.Found{}, fmt.Errorf("find %s with %d prefetched relations: %w", id, len(with.Prefetch), err)
 	}
 	if len(recs) == 0 {
-		return nil, nil, nil
+		return plan.Found{}, nil
 	}
 	n, err := scanRecord(recs[0], "node")
 	if err != nil {
-		return nil, nil, fmt.Errorf("find %s: %w", id, err)
+		return plan.Found{}, fmt.Errorf("find %s: %w", id, err)
 	}
+	found := plan.Found{Node: n, Related: plan.Prefetched{}}
 	v, _ := recs[0].Get("rel")
-	related := plan.Prefetched{}
-	if err := scanPrefetched(n.NodeID(), v, ps, related); err != nil {
-		return nil, nil, fmt.Errorf("find %s: prefetched: %w", id, err)
+	if err := scanPrefetched(n.NodeID(), v, with.Prefetch, found.Related); err != nil {
+		return plan.Found{}, fmt.Errorf("find %s: prefetched: %w", id, err)
 	}
-	return n, related, nil
+	if with.Measures != nil {
+		if found.Measures, err = scanPage(recs[0], *with.Measures); err != nil {
+			return plan.Found{}, fmt.Errorf("find %s: page of measures: %w", id, err)
+		}
+	}
+	return found, nil
 }
 
 // FindMeasureByCode implements plan.Store.

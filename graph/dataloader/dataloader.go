@@ -239,6 +239,20 @@ func (l *Loaders) groupPages(pages map[plan.ID]*plan.MeasurePage, ps []plan.Pref
 	return out
 }
 
+// SeedMeasures stores a page of n's measures that n's lookup brought, under
+// the key Measures will be asked with, and seeds what the page prefetched.
+func (l *Loaders) SeedMeasures(n plan.Node, argsKey string, page *plan.MeasurePage, ps []plan.Prefetch) {
+	val := l.groupPages(map[plan.ID]*plan.MeasurePage{n.NodeID(): page}, ps)
+	c := &call{done: make(chan struct{}), val: val}
+	close(c.done)
+	g := l.groupOf(n)
+	g.mu.Lock()
+	if _, exists := g.calls["measures:"+argsKey]; !exists {
+		g.calls["measures:"+argsKey] = c
+	}
+	g.mu.Unlock()
+}
+
 // StatusHistory returns a measure's status history, newest first, loading
 // it for the measure's whole group at once.
 func (l *Loaders) StatusHistory(ctx context.Context, m *plan.Measure, w plan.Writer) ([]plan.StatusChange, error) {
