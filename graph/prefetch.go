@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -21,8 +22,28 @@ const maxPrefetchDepth = 3
 // their section, aspect, projects and places — costs one round trip.
 // Fields with arguments (nested connections) are left to the dataloader.
 func measurePrefetch(ctx context.Context) []plan.Prefetch {
-	if !graphql.HasOperationContext(ctx) || graphql.GetFieldContext(ctx) == nil {
+	oc, sel := measureSelection(ctx)
+	if oc == nil {
 		return nil
+	}
+	return prefetchSpec(oc, plan.KindMeasure, sel, 1)
+}
+
+// measureProps is the properties of the measures a measures connection's
+// selection reads (nil: whole nodes).
+func measureProps(ctx context.Context) []string {
+	oc, sel := measureSelection(ctx)
+	if oc == nil {
+		return nil
+	}
+	return propsFor(oc, plan.KindMeasure, sel)
+}
+
+// measureSelection is the selection under a measures connection's nodes
+// and edges { node }.
+func measureSelection(ctx context.Context) (*graphql.OperationContext, ast.SelectionSet) {
+	if !graphql.HasOperationContext(ctx) || graphql.GetFieldContext(ctx) == nil {
+		return nil, nil
 	}
 	oc := graphql.GetOperationContext(ctx)
 	var sel ast.SelectionSet
@@ -38,7 +59,63 @@ func measurePrefetch(ctx context.Context) []plan.Prefetch {
 			}
 		}
 	}
-	return prefetchSpec(oc, plan.KindMeasure, sel, 1)
+	return oc, sel
+}
+
+// fieldProps maps, for each kind, every field to the stored properties it
+// reads; relationship and computed fields read none (the id is always
+// brought). A selected field missing here brings whole nodes back, so a
+// new field is never answered from a partial node.
+var fieldProps = map[plan.Kind]map[string][]string{
+	plan.KindPlan: {"id": nil, "slug": {"slug"}, "title": {"title"}, "titleZh": {"titleZh"}, "issuer": {"issuer"},
+		"summary": {"summary"}, "goal": {"goal"}, "goalYear": {"goalYear"}, "declaredMeasureCount": {"declaredMeasureCount"},
+		"tranches": {"tranches"}, "domains": {"domains"}, "catalogedMeasureCount": nil,
+		"parent": nil, "sections": nil, "milestones": nil, "sources": nil, "measures": nil},
+	plan.KindSection: {"id": nil, "number": {"number"}, "title": {"title"}, "summary": {"summary"},
+		"plan": {"plan"}, "aspects": nil, "sources": nil, "measures": nil},
+	plan.KindAspect: {"id": nil, "number": {"number"}, "title": {"title"}, "summary": {"summary"},
+		"section": {"section"}, "sources": nil, "measures": nil},
+	plan.KindMeasure: {"id": nil, "code": {"code"}, "title": {"title"}, "titleZh": {"titleZh"}, "description": {"description"},
+		"status": {"status"}, "plan": {"plan"}, "section": {"sectionId"}, "aspect": {"aspectId"},
+		"projects": nil, "sectors": nil, "places": nil, "milestones": nil, "sources": nil, "statusHistory": nil},
+	plan.KindProject: {"id": nil, "slug": {"slug"}, "name": {"name"}, "nameZh": {"nameZh"}, "kind": {"kind"},
+		"description": {"description"}, "places": nil, "sectors": nil, "measures": nil, "sources": nil},
+	plan.KindSector: {"id": nil, "slug": {"slug"}, "name": {"name"}, "nameZh": {"nameZh"},
+		"projects": nil, "sources": nil, "measures": nil},
+	plan.KindPlace: {"id": nil, "slug": {"slug"}, "name": {"name"}, "nameZh": {"nameZh"}, "kind": {"kind"},
+		"within": nil, "contains": nil, "projects": nil, "sources": nil, "measures": nil},
+	plan.KindMilestone: {"id": nil, "slug": {"slug"}, "year": {"year"}, "date": {"date"}, "approximate": {"approximate"},
+		"label": {"label"}, "sources": nil, "measures": nil},
+	plan.KindSource: {"id": nil, "title": {"title"}, "publisher": {"publisher"}, "url": {"url"},
+		"publishedOn": {"publishedOn"}, "excerpt": nil},
+}
+
+// propsFor is the properties the selection sel of a node of kind k reads,
+// sorted, or nil when it selects a field fieldProps does not know.
+func propsFor(oc *graphql.OperationContext, k plan.Kind, sel ast.SelectionSet) []string {
+	fields, ok := fieldProps[k]
+	if !ok {
+		return nil
+	}
+	set := map[string]bool{}
+	for _, f := range graphql.CollectFields(oc, sel, []string{string(k), "Node"}) {
+		if f.Name == "__typename" {
+			continue
+		}
+		ps, ok := fields[f.Name]
+		if !ok {
+			return nil
+		}
+		for _, p := range ps {
+			set[p] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for p := range set {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // nodePrefetch compiles the selection under a field that returns one node
@@ -95,12 +172,12 @@ func nestedMeasures(ctx context.Context, k plan.Kind) (*plan.MeasureQuery, strin
 		}
 		// The connection's own field context, as its resolver will see it.
 		child := graphql.WithFieldContext(ctx, &graphql.FieldContext{Parent: fc, Field: f, Object: string(k), IsResolver: true})
-		q, key, err := buildMeasureQuery(child, scope, a)
+		q, err := buildMeasureQuery(child, scope, a)
 		if err != nil {
 			return nil, "" // the resolver reports it
 		}
-		q.Prefetch = measurePrefetch(child)
-		return &q, key
+		q.Prefetch, q.Props = measurePrefetch(child), measureProps(child)
+		return &q, measureKey(q, a)
 	}
 	return nil, ""
 }
@@ -165,12 +242,14 @@ func prefetchSpec(oc *graphql.OperationContext, kind plan.Kind, sel ast.Selectio
 		if depth < maxPrefetchDepth {
 			children = prefetchSpec(oc, target, f.Selections, depth+1)
 		}
+		props := propsFor(oc, target, f.Selections)
 		if i, seen := index[rel]; seen {
 			out[i].Children = mergePrefetch(out[i].Children, children)
+			out[i].Props = unionProps(out[i].Props, props)
 			continue
 		}
 		index[rel] = len(out)
-		out = append(out, plan.Prefetch{Rel: rel, Children: children})
+		out = append(out, plan.Prefetch{Rel: rel, Children: children, Props: props})
 	}
 	return out
 }
@@ -181,6 +260,7 @@ func mergePrefetch(a, b []plan.Prefetch) []plan.Prefetch {
 		for i := range a {
 			if a[i].Rel == p.Rel {
 				a[i].Children = mergePrefetch(a[i].Children, p.Children)
+				a[i].Props = unionProps(a[i].Props, p.Props)
 				merged = true
 			}
 		}
@@ -189,4 +269,15 @@ func mergePrefetch(a, b []plan.Prefetch) []plan.Prefetch {
 		}
 	}
 	return a
+}
+
+// unionProps merges the properties two selections of the same nodes read;
+// nil (whole nodes) wins.
+func unionProps(a, b []string) []string {
+	if a == nil || b == nil {
+		return nil
+	}
+	out := append(slices.Clone(a), b...)
+	slices.Sort(out)
+	return slices.Compact(out)
 }

@@ -122,21 +122,21 @@ type connArgs struct {
 }
 
 // buildMeasureQuery validates a connection's arguments and turns them into a
-// store query and a key that identifies it.
-func buildMeasureQuery(ctx context.Context, scope plan.Scope, a connArgs) (plan.MeasureQuery, string, error) {
+// store query.
+func buildMeasureQuery(ctx context.Context, scope plan.Scope, a connArgs) (plan.MeasureQuery, error) {
 	q := plan.MeasureQuery{Scope: scope}
 	if a.first != nil && a.last != nil {
-		return q, "", plan.Errorf(plan.EINVALID, "use either first (with after) or last (with before), not both")
+		return q, plan.Errorf(plan.EINVALID, "use either first (with after) or last (with before), not both")
 	}
 	for name, v := range map[string]*int{"first": a.first, "last": a.last} {
 		if v == nil {
 			continue
 		}
 		if *v < 0 {
-			return q, "", plan.Errorf(plan.EINVALID, "%s must not be negative (got %d)", name, *v)
+			return q, plan.Errorf(plan.EINVALID, "%s must not be negative (got %d)", name, *v)
 		}
 		if *v > MaxPageSize {
-			return q, "", plan.Errorf(plan.EINVALID, "%s must be at most %d (got %d); page with after/before cursors", name, MaxPageSize, *v)
+			return q, plan.Errorf(plan.EINVALID, "%s must be at most %d (got %d); page with after/before cursors", name, MaxPageSize, *v)
 		}
 	}
 	q.First, q.Last = a.first, a.last
@@ -156,41 +156,50 @@ func buildMeasureQuery(ctx context.Context, scope plan.Scope, a connArgs) (plan.
 	var err error
 	if a.after != nil {
 		if q.After, err = plan.DecodeCursor(q.Order, *a.after); err != nil {
-			return q, "", err
+			return q, err
 		}
 	}
 	if a.before != nil {
 		if q.Before, err = plan.DecodeCursor(q.Order, *a.before); err != nil {
-			return q, "", err
+			return q, err
 		}
 	}
 	if f := a.filter; f != nil {
 		for name, v := range map[string]*int{"filter.section": f.Section, "filter.aspect": f.Aspect} {
 			if v != nil && *v < 1 {
-				return q, "", plan.Errorf(plan.EINVALID, "%s must be 1 or more (sections and aspects are numbered from 1; got %d)", name, *v)
+				return q, plan.Errorf(plan.EINVALID, "%s must be 1 or more (sections and aspects are numbered from 1; got %d)", name, *v)
 			}
 		}
 		q.Filter = plan.MeasureFilter{Section: f.Section, Aspect: f.Aspect, Sectors: f.Sector, Projects: f.Project, Places: f.Place, Text: f.Text}
 		if f.MilestoneYear != nil {
 			q.Filter.MilestoneYearMin, q.Filter.MilestoneYearMax = f.MilestoneYear.Min, f.MilestoneYear.Max
 			if f.MilestoneYear.Min != nil && f.MilestoneYear.Max != nil && *f.MilestoneYear.Min > *f.MilestoneYear.Max {
-				return q, "", plan.Errorf(plan.EINVALID, "filter.milestoneYear: min (%d) is greater than max (%d)", *f.MilestoneYear.Min, *f.MilestoneYear.Max)
+				return q, plan.Errorf(plan.EINVALID, "filter.milestoneYear: min (%d) is greater than max (%d)", *f.MilestoneYear.Min, *f.MilestoneYear.Max)
 			}
 		}
 		q.Filter.Statuses = f.Status
 		if f.Text != nil && len(*f.Text) > MaxSearchText {
-			return q, "", plan.Errorf(plan.EINVALID, "filter.text is longer than %d characters", MaxSearchText)
+			return q, plan.Errorf(plan.EINVALID, "filter.text is longer than %d characters", MaxSearchText)
 		}
 	}
 	q.WantTotal = wantsField(ctx, "totalCount")
+	return q, nil
+}
+
+// measureKey identifies a connection's page among the pages a request
+// loads: the arguments, and what the page brings (prefetched relations and
+// projected properties differ between two selections of the same page).
+func measureKey(q plan.MeasureQuery, a connArgs) string {
 	key, _ := json.Marshal(struct {
 		S  plan.Scope
 		F  plan.MeasureFilter
 		O  []plan.Order
 		A  connArgs2
 		WT bool
-	}{q.Scope, q.Filter, q.Order, connArgs2{a.first, a.after, a.last, a.before}, q.WantTotal})
-	return q, string(key), nil
+		P  []plan.Prefetch
+		PP []string
+	}{q.Scope, q.Filter, q.Order, connArgs2{a.first, a.after, a.last, a.before}, q.WantTotal, q.Prefetch, q.Props})
+	return string(key)
 }
 
 type connArgs2 struct {
@@ -215,13 +224,14 @@ func wantsField(ctx context.Context, name string) bool {
 
 // measures resolves a measures connection of node n (nil: the whole graph).
 func (r *Resolver) measures(ctx context.Context, scope plan.Scope, n plan.Node, a connArgs) (*model.MeasureConnection, error) {
-	q, key, err := buildMeasureQuery(ctx, scope, a)
+	q, err := buildMeasureQuery(ctx, scope, a)
 	if err != nil {
 		return nil, err
 	}
 	if !r.NoPrefetch {
-		q.Prefetch = measurePrefetch(ctx)
+		q.Prefetch, q.Props = measurePrefetch(ctx), measureProps(ctx)
 	}
+	key := measureKey(q, a)
 	var page *plan.MeasurePage
 	if n == nil {
 		page, err = r.loaders(ctx).AllMeasures(ctx, q)

@@ -242,6 +242,9 @@ func TestPrefetchVersusLevelBatching(t *testing.T) {
 		{`{ plan(slug: "shenzhen-pdz-action-plan") { measures(last: 3) { nodes { code } pageInfo { hasNextPage hasPreviousPage } } more: measures(first: 2, filter: { section: 2 }) { nodes { code } } } }`, 2},
 		{`{ project(slug: "qianhai-free-trade-zone") { name measures(first: 2) { nodes { code title sectors { name } } pageInfo { endCursor } } } }`, 1},
 		{`{ sector(slug: "green-finance") { measures { totalCount nodes { code } } } }`, 1},
+		// Two selections of one page, and of one relation: each gets the properties it reads.
+		{`{ plan(slug: "shenzhen-pdz-action-plan") { a: measures(first: 3) { nodes { code projects { name } } } b: measures(first: 3) { nodes { description titleZh status projects { description kind } } } } }`, 2},
+		{`{ measures(first: 6) { nodes { code x: projects { name } y: projects { description places { kind nameZh } } ... on Node { ... on Measure { titleZh } } } } }`, 1},
 		{`{ project(slug: "qianhai-free-trade-zone") { name places { name within { name } contains { name } } sectors { name projects { name } } sources { excerpt } } }`, 1},
 		{`{ sector(slug: "green-finance") { name projects { name places { name } } sources { excerpt } } }`, 1},
 		{`{ place(slug: "qianhai") { name within { name } contains { name } projects { name sectors { name } } sources { excerpt } } }`, 1},

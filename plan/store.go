@@ -130,6 +130,9 @@ type MeasureQuery struct {
 	WantTotal bool
 	// Prefetch brings related nodes of the measures in the same round trip.
 	Prefetch []Prefetch
+	// Props, when set, are the only properties of the measures the query
+	// needs (id is always brought); nil brings whole nodes.
+	Props []string
 }
 
 // MeasurePage is one page of a measure connection.
@@ -206,6 +209,9 @@ type Stats struct {
 type Prefetch struct {
 	Rel      Relation
 	Children []Prefetch
+	// Props, when set, are the only properties of the reached nodes the
+	// query needs (id is always brought); nil brings whole nodes.
+	Props []string
 }
 
 // Lookup is what a node lookup brings along in its round trip.

@@ -207,7 +207,11 @@ func compileMeasures(q plan.MeasureQuery, scopes []string) (*compiledMeasures, e
 	if err != nil {
 		return nil, err
 	}
-	b.WriteString("\n  LIMIT $limit\n  RETURN collect({node: m, keys: " + keyList + ", rel: " + rel + "}) AS rows\n}\n")
+	node, err := projection("m", q.Props)
+	if err != nil {
+		return nil, err
+	}
+	b.WriteString("\n  LIMIT $limit\n  RETURN collect({node: " + node + ", keys: " + keyList + ", rel: " + rel + "}) AS rows\n}\n")
 	if q.WantTotal {
 		b.WriteString("CALL {\n  WITH scope\n  " + match + filter + "\n  RETURN count(m) AS total\n}\n")
 	} else {
