@@ -54,9 +54,11 @@ func prefetchExpr(v string, ps []plan.Prefetch, d int) (string, error) {
 		}
 		pattern = strings.NewReplacer("(a)", "("+a+")", "a.", a+".", "[r:", "["+rv+":", "(b:", "("+b+":").Replace(pattern)
 		order := strings.NewReplacer("b.", b+".", "r.", rv+".").Replace(r.order)
-		excerpt := rv + ".excerpt"
-		if isRef {
-			excerpt = "null"
+		// Only a source cites an excerpt (Source.excerpt); other targets
+		// leave the relationship's property unread.
+		excerpt := "null"
+		if !isRef && r.to == plan.KindSource {
+			excerpt = rv + ".excerpt"
 		}
 		child, err := prefetchExpr(b, p.Children, d+1)
 		if err != nil {
