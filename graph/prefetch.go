@@ -140,7 +140,7 @@ var measureScopes = map[plan.Kind]plan.Scope{
 
 // nestedMeasures finds, under the current field (one node of kind k), a
 // measures connection that can be answered in the node's lookup: the first
-// one, when it has no filter and no orderBy and its arguments are valid. It
+// one, when its arguments are valid. It
 // returns the store query and the dataloader key the connection's resolver
 // will compute for it, or nil.
 func nestedMeasures(ctx context.Context, k plan.Kind) (*plan.MeasureQuery, string) {
@@ -158,10 +158,14 @@ func nestedMeasures(ctx context.Context, k plan.Kind) (*plan.MeasureQuery, strin
 			continue
 		}
 		args := f.ArgumentMap(oc.Variables)
-		if args["filter"] != nil || args["orderBy"] != nil {
+		var a connArgs
+		// The input objects as the resolver will get them: the values were
+		// validated against the schema, and a value this cannot read (a
+		// single status where the schema takes a list) leaves the
+		// connection to its resolver.
+		if !inputArg(args["filter"], &a.filter) || !inputArg(args["orderBy"], &a.orderBy) {
 			return nil, ""
 		}
-		var a connArgs
 		var ok1, ok2, ok3, ok4 bool
 		a.first, ok1 = intArg(args["first"])
 		a.last, ok2 = intArg(args["last"])
@@ -180,6 +184,18 @@ func nestedMeasures(ctx context.Context, k plan.Kind) (*plan.MeasureQuery, strin
 		return &q, measureKey(q, a)
 	}
 	return nil, ""
+}
+
+// inputArg reads an optional input-object argument value into v.
+func inputArg(v any, into any) bool {
+	if v == nil {
+		return true
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return false
+	}
+	return json.Unmarshal(b, into) == nil
 }
 
 // intArg reads an optional Int argument value (as gqlparser gives it).

@@ -177,10 +177,15 @@ func TestRoundTrips(t *testing.T) {
 		if n := c.run(t, q, map[string]any{"slug": slug}, nil); n != 1 {
 			t.Errorf("project with places, sectors, sources and a measure page: %d round trips, want 1", n)
 		}
-		// A filtered connection is not folded into the lookup: 2.
-		const filtered = `query($slug: String!) { project(slug: $slug) { name measures(first: 5, filter: { section: 2 }) { nodes { code } } } }`
-		if n := c.run(t, filtered, map[string]any{"slug": slug}, nil); n != 2 {
-			t.Errorf("project with a filtered measure page: %d round trips, want 2", n)
+		// A filtered, ordered page after a cursor too.
+		const filtered = `query($slug: String!, $s: [MeasureStatus!]) { project(slug: $slug) { name measures(first: 5, filter: { section: 2, status: $s }, orderBy: [{ field: TITLE, direction: DESC }]) { nodes { code } } } }`
+		if n := c.run(t, filtered, map[string]any{"slug": slug, "s": []string{"PLANNED", "IN_PROGRESS"}}, nil); n != 1 {
+			t.Errorf("project with a filtered measure page: %d round trips, want 1", n)
+		}
+		// A second page of another shape: one more.
+		const two = `query($slug: String!) { project(slug: $slug) { a: measures(first: 2) { nodes { code } } b: measures(last: 2) { nodes { code } } } }`
+		if n := c.run(t, two, map[string]any{"slug": slug}, nil); n != 2 {
+			t.Errorf("project with two measure pages: %d round trips, want 2", n)
 		}
 		// The dashboard: a plan's first page with section, aspect, projects, places, sectors.
 		const dashboard = `query($slug: String!, $n: Int!) { plan(slug: $slug) { title measures(first: $n) { nodes { code title section { title } aspect { title } projects { name places { name } } sectors { name } } pageInfo { hasNextPage endCursor } } } }`
@@ -240,6 +245,8 @@ func TestPrefetchVersusLevelBatching(t *testing.T) {
 	}{
 		{`{ plan(slug: "shenzhen-pdz-action-plan") { title sections { title } measures(first: 7) { totalCount nodes { code section { title } aspect { title } projects { name places { name } } sectors { name } } edges { cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }`, 1},
 		{`{ plan(slug: "shenzhen-pdz-action-plan") { measures(last: 3) { nodes { code } pageInfo { hasNextPage hasPreviousPage } } more: measures(first: 2, filter: { section: 2 }) { nodes { code } } } }`, 2},
+		{`{ plan(slug: "shenzhen-pdz-action-plan") { measures(first: 4, filter: { section: 2, status: [PLANNED, IN_PROGRESS], milestoneYear: { min: 2020 } }, orderBy: [{ field: TITLE }]) { totalCount nodes { code title status } pageInfo { hasNextPage endCursor } } } }`, 1},
+		{`{ plan(slug: "shenzhen-pdz-action-plan") { measures(first: 3, filter: { status: PLANNED }, orderBy: { field: SECTION, direction: DESC }) { nodes { code } } } }`, 2},
 		{`{ project(slug: "qianhai-free-trade-zone") { name measures(first: 2) { nodes { code title sectors { name } } pageInfo { endCursor } } } }`, 1},
 		{`{ sector(slug: "green-finance") { measures { totalCount nodes { code } } } }`, 1},
 		// Two selections of one page, and of one relation: each gets the properties it reads.
@@ -253,8 +260,8 @@ func TestPrefetchVersusLevelBatching(t *testing.T) {
 		c, b := newCounterWith(t, false), newCounterWith(t, true)
 		nc, nb := c.run(t, tc.q, nil, &compiled), b.run(t, tc.q, nil, &batched)
 		t.Logf("%s: compiled %d round trip(s), batched %d", tc.q, nc, nb)
-		if nc != tc.want || nb <= nc {
-			t.Errorf("%s: compiled %d round trips (want %d), batched %d (want more)", tc.q, nc, tc.want, nb)
+		if nc != tc.want || nb < nc {
+			t.Errorf("%s: compiled %d round trips (want %d), batched %d (want no fewer)", tc.q, nc, tc.want, nb)
 		}
 		if !reflect.DeepEqual(compiled, batched) {
 			t.Errorf("%s: the two ways give different answers:\n%v\n%v", tc.q, compiled, batched)
