@@ -13,9 +13,18 @@ import (
 // (Several API processes do not share events: each tells its own clients
 // about the changes it made.)
 type Broker struct {
-	mu   sync.Mutex
-	next int
-	subs map[int]chan plan.ID
+	mu       sync.Mutex
+	next     int
+	subs     map[int]chan plan.ID
+	onChange []func()
+}
+
+// OnChange registers f to run, synchronously, on every Publish before the
+// subscribers hear of it (the response cache empties itself there).
+func (b *Broker) OnChange(f func()) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.onChange = append(b.onChange, f)
 }
 
 // NewBroker returns a broker with no subscribers.
@@ -29,6 +38,9 @@ func (b *Broker) Publish(id plan.ID) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	for _, f := range b.onChange {
+		f()
+	}
 	for _, ch := range b.subs {
 		select {
 		case ch <- id:

@@ -37,6 +37,10 @@ type Config struct {
 	Limits            Limits
 	RateLimit         float64 // requests per second per client; 0: off
 	RateBurst         int
+	// ResponseCacheMB is the response cache's size (0: off); entries live
+	// at most ResponseCacheTTL.
+	ResponseCacheMB  int
+	ResponseCacheTTL time.Duration
 }
 
 // DefaultPassword is the password of the local development Neo4j (make db-up).
@@ -71,6 +75,8 @@ var knobs = []knob{
 	{"MAX_BATCH", "max-batch", "10", "most operations in one batched POST (a JSON array)"},
 	{"RATE_LIMIT", "rate-limit", "0", "requests per second per client (token, else IP); 0 turns it off"},
 	{"RATE_BURST", "rate-burst", "0", "requests a client may send at once above the rate (0: the rate, rounded up)"},
+	{"RESPONSE_CACHE_MB", "response-cache-mb", "0", "megabytes of successful query responses to keep (0: no response cache); emptied by every write of this process"},
+	{"RESPONSE_CACHE_TTL", "response-cache-ttl", "10s", "longest a cached response is served (bounds staleness after writes by other processes)"},
 }
 
 // Knobs lists the environment variables the API reads, for documentation and tests.
@@ -200,6 +206,12 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 	}
 	if cfg.RateBurst, err = strconv.Atoi(get("RATE_BURST")); err != nil || cfg.RateBurst < 0 {
 		bad("RATE_BURST=%q must be a non-negative integer", get("RATE_BURST"))
+	}
+	if cfg.ResponseCacheMB, err = strconv.Atoi(get("RESPONSE_CACHE_MB")); err != nil || cfg.ResponseCacheMB < 0 || cfg.ResponseCacheMB > 4096 {
+		bad("RESPONSE_CACHE_MB=%q must be between 0 (off) and 4096", get("RESPONSE_CACHE_MB"))
+	}
+	if cfg.ResponseCacheTTL, err = time.ParseDuration(get("RESPONSE_CACHE_TTL")); err != nil || cfg.ResponseCacheTTL <= 0 {
+		bad("RESPONSE_CACHE_TTL=%q must be a positive duration such as 10s", get("RESPONSE_CACHE_TTL"))
 	}
 	if len(problems) > 0 {
 		return cfg, errors.New("invalid configuration:\n  " + strings.Join(problems, "\n  "))

@@ -56,6 +56,10 @@ type Deps struct {
 	RateLimit            float64 // requests per second per client; 0: off
 	RateBurst            int
 	Metrics              *Metrics // nil: no /metrics
+	// ResponseCacheBytes turns the response cache on (0: off); entries live
+	// at most ResponseCacheTTL (0: 10s).
+	ResponseCacheBytes int
+	ResponseCacheTTL   time.Duration
 	// NoPrefetch batches every level through the dataloader instead of
 	// compiling a measure page's selection into its query (for measuring).
 	NoPrefetch bool
@@ -170,6 +174,15 @@ func NewGraphQL(d Deps) *handler.Server {
 	srv.Use(extension.AutomaticPersistedQuery{Cache: countedCache[string]{Cache: lru.New[string](1000), name: "persisted_query", m: d.Metrics}})
 	srv.Use(guard{limits: d.Limits, readRequired: d.ReadTokenRequired})
 	srv.Use(extension.FixedComplexityLimit(d.Limits.MaxComplexity))
+	if d.ResponseCacheBytes > 0 {
+		ttl := d.ResponseCacheTTL
+		if ttl <= 0 {
+			ttl = 10 * time.Second
+		}
+		rc := newResponseCache(d.ResponseCacheBytes, ttl, d.Metrics)
+		d.Events.OnChange(rc.Invalidate)
+		srv.Use(rc)
+	}
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		resp := next(ctx)
 		if info := requestInfoFrom(ctx); info != nil && resp != nil {

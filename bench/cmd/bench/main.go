@@ -53,6 +53,7 @@ type config struct {
 	out          string
 	startups     int
 	apiLogLevel  string
+	oursEnv      []string
 	write        bool
 	root         string
 	user, pass   string
@@ -105,6 +106,7 @@ func run(ctx context.Context, args []string) error {
 	out := fs.String("out", "bench/results", "folder of the reports")
 	startups := fs.Int("startup-samples", 5, "how many times to start our API to time its start-up")
 	apiLogLevel := fs.String("api-log-level", "warn", "LOG_LEVEL of our API (info logs one line per request; the peer and the floor log nothing)")
+	oursEnv := fs.String("ours-env", "", "extra environment of our API, comma-separated KEY=VALUE (RESPONSE_CACHE_MB=64 measures the response cache; write its report elsewhere with -out)")
 	write := fs.Bool("write", true, "write the report files (false: print only)")
 	peerNoDelay := fs.Bool("peer-nodelay", true, "set TCP_NODELAY on the peer's Bolt sockets (neo4j-driver for JavaScript leaves Nagle on, which adds ~40 ms to queries sent in several writes)")
 	peerPage := fs.String("peer-page", "cursor", "how the peer pages: 'cursor' (its Relay connection, offset cursors) or 'offset' (measures(offset:, limit:))")
@@ -121,7 +123,7 @@ func run(ctx context.Context, args []string) error {
 	cfg := &config{
 		sizes: split(*sizes), workloads: split(*workloads), duration: *duration, warmup: *warmup, repeat: *repeat,
 		neo4jURI: *neo4jURI, dbPort: *dbPort, dbData: *dbData, dbHeap: *dbHeap, dbPageCache: *dbPageCache, keepDB: *keepDB,
-		seed: *seed, out: *out, startups: *startups, apiLogLevel: *apiLogLevel, write: *write, root: root,
+		seed: *seed, out: *out, startups: *startups, apiLogLevel: *apiLogLevel, oursEnv: split(*oursEnv), write: *write, root: root,
 		user: envOr("NEO4J_USER", "neo4j"), pass: envOr("NEO4J_PASSWORD", devdb.DefaultPassword), database: envOr("NEO4J_DATABASE", "neo4j"),
 		peerDir: filepath.Join(root, "bench", "peer"), stdout: os.Stdout, runStartedAt: time.Now(), peerPageOffset: *peerPage == "offset", peerNoDelay: *peerNoDelay,
 	}
@@ -356,6 +358,12 @@ func runSize(ctx context.Context, cfg *config, size string) (*sizeReport, error)
 
 	// Our start-up, timed on fresh processes before the run.
 	env := []string{"NEO4J_URI=" + uri, "NEO4J_USER=" + cfg.user, "NEO4J_PASSWORD=" + cfg.pass, "NEO4J_DATABASE=" + cfg.database, "LOG_LEVEL=" + cfg.apiLogLevel}
+	for _, kv := range cfg.oursEnv {
+		if !strings.Contains(kv, "=") {
+			return nil, fmt.Errorf("-ours-env: %q is not KEY=VALUE", kv)
+		}
+	}
+	env = append(env, cfg.oursEnv...)
 	if slices.Contains(cfg.servers, load.Ours) {
 		for i := 0; i < cfg.startups; i++ {
 			s, err := startServer(ctx, cfg, load.Ours, env, fmt.Sprintf("%s-startup-%d", size, i))

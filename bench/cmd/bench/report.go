@@ -183,6 +183,9 @@ func (r *sizeReport) markdown() string {
 	}
 	p("# Benchmark, %s: %s\n\n", r.size, what)
 	p("- date: %s (%s)\n", r.started.Format("2006-01-02 15:04 MST"), r.finished.Sub(r.started).Round(time.Second))
+	if len(cfg.oursEnv) > 0 {
+		p("- our API ran with %s\n", strings.Join(cfg.oursEnv, " "))
+	}
 	p("- machine: %s; load average %s when this size started (before its database and servers ran: well above 1 means other work shared the cores), %s when it ended\n", machine(), r.loadStart, r.loadEnd)
 	p("- commit: %s, when the servers were built\n", cfg.commit)
 	p("- database: %s, %s\n", r.neo4jVersion, r.db)
@@ -289,6 +292,9 @@ func (r *sizeReport) markdown() string {
 	}
 	if !cfg.peerNoDelay {
 		extra += " -peer-nodelay=false"
+	}
+	if len(cfg.oursEnv) > 0 {
+		extra += " -ours-env " + strings.Join(cfg.oursEnv, ",")
 	}
 	p("\nRe-run: `go run ./bench/cmd/bench -sizes %s -duration %s -warmup %s -concurrency %s -repeat %d -servers %s%s`\n",
 		r.size, cfg.duration, cfg.warmup, joinInts(cfg.concurrency), cfg.repeat, joinDialects(cfg.servers), extra)
