@@ -49,7 +49,7 @@ var _ interface {
 	graphql.OperationInterceptor
 } = (*responseCache)(nil)
 
-func (c *responseCache) ExtensionName() string                  { return "ResponseCache" }
+func (c *responseCache) ExtensionName() string                   { return "ResponseCache" }
 func (c *responseCache) Validate(graphql.ExecutableSchema) error { return nil }
 
 // Invalidate drops every entry: called after each committed write.
