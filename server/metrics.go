@@ -48,7 +48,7 @@ func NewMetrics(st *store.Store, poolMax int) *Metrics {
 			Buckets: []float64{0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32},
 		}),
 		cache: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "kgapi_cache_lookups_total", Help: "Lookups in the parsed-query and persisted-query caches, by cache and result (hit, miss).",
+			Name: "kgapi_cache_lookups_total", Help: "Lookups in the parsed-query, persisted-query and response caches, by cache and result (hit, miss).",
 		}, []string{"cache", "result"}),
 		names: map[string]bool{},
 	}

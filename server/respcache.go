@@ -75,6 +75,11 @@ func (c *responseCache) InterceptOperation(ctx context.Context, next graphql.Ope
 	}
 	if resp, hit := c.get(key); hit {
 		c.count("hit")
+		// The response middleware does not run for a hit: the request log
+		// and metrics learn the operation here.
+		if info := requestInfoFrom(ctx); info != nil {
+			info.record(operationName(oc), 0)
+		}
 		done := false
 		return func(context.Context) *graphql.Response {
 			if done {

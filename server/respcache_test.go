@@ -2,9 +2,13 @@ package server_test
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/shenzhenplan/kgapi/internal/testneo4j"
 	"github.com/shenzhenplan/kgapi/plan"
 	"github.com/shenzhenplan/kgapi/server"
 	"github.com/shenzhenplan/kgapi/store"
@@ -74,6 +78,29 @@ func TestResponseCache(t *testing.T) {
 	time.Sleep(400 * time.Millisecond)
 	if _, n := cost(t, srv.URL, q, ""); n == 0 {
 		t.Error("an entry older than RESPONSE_CACHE_TTL was served")
+	}
+
+	// A hit is counted and logged under its operation like any request.
+	metered := guarded(t, nil, server.Deps{Metrics: server.NewMetrics(testneo4j.Store(t), 10), ResponseCacheBytes: 1 << 20, ResponseCacheTTL: time.Minute})
+	for i := 0; i < 3; i++ {
+		if r := gql(t, metered.URL, `query Cached { plans { slug } }`, ""); len(r.Errors) > 0 {
+			t.Fatal(r.Errors)
+		}
+	}
+	resp, err := http.Get(metered.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`kgapi_cache_lookups_total{cache="response",result="hit"} 2`,
+		`kgapi_cache_lookups_total{cache="response",result="miss"} 1`,
+		`kgapi_graphql_requests_total{operation="Cached",outcome="ok",type="query"} 3`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 
 	// Off by default.
