@@ -153,7 +153,7 @@ DELETE r
 RETURN count(*) AS n`
 }
 
-// Load writes rows with batched UNWIND … MERGE, nodes before relationships,
+// Load writes rows with batched UNWIND statements, nodes before relationships,
 // each batch in its own managed write transaction (retried on transient
 // errors), opt.Workers at a time. Every write is idempotent, so a load that
 // was killed half-way and is run again ends in the graph a clean load gives.
