@@ -102,26 +102,31 @@ func (s *Store) missingIndexes(ctx context.Context) (bool, error) {
 }
 
 func (s *Store) applySchema(ctx context.Context, stmts []string) error {
-	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeWrite, DatabaseName: s.db})
+	// Schema commands cannot run inside a transaction with other writes:
+	// each runs in its own auto-commit transaction.
+	if err := s.autoCommit(ctx, neo4j.AccessModeWrite, stmts...); err != nil {
+		return fmt.Errorf("apply schema: %w", err)
+	}
+	if err := s.autoCommit(ctx, neo4j.AccessModeWrite, "CALL db.awaitIndexes(300)"); err != nil {
+		return fmt.Errorf("wait for indexes: %w", err)
+	}
+	return nil
+}
+
+// autoCommit runs each statement in its own auto-commit transaction: schema
+// commands and the procedures that cannot run in an explicit one.
+func (s *Store) autoCommit(ctx context.Context, mode neo4j.AccessMode, stmts ...string) error {
+	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: mode, DatabaseName: s.db})
 	defer sess.Close(ctx)
 	for _, stmt := range stmts {
 		countRoundTrip(ctx)
-		// Schema commands cannot run inside a transaction with other writes:
-		// each runs in its own auto-commit transaction.
 		res, err := sess.Run(ctx, stmt, nil)
 		if err == nil {
 			_, err = res.Consume(ctx)
 		}
 		if err != nil {
-			return fmt.Errorf("apply schema %q: %w", stmt, translate(ctx, err))
+			return fmt.Errorf("%q: %w", stmt, translate(ctx, err))
 		}
-	}
-	res, err := sess.Run(ctx, "CALL db.awaitIndexes(300)", nil)
-	if err == nil {
-		_, err = res.Consume(ctx)
-	}
-	if err != nil {
-		return fmt.Errorf("wait for indexes: %w", translate(ctx, err))
 	}
 	return nil
 }
@@ -139,15 +144,8 @@ func lower(s string) string {
 // AwaitSearchIndex waits until the full-text index has caught up with every
 // committed write.
 func (s *Store) AwaitSearchIndex(ctx context.Context) error {
-	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeRead, DatabaseName: s.db})
-	defer sess.Close(ctx)
-	countRoundTrip(ctx)
-	res, err := sess.Run(ctx, "CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()", nil)
-	if err == nil {
-		_, err = res.Consume(ctx)
-	}
-	if err != nil {
-		return fmt.Errorf("wait for the search index: %w", translate(ctx, err))
+	if err := s.autoCommit(ctx, neo4j.AccessModeRead, "CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()"); err != nil {
+		return fmt.Errorf("wait for the search index: %w", err)
 	}
 	return nil
 }
@@ -158,17 +156,8 @@ func (s *Store) AwaitSearchIndex(ctx context.Context) error {
 // scan of a whole plan's measures for a page it reads with an index seek
 // once the statistics catch up (store/pages_test.go).
 func (s *Store) RefreshStatistics(ctx context.Context) error {
-	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeWrite, DatabaseName: s.db})
-	defer sess.Close(ctx)
-	for _, c := range []string{"CALL db.resampleOutdatedIndexes()", "CALL db.clearQueryCaches()"} {
-		countRoundTrip(ctx)
-		res, err := sess.Run(ctx, c, nil)
-		if err == nil {
-			_, err = res.Consume(ctx)
-		}
-		if err != nil {
-			return fmt.Errorf("refresh statistics (%s): %w", c, translate(ctx, err))
-		}
+	if err := s.autoCommit(ctx, neo4j.AccessModeWrite, "CALL db.resampleOutdatedIndexes()", "CALL db.clearQueryCaches()"); err != nil {
+		return fmt.Errorf("refresh statistics: %w", err)
 	}
 	return nil
 }
