@@ -243,14 +243,19 @@ func (l *Loaders) groupPages(pages map[plan.ID]*plan.MeasurePage, ps []plan.Pref
 // the key Measures will be asked with, and seeds what the page prefetched.
 func (l *Loaders) SeedMeasures(n plan.Node, argsKey string, page *plan.MeasurePage, ps []plan.Prefetch) {
 	val := l.groupPages(map[plan.ID]*plan.MeasurePage{n.NodeID(): page}, ps)
+	l.groupOf(n).preset("measures:"+argsKey, val)
+}
+
+// preset records val as the finished load of key for the group, unless a
+// load of key has already started.
+func (g *group) preset(key string, val map[plan.ID]any) {
 	c := &call{done: make(chan struct{}), val: val}
 	close(c.done)
-	g := l.groupOf(n)
 	g.mu.Lock()
-	if _, exists := g.calls["measures:"+argsKey]; !exists {
-		g.calls["measures:"+argsKey] = c
+	defer g.mu.Unlock()
+	if _, exists := g.calls[key]; !exists {
+		g.calls[key] = c
 	}
-	g.mu.Unlock()
 }
 
 // StatusHistory returns a measure's status history, newest first, loading
@@ -299,13 +304,7 @@ func (l *Loaders) Seed(parents []plan.Node, ps []plan.Prefetch, rel plan.Prefetc
 				val[id] = list
 			}
 		}
-		c := &call{done: make(chan struct{}), val: val}
-		close(c.done)
-		g.mu.Lock()
-		if _, exists := g.calls[key]; !exists {
-			g.calls[key] = c
-		}
-		g.mu.Unlock()
+		g.preset(key, val)
 		Group(l, children)
 		l.Seed(children, p.Children, rel)
 	}
