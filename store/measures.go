@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -22,21 +23,18 @@ var scopeMatch = map[plan.Scope]string{
 	plan.ScopeMilestone: "MATCH (:Milestone {id: scope})<-[:DUE_BY]-(m:Measure) WHERE true",
 }
 
-// scopeOrderPrefix is the property that is constant within a scope and
-// leads the composite indexes (…, codeKey) and (…, title).
-var scopeOrderPrefix = map[plan.Scope]string{
-	plan.ScopePlan:    "m.plan",
-	plan.ScopeSection: "m.sectionId",
-	plan.ScopeAspect:  "m.aspectId",
-}
-
-// orderedIndexes are the composite indexes (scope property, first sort key)
-// of store/schema.go: a page whose scope and first sort key have one is read
-// from that index in order and stops after the page.
-var orderedIndexes = map[plan.Scope]map[string]string{
-	plan.ScopePlan:    {"m.codeKey": "Measure(plan, codeKey)", "m.title": "Measure(plan, title)"},
-	plan.ScopeSection: {"m.codeKey": "Measure(sectionId, codeKey)"},
-	plan.ScopeAspect:  {"m.codeKey": "Measure(aspectId, codeKey)"},
+// scopeIndexes names, for the scopes whose measures share one property
+// value, that property and the first sort keys it leads a composite index
+// with in store/schema.go ((plan, codeKey), (plan, title), …). A page of
+// such a scope ordered by such a key is read from that index in order and
+// stops after the page.
+var scopeIndexes = map[plan.Scope]struct {
+	prop string
+	keys []string
+}{
+	plan.ScopePlan:    {"plan", []string{"m.codeKey", "m.title"}},
+	plan.ScopeSection: {"sectionId", []string{"m.codeKey"}},
+	plan.ScopeAspect:  {"aspectId", []string{"m.codeKey"}},
 }
 
 // sortExprs are the sort key expressions of each order field.
@@ -162,12 +160,16 @@ func compileMeasures(q plan.MeasureQuery, scopes []string) (*compiledMeasures, e
 		p["b"] = q.Before
 	}
 	var b strings.Builder
-	index, ordered := orderedIndexes[q.Scope][exprs[0]]
+	si, ok := scopeIndexes[q.Scope]
+	ordered := ok && slices.Contains(si.keys, exprs[0])
 	pageMatch := match
 	if ordered {
-		// The hint pins the plan: right after a large load, with index
-		// statistics not yet refreshed, the planner was seen to scan the
-		// whole plan and sort it instead (4,000 rows read for a page of 20).
+		index := "Measure(" + si.prop + ", " + strings.TrimPrefix(exprs[0], "m.") + ")"
+		// The hint keeps the planner on this index. Right after a large
+		// load, with stale statistics, it was seen to read the whole plan
+		// without the hint (4,000 rows for a page of 20), and with it to
+		// scan the index rather than seek, until the statistics were
+		// resampled (Load does that: RefreshStatistics).
 		pageMatch = strings.Replace(match, "MATCH (m:Measure)", "MATCH (m:Measure) USING INDEX m:"+index, 1)
 	}
 	b.WriteString("CALL {\n  WITH scope\n  ")
@@ -184,11 +186,11 @@ func compileMeasures(q plan.MeasureQuery, scopes []string) (*compiledMeasures, e
 		b.WriteString("\n  AND " + c)
 	}
 	b.WriteString("\n  WITH m ORDER BY ")
-	if prefix := scopeOrderPrefix[q.Scope]; ordered {
+	if ordered {
 		// The scope's property is constant here; naming it first lets Neo4j
 		// read the composite index (scope property, sort key) in order and
 		// stop after the page instead of sorting the whole scope.
-		b.WriteString(prefix)
+		b.WriteString("m." + si.prop)
 		if desc[0] != backward {
 			b.WriteString(" DESC")
 		}
