@@ -166,8 +166,9 @@ func (s *Store) Load(ctx context.Context, rows *Rows, opt LoadOptions) (*LoadRep
 		opt.BatchSize = 2000
 	}
 	if opt.Workers <= 0 {
-		// 100,000 synthetic measures on 2 cores (Neo4j on the same machine):
-		// 1 worker 16,000 entities/s, 2: 25,500, 3: 23,000, 4: 21,500.
+		// 100,000 synthetic measures on 2 cores (Neo4j on the same machine),
+		// batches of 2,000: 2 workers 25,500 entities/s, 3: 23,000, 4: 21,500
+		// (1 worker, batches of 5,000: 16,000).
 		opt.Workers = 2
 	}
 	rep := &LoadReport{Nodes: map[string]Outcome{}, Rels: map[string]Outcome{}}
@@ -389,8 +390,8 @@ func byEnds(rels []relRow) []endsGroup {
 	}
 	// Ordered by target, concurrent batches mostly lock disjoint target
 	// nodes: in file order, four batches of ADVANCES each touched most of
-	// the 2,000 projects and the writers deadlocked and retried (150,000
-	// relationships in 13 s; sorted: see bench/README.md).
+	// the 2,000 projects (150,000 relationships in 13 s; sorted, 4.3 s; lock
+	// contention is the likely cause, not observed directly).
 	for _, g := range out {
 		slices.SortFunc(g.rows, func(a, b relRow) int {
 			if c := strings.Compare(a.To, b.To); c != 0 {
