@@ -17,9 +17,7 @@ func KeyKinds(order []Order) []string {
 		switch o.Field {
 		case OrderCode, OrderTitle:
 			out = append(out, "s")
-		case OrderSection:
-			out = append(out, "i", "i")
-		case OrderMilestoneYear:
+		case OrderSection, OrderMilestoneYear:
 			out = append(out, "i")
 		}
 	}

@@ -3,7 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
-	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -11,44 +11,182 @@ import (
 	"github.com/shenzhenplan/kgapi/plan"
 )
 
-// scopeMatch is the allow-list of measure scopes: where the MATCH starts.
-var scopeMatch = map[plan.Scope]string{
-	plan.ScopeAll:       "MATCH (m:Measure)",
-	plan.ScopePlan:      "MATCH (m:Measure) WHERE m.plan = scope",
-	plan.ScopeSection:   "MATCH (m:Measure) WHERE m.sectionId = scope",
-	plan.ScopeAspect:    "MATCH (m:Measure) WHERE m.aspectId = scope",
-	plan.ScopeProject:   "MATCH (:Project {id: scope})<-[:ADVANCES]-(m:Measure) WHERE true",
-	plan.ScopeSector:    "MATCH (:Sector {id: scope})<-[:IN_SECTOR]-(m:Measure) WHERE true",
-	plan.ScopePlace:     "MATCH (:Place {id: scope})<-[:WITHIN*0..8]-(:Place)<-[:LOCATED_IN]-(x:Measure) WITH DISTINCT scope, x AS m WHERE true",
-	plan.ScopeMilestone: "MATCH (:Milestone {id: scope})<-[:DUE_BY]-(m:Measure) WHERE true",
+// The measure-page planner.
+//
+// A page of measures is read in one of two ways, chosen per scope (per
+// parent, when one query answers the pages of many parents) inside the one
+// query that answers it:
+//
+//   - a walk: the measures are read from an index in the page's order
+//     (the scope's (scope, sort key, code key) composite index for a plan,
+//     section or aspect; the global (sort key, code key) index for the other
+//     scopes, which are then checked per row), at most walkBudget rows of
+//     it, and filtered; when that finds the page (or the index ends) the
+//     page is done, whatever the size of the scope;
+//   - an anchored read, when the walk cannot find the page within its
+//     budget (the scope or a filter is sparse) or the scope is small: the
+//     measures are reached from the smallest "anchor" — the scope node, or
+//     the nodes a relationship filter names (sectors, projects, places,
+//     milestones in a year range) — sized by the measure counts the graph
+//     keeps on those nodes, then filtered and sorted.
+//
+// So a page reads about min(walk budget, smallest anchor) rows plus the
+// page, not the scope. Every sort key is a stored property that is never
+// null (sortSection, sortYear, … are written with the measure), so that the
+// indexes hold every measure and read in the page's order.
+
+// walkBudget is how many index rows a walk reads per row of the page (with
+// its look-ahead row) before the anchored read takes over.
+const walkBudget = 48
+
+// walkShare: a relation scope is walked when it holds at least one
+// measure in walkShare (a walk's rows are then expected to hold the page
+// twice over).
+const walkShare = walkBudget / 2
+
+// Sort-key properties stored on every measure (never null), so that range
+// indexes hold every measure and a page can be read from them in order. The
+// descending variants of the integer keys are negated, so that a
+// descending page still breaks ties by ascending code from the same index.
+const (
+	sortSection     = "sortSection"     // sectionNumber*1000 + aspectNumber (999 without an aspect)
+	sortSectionDesc = "sortSectionDesc" // -sortSection
+	sortYear        = "sortYear"        // earliest milestone year, sortYearMissing without one
+	sortYearDesc    = "sortYearDesc"    // -earliest milestone year, sortYearMissing without one
+	sortYearMissing = 999999
+	noAspect        = 999
+)
+
+// measureSortProps are the stored sort keys of a measure.
+func measureSortProps(section, aspect int, year *int64) map[string]any {
+	a := aspect
+	if a == 0 {
+		a = noAspect
+	}
+	sec := int64(section*1000 + a)
+	y, yd := int64(sortYearMissing), int64(sortYearMissing)
+	if year != nil {
+		y, yd = *year, -*year
+	}
+	return map[string]any{sortSection: sec, sortSectionDesc: -sec, sortYear: y, sortYearDesc: yd}
 }
 
-// scopeIndexes names, for the scopes whose measures share one property
-// value, that property and the first sort keys it leads a composite index
-// with in store/schema.go ((plan, codeKey), (plan, title), …). A page of
-// such a scope ordered by such a key is read from that index in order and
-// stops after the page.
-var scopeIndexes = map[plan.Scope]struct {
+// sortKeyProps are the properties a measure page can be ordered by first:
+// each has a (scope, key, codeKey) index per property scope and a global
+// (key, codeKey) index (store/schema.go derives them from this list).
+var sortKeyProps = []string{"codeKey", "title", sortSection, sortSectionDesc, sortYear, sortYearDesc}
+
+// sortKey is one key of a page's total order: a measure property and its direction.
+type sortKey struct {
 	prop string
-	keys []string
-}{
-	plan.ScopePlan:    {"plan", []string{"m.codeKey", "m.title"}},
-	plan.ScopeSection: {"sectionId", []string{"m.codeKey"}},
-	plan.ScopeAspect:  {"aspectId", []string{"m.codeKey"}},
+	desc bool
 }
 
-// sortExprs are the sort key expressions of each order field.
-var sortExprs = map[plan.OrderField][]string{
-	plan.OrderCode:          {"m.codeKey"},
-	plan.OrderTitle:         {"m.title"},
-	plan.OrderSection:       {"m.sectionNumber", "m.aspectNumber"},
-	plan.OrderMilestoneYear: {"coalesce(m.milestoneYear, 999999)"},
+// orderKeys is the total order of a page: the requested keys, then code
+// key and id. When the order is the code alone, its direction holds for the
+// ties (codes repeat across plans); otherwise ties are ascending by code.
+func orderKeys(order []plan.Order) []sortKey {
+	var ks []sortKey
+	for _, o := range order {
+		switch o.Field {
+		case plan.OrderCode:
+			ks = append(ks, sortKey{"codeKey", o.Desc})
+		case plan.OrderTitle:
+			ks = append(ks, sortKey{"title", o.Desc})
+		case plan.OrderSection:
+			ks = append(ks, sortKey{map[bool]string{false: sortSection, true: sortSectionDesc}[o.Desc], false})
+		case plan.OrderMilestoneYear:
+			ks = append(ks, sortKey{map[bool]string{false: sortYear, true: sortYearDesc}[o.Desc], false})
+		}
+	}
+	if len(ks) == 1 && ks[0].prop == "codeKey" {
+		return append(ks, sortKey{"id", ks[0].desc})
+	}
+	return append(ks, sortKey{"codeKey", false}, sortKey{"id", false})
 }
 
-// sortExprsDesc overrides sortExprs for descending keys where missing values
-// must still sort last.
-var sortExprsDesc = map[plan.OrderField][]string{
-	plan.OrderMilestoneYear: {"coalesce(m.milestoneYear, -999999)"},
+// scopeDef says how a scope holds its measures: in a property of the
+// measure (plan, section, aspect), or through a relationship to the scope
+// node (closure: a place holds the measures of the places within it too).
+type scopeDef struct {
+	prop    string
+	label   string
+	rel     string
+	closure bool
+}
+
+// measureScopes is the allow-list of measure scopes.
+var measureScopes = map[plan.Scope]scopeDef{
+	plan.ScopeAll:       {},
+	plan.ScopePlan:      {prop: "plan", label: "Plan"},
+	plan.ScopeSection:   {prop: "sectionId", label: "Section"},
+	plan.ScopeAspect:    {prop: "aspectId", label: "Aspect"},
+	plan.ScopeProject:   {label: "Project", rel: RelAdvances},
+	plan.ScopeSector:    {label: "Sector", rel: RelInSector},
+	plan.ScopePlace:     {label: "Place", rel: RelLocatedIn, closure: true},
+	plan.ScopeMilestone: {label: "Milestone", rel: RelDueBy},
+}
+
+// reach is the pattern from a hub h to the measures m it holds.
+func (d scopeDef) reach(h string) string {
+	if d.closure {
+		return "(" + h + ")<-[:" + RelWithin + "*0..8]-(:Place)<-[:" + d.rel + "]-(m:Measure)"
+	}
+	return "(" + h + ")<-[:" + d.rel + "]-(m:Measure)"
+}
+
+// member is the condition "measure m is in the hub matched by node".
+func (d scopeDef) member(node string) string {
+	if d.closure {
+		return "EXISTS { (m)-[:" + d.rel + "]->(:Place)-[:" + RelWithin + "*0..8]->" + node + " }"
+	}
+	return "EXISTS { (m)-[:" + d.rel + "]->" + node + " }"
+}
+
+// countExpr counts the measures a node c of this scope holds (what
+// measureCount keeps).
+func (d scopeDef) countExpr(c string) string {
+	if d.prop != "" {
+		return "COUNT { MATCH (m:Measure) WHERE m." + d.prop + " = " + c + ".id }"
+	}
+	if d.closure {
+		return "COUNT { MATCH " + d.reach(c) + " RETURN DISTINCT m }"
+	}
+	return "COUNT { MATCH " + d.reach(c) + " }"
+}
+
+// anchor is a set of hub nodes whose measures a page can be read from
+// (or, with reach set, another way to find a few measures).
+type anchor struct {
+	def   scopeDef
+	hubs  string // MATCH … binding h
+	pred  string // the per-row condition the anchor stands for
+	reach string // when set, the lines that bind m instead of the hubs'
+	est   string // when set, the size estimate instead of the hubs' counts
+}
+
+// size is the expression of how many measures the anchor's hubs hold: the
+// counts the graph keeps (degree where a count is missing).
+func (a anchor) size() string {
+	if a.est != "" {
+		return a.est
+	}
+	return "reduce(t = 0, x IN COLLECT { " + a.hubs + " RETURN coalesce(h.measureCount, COUNT { (h)<-[:" + a.def.rel + "]-() }) AS d } | t + x)"
+}
+
+// textEstimate is the size the planner assumes for the measures a text
+// filter matches: it is read from the text index only once a walk of the
+// scope in order failed to find the page, which says the text is rare.
+const textEstimate = 1000
+
+// searchTextSep separates the fields of a measure's searchText, so that a
+// text never matches across two fields.
+const searchTextSep = "\u001f"
+
+// measureSearchText is what the text filter searches: the code, title,
+// Chinese title and description, lower-cased.
+func measureSearchText(code, title, titleZh, description string) string {
+	return strings.ToLower(strings.Join([]string{code, title, titleZh, description}, searchTextSep))
 }
 
 // compiledMeasures is the Cypher of one measure-connection shape and its parameters.
@@ -56,88 +194,37 @@ type compiledMeasures struct {
 	cypher string
 	params map[string]any
 	nkeys  int
-	// body is the query after the UNWIND of the scopes, up to its RETURN:
-	// subqueries that need only the variable scope and yield rows and total.
+	// body is the query after the scopes are bound to the variable scope,
+	// up to its RETURN: subqueries that need only scope and yield rows and
+	// total.
 	body string
+}
+
+// measurePlan is what the compiler knows of one query while it writes it.
+type measurePlan struct {
+	q       plan.MeasureQuery
+	def     scopeDef
+	scExpr  string   // the effective scope id, from scope (a filter may narrow a plan to a section)
+	preds   []string // per-row conditions of the filters (and of the scope, for relation scopes)
+	anchors []anchor // relationship filters, and the scope for relation scopes
+	keys    []sortKey
+	exprs   []string // the sort key expressions
+	desc    []bool   // and their directions
+	conds   []string // cursor conditions
+	p       map[string]any
 }
 
 // compileMeasures builds the query for q from fixed fragments; every value
 // travels as a parameter.
 func compileMeasures(q plan.MeasureQuery, scopes []string) (*compiledMeasures, error) {
-	match, ok := scopeMatch[q.Scope]
+	def, ok := measureScopes[q.Scope]
 	if !ok {
 		return nil, fmt.Errorf("measures: unknown scope %q", q.Scope)
 	}
-	if q.Scope == plan.ScopeAll {
-		match += " WHERE true"
-	}
-	p := map[string]any{"scopes": scopes}
-	var where []string
-	f := q.Filter
-	if f.Section != nil {
-		where = append(where, "m.sectionNumber = $section")
-		p["section"] = int64(*f.Section)
-	}
-	if f.Aspect != nil {
-		where = append(where, "m.aspectNumber = $aspect")
-		p["aspect"] = int64(*f.Aspect)
-	}
-	if len(f.Sectors) > 0 {
-		where = append(where, "EXISTS { (m)-[:IN_SECTOR]->(x:Sector) WHERE x.slug IN $sectors }")
-		p["sectors"] = f.Sectors
-	}
-	if len(f.Projects) > 0 {
-		where = append(where, "EXISTS { (m)-[:ADVANCES]->(x:Project) WHERE x.slug IN $projects }")
-		p["projects"] = f.Projects
-	}
-	if len(f.Places) > 0 {
-		// A place includes the places within it.
-		where = append(where, "EXISTS { (m)-[:LOCATED_IN]->(:Place)-[:WITHIN*0..8]->(x:Place) WHERE x.slug IN $places }")
-		p["places"] = f.Places
-	}
-	if f.MilestoneYearMin != nil || f.MilestoneYearMax != nil {
-		where = append(where, "EXISTS { (m)-[:DUE_BY]->(x:Milestone) WHERE ($ymin IS NULL OR x.year >= $ymin) AND ($ymax IS NULL OR x.year <= $ymax) }")
-		p["ymin"], p["ymax"] = optInt(f.MilestoneYearMin), optInt(f.MilestoneYearMax)
-	}
-	if len(f.Statuses) > 0 {
-		where = append(where, "m.status IN $statuses")
-		st := make([]string, len(f.Statuses))
-		for i, s := range f.Statuses {
-			st[i] = string(s)
-		}
-		p["statuses"] = st
-	}
-	if f.Text != nil && strings.TrimSpace(*f.Text) != "" {
-		where = append(where, "(toLower(m.title) CONTAINS $text OR toLower(m.code) CONTAINS $text OR toLower(coalesce(m.description, '')) CONTAINS $text OR coalesce(m.titleZh, '') CONTAINS $text)")
-		p["text"] = strings.ToLower(strings.TrimSpace(*f.Text))
-	}
-	filter := ""
-	for _, w := range where {
-		filter += "\n  AND " + w
-	}
-
-	// Sort keys: the requested ones, then code key and id (a total order).
-	var exprs []string
-	var desc []bool
-	for _, o := range q.Order {
-		es := sortExprs[o.Field]
-		if d, ok := sortExprsDesc[o.Field]; ok && o.Desc {
-			es = d
-		}
-		for _, e := range es {
-			exprs = append(exprs, e)
-			desc = append(desc, o.Desc)
-		}
-	}
-	// Ties are broken by code, then id (codes repeat across plans). When the
-	// order already starts with the code, its direction holds for the ties.
-	if len(exprs) == 1 && exprs[0] == "m.codeKey" {
-		exprs = append(exprs, "m.id")
-		desc = append(desc, desc[0])
-	} else {
-		exprs = append(exprs, "m.codeKey", "m.id")
-		desc = append(desc, false, false)
-	}
+	mp := &measurePlan{q: q, def: def, scExpr: "scope", p: map[string]any{"scopes": scopes}}
+	mp.narrow()
+	mp.filters()
+	mp.keys = orderKeys(q.Order)
 
 	backward := q.Last != nil
 	limit := 20
@@ -147,64 +234,23 @@ func compileMeasures(q plan.MeasureQuery, scopes []string) (*compiledMeasures, e
 	if backward {
 		limit = *q.Last
 	}
-	p["limit"] = int64(limit + 1)
-
-	keyList := "[" + strings.Join(exprs, ", ") + "]"
-	var conds []string
+	mp.p["limit"] = int64(limit + 1)
+	mp.p["budget"] = int64(walkBudget * (limit + 1))
+	exprs := make([]string, len(mp.keys))
+	desc := make([]bool, len(mp.keys))
+	for i, k := range mp.keys {
+		exprs[i], desc[i] = "m."+k.prop, k.desc
+	}
+	mp.exprs, mp.desc = exprs, desc
 	if q.After != nil {
-		conds = append(conds, keyset(exprs, "a", desc, false))
-		p["a"] = q.After
+		mp.conds = append(mp.conds, keyset(exprs, "$a", desc, false))
+		mp.p["a"] = q.After
 	}
 	if q.Before != nil {
-		conds = append(conds, keyset(exprs, "b", desc, true))
-		p["b"] = q.Before
+		mp.conds = append(mp.conds, keyset(exprs, "$b", desc, true))
+		mp.p["b"] = q.Before
 	}
-	var b strings.Builder
-	si, ok := scopeIndexes[q.Scope]
-	ordered := ok && slices.Contains(si.keys, exprs[0])
-	pageMatch := match
-	if ordered {
-		index := "Measure(" + si.prop + ", " + strings.TrimPrefix(exprs[0], "m.") + ")"
-		// The hint keeps the planner on this index. Right after a large
-		// load, with stale statistics, it was seen to read the whole plan
-		// without the hint (4,000 rows for a page of 20), and with it to
-		// scan the index rather than seek, until the statistics were
-		// resampled (Load does that: RefreshStatistics).
-		pageMatch = strings.Replace(match, "MATCH (m:Measure)", "MATCH (m:Measure) USING INDEX m:"+index, 1)
-	}
-	b.WriteString("CALL {\n  WITH scope\n  ")
-	b.WriteString(pageMatch)
-	b.WriteString(filter)
-	if strings.HasPrefix(exprs[0], "m.") && len(conds) == 0 {
-		// An always-true bound on the first sort key lets Neo4j read it in
-		// index order (with a LIMIT it stops after the page). A cursor's
-		// bound does that by itself, and better: given both, the planner
-		// seeks on IS NOT NULL and reads the index from the start.
-		b.WriteString("\n  AND " + exprs[0] + " IS NOT NULL")
-	}
-	for _, c := range conds {
-		b.WriteString("\n  AND " + c)
-	}
-	b.WriteString("\n  WITH m ORDER BY ")
-	if ordered {
-		// The scope's property is constant here; naming it first lets Neo4j
-		// read the composite index (scope property, sort key) in order and
-		// stop after the page instead of sorting the whole scope.
-		b.WriteString("m." + si.prop)
-		if desc[0] != backward {
-			b.WriteString(" DESC")
-		}
-		b.WriteString(", ")
-	}
-	for i := range exprs {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(exprs[i])
-		if desc[i] != backward {
-			b.WriteString(" DESC")
-		}
-	}
+
 	rel, err := prefetchExpr("m", q.Prefetch, 0)
 	if err != nil {
 		return nil, err
@@ -213,14 +259,297 @@ func compileMeasures(q plan.MeasureQuery, scopes []string) (*compiledMeasures, e
 	if err != nil {
 		return nil, err
 	}
-	b.WriteString("\n  LIMIT $limit\n  RETURN collect({node: " + node + ", keys: " + keyList + ", rel: " + rel + "}) AS rows\n}\n")
+	var b strings.Builder
+	b.WriteString("WITH *, " + mp.scExpr + " AS sc\n")
+	mp.writePage(&b, node, rel)
 	if q.WantTotal {
-		b.WriteString("CALL {\n  WITH scope\n  " + match + filter + "\n  RETURN count(m) AS total\n}\n")
+		mp.writeTotal(&b)
 	} else {
 		b.WriteString("WITH *, 0 AS total\n")
 	}
 	body := b.String()
-	return &compiledMeasures{cypher: "UNWIND $scopes AS scope\n" + body + "RETURN scope, rows, total", params: p, nkeys: len(exprs), body: body}, nil
+	return &compiledMeasures{cypher: "UNWIND $scopes AS scope\n" + body + "RETURN scope, rows, total", params: mp.p, nkeys: len(mp.keys), body: body}, nil
+}
+
+// narrow turns a plan scope with a section filter into that section's
+// scope (and a section with an aspect filter into the aspect's), so that
+// the page and its count read the narrower scope's index and count.
+func (mp *measurePlan) narrow() {
+	f := &mp.q.Filter
+	switch {
+	case mp.q.Scope == plan.ScopePlan && f.Section != nil && f.Aspect != nil:
+		mp.scExpr = "'Aspect:' + substring(scope, 5) + '/S' + toString($section) + '.A' + toString($aspect)"
+		mp.def = measureScopes[plan.ScopeAspect]
+	case mp.q.Scope == plan.ScopePlan && f.Section != nil:
+		mp.scExpr = "'Section:' + substring(scope, 5) + '/S' + toString($section)"
+		mp.def = measureScopes[plan.ScopeSection]
+	case mp.q.Scope == plan.ScopeSection && f.Aspect != nil:
+		mp.scExpr = "'Aspect:' + substring(scope, 8) + '.A' + toString($aspect)"
+		mp.def = measureScopes[plan.ScopeAspect]
+	default:
+		return
+	}
+	if f.Section != nil {
+		mp.p["section"] = int64(*f.Section)
+	}
+	mp.p["aspect"] = optInt(f.Aspect)
+	f.Section, f.Aspect = nil, nil
+}
+
+// filters writes the per-row conditions and the anchors of the filter.
+func (mp *measurePlan) filters() {
+	f, p := mp.q.Filter, mp.p
+	if mp.def.rel != "" {
+		mp.anchors = append(mp.anchors, anchor{def: mp.def, hubs: "MATCH (h:" + mp.def.label + " {id: sc})", pred: mp.def.member("(:" + mp.def.label + " {id: sc})")})
+	}
+	if f.Section != nil {
+		mp.preds = append(mp.preds, "m.sectionNumber = $section")
+		p["section"] = int64(*f.Section)
+	}
+	if f.Aspect != nil {
+		mp.preds = append(mp.preds, "m.aspectNumber = $aspect")
+		p["aspect"] = int64(*f.Aspect)
+	}
+	rel := func(s plan.Scope, hubs, pred string) {
+		mp.anchors = append(mp.anchors, anchor{def: measureScopes[s], hubs: hubs, pred: pred})
+	}
+	if len(f.Sectors) > 0 {
+		rel(plan.ScopeSector, "MATCH (h:Sector) WHERE h.slug IN $sectors",
+			"EXISTS { (m)-[:"+RelInSector+"]->(x:Sector) WHERE x.slug IN $sectors }")
+		p["sectors"] = f.Sectors
+	}
+	if len(f.Projects) > 0 {
+		rel(plan.ScopeProject, "MATCH (h:Project) WHERE h.slug IN $projects",
+			"EXISTS { (m)-[:"+RelAdvances+"]->(x:Project) WHERE x.slug IN $projects }")
+		p["projects"] = f.Projects
+	}
+	if len(f.Places) > 0 {
+		// A place includes the places within it.
+		rel(plan.ScopePlace, "MATCH (h:Place) WHERE h.slug IN $places",
+			"EXISTS { (m)-[:"+RelLocatedIn+"]->(:Place)-[:"+RelWithin+"*0..8]->(x:Place) WHERE x.slug IN $places }")
+		p["places"] = f.Places
+	}
+	if f.MilestoneYearMin != nil || f.MilestoneYearMax != nil {
+		years := "($ymin IS NULL OR %[1]s.year >= $ymin) AND ($ymax IS NULL OR %[1]s.year <= $ymax)"
+		rel(plan.ScopeMilestone, "MATCH (h:Milestone) WHERE "+fmt.Sprintf(years, "h"),
+			"EXISTS { (m)-[:"+RelDueBy+"]->(x:Milestone) WHERE "+fmt.Sprintf(years, "x")+" }")
+		p["ymin"], p["ymax"] = optInt(f.MilestoneYearMin), optInt(f.MilestoneYearMax)
+	}
+	if len(f.Statuses) > 0 {
+		mp.preds = append(mp.preds, "m.status IN $statuses")
+		st := make([]string, len(f.Statuses))
+		for i, s := range f.Statuses {
+			st[i] = string(s)
+		}
+		p["statuses"] = st
+	}
+	if f.Text != nil && strings.TrimSpace(*f.Text) != "" {
+		// Read from the text index (measure_search_text) when it anchors the page.
+		mp.anchors = append(mp.anchors, anchor{pred: "m.searchText CONTAINS $text",
+			reach: "MATCH (m:Measure) WHERE m.searchText CONTAINS $text", est: strconv.Itoa(textEstimate)})
+		p["text"] = strings.ToLower(strings.TrimSpace(*f.Text))
+	}
+}
+
+// where is the conjunction of the per-row conditions, the anchors' but
+// the one numbered skip, and (with cursor) the cursor's.
+func (mp *measurePlan) where(skip int, cursor bool) string {
+	var cs []string
+	if mp.def.prop != "" {
+		cs = append(cs, "m."+mp.def.prop+" = sc")
+	}
+	for i, a := range mp.anchors {
+		if i != skip {
+			cs = append(cs, a.pred)
+		}
+	}
+	cs = append(cs, mp.preds...)
+	if cursor {
+		cs = append(cs, mp.conds...)
+	}
+	if len(cs) == 0 {
+		return "true"
+	}
+	return strings.Join(cs, "\n    AND ")
+}
+
+// orderBy is the ORDER BY list of the page (reversed for a backward page),
+// led by the scope property when it reads a (scope, key) index in order.
+func (mp *measurePlan) orderBy(scoped bool) string {
+	backward := mp.q.Last != nil
+	dir := func(desc bool) string {
+		if desc != backward {
+			return " DESC"
+		}
+		return ""
+	}
+	var parts []string
+	if scoped {
+		parts = append(parts, "m."+mp.def.prop+dir(mp.keys[0].desc))
+	}
+	for _, k := range mp.keys {
+		parts = append(parts, "m."+k.prop+dir(k.desc))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// walk writes the subquery that reads at most $budget measures of the
+// scope in the page's order from an index and returns them as raw. With a
+// guard (a condition on the arguments), the walk reads nothing unless it
+// holds: the guard travels in the bound of the index seek, since the
+// planner moves a plain condition on arguments below the index scan, which
+// then reads the whole index only to filter out every row.
+func (mp *measurePlan) walk(b *strings.Builder, guard string) {
+	first := mp.keys[0].prop
+	props := []string{first}
+	if first != "codeKey" {
+		props = append(props, "codeKey")
+	}
+	var where []string
+	scoped := mp.def.prop != ""
+	if scoped {
+		props = append([]string{mp.def.prop}, props...)
+		where = append(where, "m."+mp.def.prop+" = sc")
+	}
+	conds := mp.conds
+	if guard != "" {
+		conds = nil
+		for _, c := range []struct{ param, name string }{{"a", "wa"}, {"b", "wb"}} {
+			if _, ok := mp.p[c.param]; ok {
+				b.WriteString("    WITH *, CASE WHEN " + guard + " THEN $" + c.param + " END AS " + c.name + "\n")
+				conds = append(conds, keyset(mp.exprs, c.name, mp.desc, c.param == "b"))
+			}
+		}
+	}
+	for i, pr := range props {
+		// An always-true bound on a key lets Neo4j read the index in order
+		// (with a LIMIT it stops after the page). On the first key a
+		// cursor's bound does that by itself, and better: given both, the
+		// planner seeks on IS NOT NULL and reads the index from the start.
+		switch {
+		case i == 0 && scoped || pr == first && len(conds) > 0:
+		case pr == first && guard != "":
+			low := "''"
+			if first != "codeKey" && first != "title" {
+				low = "-4611686018427387904"
+			}
+			where = append(where, "m."+pr+" >= CASE WHEN "+guard+" THEN "+low+" END")
+		default:
+			where = append(where, "m."+pr+" IS NOT NULL")
+		}
+	}
+	where = append(where, conds...)
+	b.WriteString("    MATCH (m:Measure) USING INDEX m:Measure(" + strings.Join(props, ", ") + ")\n")
+	b.WriteString("    WHERE " + strings.Join(where, " AND ") + "\n")
+	b.WriteString("    WITH m ORDER BY " + mp.orderBy(scoped) + " LIMIT $budget\n")
+}
+
+// sizeExpr is the expression of how many measures the scope node sc holds.
+func (mp *measurePlan) sizeExpr() string {
+	if mp.def.label == "" {
+		return "COUNT { MATCH (m:Measure) }"
+	}
+	return "coalesce(COLLECT { MATCH (c:" + mp.def.label + " {id: sc}) RETURN coalesce(c.measureCount, " + mp.def.countExpr("c") + ") }[0], 0)"
+}
+
+// writePage writes the subquery that yields rows: the page of scope sc.
+func (mp *measurePlan) writePage(b *strings.Builder, node, rel string) {
+	b.WriteString("CALL {\n  WITH sc\n")
+	// The walk is done when it found the page or read its index to the
+	// end; a small relation scope is not walked but read from its node.
+	more := "size(raw) = $budget AND size(hits) < $limit"
+	carry, guard := "", ""
+	if mp.def.rel != "" {
+		// Walked only when the budget should find the page: when the
+		// scope holds at least 1/walkShare of all measures (the walk
+		// reads the global index and keeps the scope's rows).
+		b.WriteString("  WITH sc, " + mp.sizeExpr() + " AS scopeSize, COUNT { MATCH (x:Measure) } AS everyMeasure\n")
+		carry, guard = ", scopeSize, everyMeasure", "scopeSize * "+strconv.Itoa(walkShare)+" > everyMeasure"
+		more = "NOT (" + guard + ") OR " + more
+	}
+	b.WriteString("  CALL {\n    WITH sc" + carry + "\n")
+	mp.walk(b, guard)
+	b.WriteString("    RETURN collect(m) AS raw\n  }\n")
+	// The filter runs on the walked rows in order and stops at the page.
+	b.WriteString("  CALL {\n    WITH sc, raw\n    UNWIND raw AS m\n    WITH sc, m WHERE " + mp.where(-1, false) + "\n    WITH m LIMIT $limit\n    RETURN collect(m) AS hits\n  }\n")
+	b.WriteString("  WITH sc, hits, " + more + " AS more\n")
+	b.WriteString("  CALL {\n    WITH sc, more\n    WITH sc WHERE more\n")
+	mp.anchored(b, "    ", func(skip int, scan bool) string {
+		if scan {
+			return "      WITH sc, m WHERE " + mp.where(skip, true) + "\n      WITH m ORDER BY " + mp.orderBy(mp.def.prop != "") + " LIMIT $limit\n"
+		}
+		return "      WITH sc, m WHERE " + mp.where(skip, true) + "\n      WITH m ORDER BY " + mp.orderBy(false) + " LIMIT $limit\n"
+	})
+	b.WriteString("    RETURN collect(m) AS fb\n  }\n")
+	b.WriteString("  UNWIND CASE WHEN more THEN fb ELSE hits END AS m\n")
+	b.WriteString("  WITH m ORDER BY " + mp.orderBy(false) + " LIMIT $limit\n")
+	keyList := make([]string, len(mp.keys))
+	for i, k := range mp.keys {
+		keyList[i] = "m." + k.prop
+	}
+	b.WriteString("  RETURN collect({node: " + node + ", keys: [" + strings.Join(keyList, ", ") + "], rel: " + rel + "}) AS rows\n}\n")
+}
+
+// anchored writes the read of the measures of sc that match the filter
+// from the smallest anchor (or, for a property scope or all measures
+// without a smaller anchor, from the scope's index), as a union whose
+// branches all return m; tail writes what follows the reach in a branch.
+func (mp *measurePlan) anchored(b *strings.Builder, ind string, tail func(skip int, scan bool) string) {
+	type branch struct {
+		size, reach string
+		skip        int
+		scan        bool
+	}
+	var bs []branch
+	for i, a := range mp.anchors {
+		if a.reach != "" {
+			bs = append(bs, branch{a.size(), a.reach, i, false})
+			continue
+		}
+		bs = append(bs, branch{a.size(), a.hubs + "\n" + ind + "  MATCH " + a.def.reach("h") + "\n" + ind + "  WITH DISTINCT sc, m", i, false})
+	}
+	if mp.def.rel == "" {
+		scan := "MATCH (m:Measure)"
+		if mp.def.prop != "" {
+			scan = "MATCH (m:Measure) WHERE m." + mp.def.prop + " = sc"
+		}
+		bs = append(bs, branch{mp.sizeExpr(), scan, -1, true})
+	}
+	if len(bs) == 1 {
+		b.WriteString(ind + "CALL {\n" + ind + "  WITH sc\n" + ind + "  " + bs[0].reach + "\n" + tail(bs[0].skip, bs[0].scan) + ind + "  RETURN m\n" + ind + "}\n")
+		return
+	}
+	sizes := make([]string, len(bs))
+	for i, br := range bs {
+		sizes[i] = br.size
+	}
+	b.WriteString(ind + "WITH sc, [" + strings.Join(sizes, ", ") + "] AS sizes\n")
+	b.WriteString(ind + "WITH sc, reduce(k = 0, i IN range(1, size(sizes) - 1) | CASE WHEN sizes[i] < sizes[k] THEN i ELSE k END) AS pick\n")
+	b.WriteString(ind + "CALL {\n")
+	for i, br := range bs {
+		if i > 0 {
+			b.WriteString(ind + "  UNION ALL\n")
+		}
+		b.WriteString(ind + "  WITH sc, pick\n" + ind + "  WITH sc WHERE pick = " + strconv.Itoa(i) + "\n")
+		b.WriteString(ind + "  " + br.reach + "\n" + tail(br.skip, br.scan) + ind + "  RETURN m\n")
+	}
+	b.WriteString(ind + "}\n")
+}
+
+// writeTotal writes the subquery that yields total: how many measures of
+// sc match the filter. Without a filter it is the count the scope node
+// keeps; otherwise the matching measures are counted from the smallest
+// anchor.
+func (mp *measurePlan) writeTotal(b *strings.Builder) {
+	b.WriteString("CALL {\n  WITH sc\n")
+	if len(mp.preds) == 0 && (len(mp.anchors) == 0 || len(mp.anchors) == 1 && mp.def.rel != "") {
+		b.WriteString("  RETURN " + mp.sizeExpr() + " AS total\n}\n")
+		return
+	}
+	mp.anchored(b, "  ", func(skip int, _ bool) string {
+		return "    WITH sc, m WHERE " + mp.where(skip, false) + "\n"
+	})
+	b.WriteString("  RETURN count(m) AS total\n}\n")
 }
 
 // keyset is the condition "the sort key comes strictly after (or, before,
@@ -242,12 +571,12 @@ func keyset(exprs []string, c string, desc []bool, before bool) string {
 		return ">"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s= $%s[0] AND CASE", exprs[0], op(0), c)
+	fmt.Fprintf(&b, "%s %s= %s[0] AND CASE", exprs[0], op(0), c)
 	last := len(exprs) - 1
 	for i := 0; i < last; i++ {
-		fmt.Fprintf(&b, " WHEN %[1]s <> $%[2]s[%[3]d] THEN %[1]s %[4]s $%[2]s[%[3]d]", exprs[i], c, i, op(i))
+		fmt.Fprintf(&b, " WHEN %[1]s <> %[2]s[%[3]d] THEN %[1]s %[4]s %[2]s[%[3]d]", exprs[i], c, i, op(i))
 	}
-	fmt.Fprintf(&b, " ELSE %[1]s %[4]s $%[2]s[%[3]d] END", exprs[last], c, last, op(last))
+	fmt.Fprintf(&b, " ELSE %[1]s %[4]s %[2]s[%[3]d] END", exprs[last], c, last, op(last))
 	return b.String()
 }
 
@@ -267,10 +596,13 @@ func (s *Store) Measures(ctx context.Context, q plan.MeasureQuery, scopeIDs []pl
 	}
 	out := make(map[plan.ID]*plan.MeasurePage, len(recs))
 	for _, rec := range recs {
-		scope, _, _ := neo4j.GetRecordValue[string](rec, "scope")
-		page, err := scanPage(rec, q)
+		scope, err := recordValue[string](rec, "scope")
 		if err != nil {
 			return nil, fmt.Errorf("page measures: %w", err)
+		}
+		page, err := scanPage(rec, q)
+		if err != nil {
+			return nil, fmt.Errorf("page measures of %s: %w", scope, err)
 		}
 		out[plan.ID(scope)] = page
 	}
@@ -286,11 +618,14 @@ func scanPage(rec *neo4j.Record, q plan.MeasureQuery) (*plan.MeasurePage, error)
 	if q.Last != nil {
 		limit = *q.Last
 	}
-	rows, _, err := neo4j.GetRecordValue[[]any](rec, "rows")
+	rows, err := recordValue[[]any](rec, "rows")
 	if err != nil {
 		return nil, err
 	}
-	total, _, _ := neo4j.GetRecordValue[int64](rec, "total")
+	total, err := recordValue[int64](rec, "total")
+	if err != nil {
+		return nil, err
+	}
 	page := &plan.MeasurePage{TotalCount: int(total)}
 	more := len(rows) > limit
 	if more {
@@ -299,8 +634,11 @@ func scanPage(rec *neo4j.Record, q plan.MeasureQuery) (*plan.MeasurePage, error)
 	if len(q.Prefetch) > 0 {
 		page.Related = plan.Prefetched{}
 	}
-	for _, r := range rows {
-		row := r.(map[string]any)
+	for i, r := range rows {
+		row, ok := r.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("row %d is a %T, not a map", i, r)
+		}
 		props, err := nodeProps(row["node"])
 		if err != nil {
 			return nil, err
@@ -312,7 +650,10 @@ func scanPage(rec *neo4j.Record, q plan.MeasureQuery) (*plan.MeasurePage, error)
 				return nil, fmt.Errorf("prefetched: %w", err)
 			}
 		}
-		keys, _ := row["keys"].([]any)
+		keys, ok := row["keys"].([]any)
+		if !ok {
+			return nil, fmt.Errorf("row %d: sort keys are a %T, not a list", i, row["keys"])
+		}
 		page.Keys = append(page.Keys, keys)
 	}
 	if q.Last != nil {
@@ -325,6 +666,17 @@ func scanPage(rec *neo4j.Record, q plan.MeasureQuery) (*plan.MeasurePage, error)
 		page.HasPreviousPage = q.After != nil
 	}
 	return page, nil
+}
+
+// recordValue is the value of column key of rec, of type T: a missing
+// column or a value of another type is an error (a null is T's zero value).
+func recordValue[T neo4j.RecordValue](rec *neo4j.Record, key string) (T, error) {
+	v, isNil, err := neo4j.GetRecordValue[T](rec, key)
+	if err != nil && !isNil {
+		var zero T
+		return zero, fmt.Errorf("column %s: %w", key, err)
+	}
+	return v, nil
 }
 
 func reverse[T any](s []T) {

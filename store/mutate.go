@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
@@ -103,33 +104,37 @@ RETURN p IS NOT NULL AS plan, parent IS NOT NULL AS parent, collect(CASE WHEN sr
 			}
 		}
 		res, err = tx.Run(ctx, `OPTIONAL MATCH (old:Measure {id: $id})
-WITH old IS NULL AS created
+WITH old IS NULL AS created, [old.sectionId, old.aspectId] AS before
 MERGE (src:Source:Entity {id: $editSource})
   ON CREATE SET src.title = 'Edits made through the API', src.dataset = 'api'
 MERGE (m:Measure {id: $id})
   ON CREATE SET m:Entity, m.dataset = 'api', m.status = coalesce($status, 'UNKNOWN')
 SET m += $props, m.plan = $plan, m.code = $code, m.codeKey = $codeKey,
     m.sectionId = $section, m.aspectId = $aspect, m.sectionNumber = $sectionNumber, m.aspectNumber = $aspectNumber,
+    m.searchText = $searchText, m.sortSection = $sortSection, m.sortSectionDesc = -$sortSection,
+    m.sortYear = coalesce(m.milestoneYear, $noYear), m.sortYearDesc = coalesce(-m.milestoneYear, $noYear),
     m.editedBy = $by, m.editedAt = toString(datetime())
 FOREACH (_ IN CASE WHEN $status IS NULL OR $status = m.status THEN [] ELSE [1] END |
   SET m.statusSeq = coalesce(m.statusSeq, 0) + 1, m.status = $status, m.statusSetBy = $by
   CREATE (m)-[:HAS_STATUS_CHANGE]->(:StatusChange {seq: m.statusSeq, status: $status, recordedAt: toString(datetime()), by: $by}))
-WITH m, created
+WITH m, created, before
 OPTIONAL MATCH (m)-[old:PART_OF]->(x) WHERE x.id <> $parent
 DELETE old
-WITH DISTINCT m, created
+WITH DISTINCT m, created, before
 MATCH (parent:Entity {id: $parent})
 MERGE (m)-[r:PART_OF]->(parent) ON CREATE SET r.dataset = 'api'
-WITH m, created
+WITH m, created, before
 UNWIND $refs AS ref
 MATCH (src:Source {id: ref.source})
 MERGE (m)-[s:SUPPORTED_BY {excerpt: ref.excerpt}]->(src) ON CREATE SET s.source = ref.sourceId, s.dataset = 'api'
-WITH DISTINCT m, created
-RETURN m AS node, created`, map[string]any{
+WITH DISTINCT m, created, before
+RETURN m AS node, created, before`, map[string]any{
 			"id": string(plan.NewID(plan.KindMeasure, in.Plan+"/"+in.Code)), "editSource": string(plan.NewID(plan.KindSource, EditSource)),
 			"props": props, "plan": string(planID), "code": in.Code, "codeKey": CodeKey(in.Code),
 			"section": string(sectionID), "aspect": aspectID, "sectionNumber": int64(sec), "aspectNumber": int64(asp),
 			"status": status, "by": by, "parent": parent, "refs": refs,
+			"sortSection": measureSortProps(sec, asp, nil)[sortSection], "noYear": int64(sortYearMissing),
+			"searchText": measureSearchText(in.Code, in.Title, deref(in.TitleZh), deref(in.Description)),
 		})
 		if err != nil {
 			return nil, err
@@ -142,8 +147,36 @@ RETURN m AS node, created`, map[string]any{
 		if err != nil {
 			return nil, err
 		}
-		created, _, _ := neo4j.GetRecordValue[bool](rec, "created")
-		return result{scanMeasure(props), created}, nil
+		created, err := recordValue[bool](rec, "created")
+		if err != nil {
+			return nil, err
+		}
+		before, err := recordValue[[]any](rec, "before")
+		if err != nil {
+			return nil, err
+		}
+		// The counts of the plan (when the measure is new) and of the
+		// section and aspect it left or joined.
+		m := scanMeasure(props)
+		after := []any{string(m.SectionID)}
+		if m.AspectID != nil {
+			after = append(after, string(*m.AspectID))
+		}
+		var ids []string
+		for _, v := range append(before, after...) {
+			if id, ok := v.(string); ok && (created || !slices.Contains(before, v) || !slices.Contains(after, v)) {
+				ids = append(ids, id)
+			}
+		}
+		if created {
+			ids = append(ids, string(planID))
+		}
+		if len(ids) > 0 {
+			if err := refreshCounts(ctx, tx, ids); err != nil {
+				return nil, err
+			}
+		}
+		return result{m, created}, nil
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("upsert measure %s/%s: %w", in.Plan, in.Code, err)
@@ -218,17 +251,47 @@ RETURN m IS NOT NULL AS measure, t IS NOT NULL AS target`, map[string]any{
 		}
 		res, err = tx.Run(ctx, findMeasure+`MATCH (t:`+string(t.label)+` {id: $target})
 `+change+`
-WITH DISTINCT m
+WITH DISTINCT m, t
 SET m.editedBy = $by, m.editedAt = toString(datetime()),
     m.milestoneYear = COLLECT { MATCH (m)-[:DUE_BY]->(y:Milestone) RETURN y.year ORDER BY y.year LIMIT 1 }[0]
-RETURN m AS node`, map[string]any{
+SET m.sortYear = coalesce(m.milestoneYear, $noYear), m.sortYearDesc = coalesce(-m.milestoneYear, $noYear)
+WITH m, t
+CALL {
+  WITH t
+  MATCH (t)-[:`+RelWithin+`*0..8]->(c)
+  RETURN collect(c.id) AS counted
+}
+RETURN m AS node, counted`, map[string]any{
 			"code": in.Code, "plan": nullable(planIDOf(in.Plan)), "target": string(plan.NewID(t.label, in.Target)),
 			"source": string(plan.NewID(plan.KindSource, ref.Source)), "sourceId": ref.Source, "excerpt": ref.Excerpt, "by": by,
+			"noYear": int64(sortYearMissing),
 		})
 		if err != nil {
 			return nil, err
 		}
-		return singleMeasure(ctx, res)
+		rec, err := res.Single(ctx)
+		if err != nil {
+			return nil, err
+		}
+		props, err := recordNode(rec, "node")
+		if err != nil {
+			return nil, err
+		}
+		// The target's count and, for a place, those of the places it is within.
+		counted, err := recordValue[[]any](rec, "counted")
+		if err != nil {
+			return nil, err
+		}
+		ids := make([]string, 0, len(counted))
+		for _, v := range counted {
+			if id, ok := v.(string); ok {
+				ids = append(ids, id)
+			}
+		}
+		if err := refreshCounts(ctx, tx, ids); err != nil {
+			return nil, err
+		}
+		return scanMeasure(props), nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("link measure %s to %s %s: %w", in.Code, in.Kind, in.Target, err)
@@ -283,4 +346,11 @@ func inPlan(slug string) string {
 		return ""
 	}
 	return fmt.Sprintf(" in plan %q", slug)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

@@ -215,12 +215,20 @@ func (b *rowBuilder) measure(pid plan.ID, planSlug string, sid plan.ID, secNum i
 		aspectID = string(aid)
 		parent = string(aid)
 	}
-	b.node(plan.KindMeasure, id, map[string]any{
+	props := map[string]any{
 		"plan": string(pid), "code": m.Code, "codeKey": CodeKey(m.Code), "title": m.Title,
 		"titleZh": str(m.TitleZh), "description": str(m.Description), "status": status,
 		"sectionId": string(sid), "aspectId": aspectID, "sectionNumber": int64(secNum), "aspectNumber": int64(aspNum),
-		"milestoneYear": minYear,
-	})
+		"milestoneYear": minYear, "searchText": measureSearchText(m.Code, m.Title, m.TitleZh, m.Description),
+	}
+	var year *int64
+	if y, ok := minYear.(int64); ok {
+		year = &y
+	}
+	for k, v := range measureSortProps(secNum, aspNum, year) {
+		props[k] = v
+	}
+	b.node(plan.KindMeasure, id, props)
 	b.sources(id, m.Sources)
 	b.rel(RelPartOf, string(id), parent, "", "")
 	b.links(RelAdvances, id, plan.KindProject, m.Projects)

@@ -25,19 +25,12 @@ func schemaStatements() []string {
 	for _, k := range plan.Kinds {
 		out = append(out, fmt.Sprintf("CREATE CONSTRAINT %s_id IF NOT EXISTS FOR (n:%s) REQUIRE n.id IS UNIQUE", lower(string(k)), k))
 	}
+	out = append(out, measurePageIndexes()...)
 	out = append(out,
 		"CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE",
-		// Filters and keyset ordering of measures.
-		"CREATE INDEX measure_plan_code IF NOT EXISTS FOR (n:Measure) ON (n.plan, n.codeKey)",
-		"CREATE INDEX measure_plan IF NOT EXISTS FOR (n:Measure) ON (n.plan)",
 		"CREATE INDEX measure_code IF NOT EXISTS FOR (n:Measure) ON (n.code)",
-		"CREATE INDEX measure_code_key IF NOT EXISTS FOR (n:Measure) ON (n.codeKey)",
-		"CREATE INDEX measure_plan_title IF NOT EXISTS FOR (n:Measure) ON (n.plan, n.title)",
 		"CREATE INDEX measure_status IF NOT EXISTS FOR (n:Measure) ON (n.status)",
-		"CREATE INDEX measure_section_code IF NOT EXISTS FOR (n:Measure) ON (n.sectionId, n.codeKey)",
-		"CREATE INDEX measure_aspect_code IF NOT EXISTS FOR (n:Measure) ON (n.aspectId, n.codeKey)",
-		"CREATE INDEX measure_year IF NOT EXISTS FOR (n:Measure) ON (n.milestoneYear)",
-		"CREATE INDEX measure_title IF NOT EXISTS FOR (n:Measure) ON (n.title)",
+		"CREATE TEXT INDEX measure_search_text IF NOT EXISTS FOR (n:Measure) ON (n.searchText)",
 		"CREATE INDEX entity_dataset IF NOT EXISTS FOR (n:Entity) ON (n.dataset)",
 		"CREATE INDEX project_slug IF NOT EXISTS FOR (n:Project) ON (n.slug)",
 		"CREATE INDEX sector_slug IF NOT EXISTS FOR (n:Sector) ON (n.slug)",
@@ -47,6 +40,34 @@ func schemaStatements() []string {
 			"ON EACH [n.title, n.titleZh, n.name, n.nameZh, n.code, n.summary, n.description, n.label] "+
 			"OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk', `fulltext.eventually_consistent`: true}}",
 	)
+	return out
+}
+
+// measurePageIndexes are the indexes the measure-page planner reads in
+// order (store/measures.go): for each property scope and each sort key a
+// (scope, key, codeKey) index, and a global (key, codeKey) one; the code
+// key alone needs no second key.
+func measurePageIndexes() []string {
+	var out []string
+	for _, sc := range []plan.Scope{"", plan.ScopePlan, plan.ScopeSection, plan.ScopeAspect} {
+		prop := measureScopes[sc].prop
+		for _, k := range sortKeyProps {
+			props := []string{k}
+			if k != "codeKey" {
+				props = append(props, "codeKey")
+			}
+			name := "measure"
+			if prop != "" {
+				props = append([]string{prop}, props...)
+				name += "_" + strings.TrimSuffix(prop, "Id")
+			}
+			name += "_by_" + lower(strings.TrimSuffix(k, "Key"))
+			for i := range props {
+				props[i] = "n." + props[i]
+			}
+			out = append(out, fmt.Sprintf("CREATE INDEX %s IF NOT EXISTS FOR (n:Measure) ON (%s)", name, strings.Join(props, ", ")))
+		}
+	}
 	return out
 }
 

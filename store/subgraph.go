@@ -18,31 +18,64 @@ const graphRels = "HAS_SECTION|HAS_ASPECT|PART_OF|ADVANCES|IN_SECTOR|LOCATED_IN|
 // nodeView is the id and display label of a node: its code and title, name or label.
 const nodeView = `{id: n.id, label: CASE WHEN n:Measure THEN n.code + ' ' + n.title WHEN n:Section THEN 'Section ' + n.number + ': ' + n.title WHEN n:Aspect THEN 'Aspect ' + n.number + ': ' + n.title ELSE coalesce(n.name, n.title, n.label, n.id) END}`
 
+// NeighborFanOut is how many neighbours a walk takes from any one node at
+// each level after the first (the first takes up to the limit from the
+// node the walk starts from): a hub (a sector of 20,000 measures, a milestone every
+// measure is due by) costs this many rows, not its degree. Neighbours are
+// taken in the database's relationship order, which is stable while the
+// data does not change; a walk that left neighbours out says truncated.
+const NeighborFanOut = 64
+
 // neighborhoodCypher holds one query per depth (variable-length bounds and
 // the unrolled levels cannot be parameters): a breadth-first expansion level
-// by level inside the query, each level the new neighbours of the previous
-// one in id order, capped at $cap, then the first $limit nodes (nearest
-// first), their display labels and the edges among them. One round trip
-// whatever the depth; the levels are capped before they are expanded, so a
-// hub (a sector of 30,000 measures) costs one capped level, not every path
-// through it.
+// by level inside the query. Each level takes at most NeighborFanOut
+// neighbours of each node of the previous level, drops the nodes seen
+// before (a hash grouping, not a list search, so the cost is linear in
+// the rows), and keeps the first $cap in id order; then come the first
+// $limit nodes (nearest first), their display labels and the edges among
+// them. One round trip whatever the depth; a level reads at most
+// $cap × NeighborFanOut relationships, whatever node the walk starts from.
 var neighborhoodCypher = func() map[int]string {
 	m := map[int]string{}
 	for d := 0; d <= MaxNeighborhoodDepth; d++ {
 		var b strings.Builder
-		b.WriteString("MATCH (c:Entity {id: $id})\nWITH [c] AS seen, [c] AS l0\n")
+		b.WriteString("MATCH (c:Entity {id: $id})\nWITH [c] AS seen, [c] AS l0, false AS cut0\n")
 		for l := 1; l <= d; l++ {
-			fmt.Fprintf(&b, `WITH seen, COLLECT {
-  UNWIND l%d AS f MATCH (f)-[:%s]-(n:Entity) WHERE NOT n IN seen
-  WITH DISTINCT n ORDER BY n.id LIMIT $cap RETURN n
-} AS l%d
-WITH seen + l%d AS seen, l%d
-`, l-1, graphRels, l, l, l)
+			fmt.Fprintf(&b, `CALL {
+  WITH l%[1]d
+  UNWIND l%[1]d AS f
+  CALL {
+    WITH f
+    MATCH (f)-[:%[3]s]-(n:Entity)
+    WITH n LIMIT $%[4]sPlus
+    RETURN collect(n) AS ns
+  }
+  RETURN collect(ns[0..$%[4]s]) AS found, any(x IN collect(size(ns)) WHERE x > $%[4]s) AS fanCut
+}
+CALL {
+  WITH seen, found
+  CALL {
+    WITH seen
+    UNWIND seen AS x
+    RETURN x AS n, 0 AS tag
+    UNION ALL
+    WITH found
+    UNWIND found AS ns
+    UNWIND ns AS x
+    RETURN x AS n, 1 AS tag
+  }
+  WITH n, min(tag) AS tag
+  WITH n WHERE tag = 1
+  WITH n ORDER BY n.id
+  RETURN collect(n) AS fresh
+}
+WITH seen + fresh[0..$cap] AS seen, fresh[0..$cap] AS l%[2]d, cut%[1]d OR fanCut OR size(fresh) > $cap AS cut%[2]d
+`, l-1, l, graphRels, map[bool]string{true: "center", false: "fan"}[l == 1])
 		}
-		fmt.Fprintf(&b, `WITH seen[0..$limit] AS ns, size(seen) > $limit AS truncated
+		fmt.Fprintf(&b, `WITH seen[0..$limit] AS ns, size(seen) > $limit OR cut%d AS truncated
 RETURN truncated, [n IN ns | %s] AS nodes,
   COLLECT { UNWIND ns AS a MATCH (a)-[r:%s]->(b) WHERE b IN ns
-            RETURN [a.id, type(r), b.id] AS e ORDER BY e[0], e[1], e[2] } AS edges`, nodeView, graphRels)
+            RETURN [a.id, type(r), b.id] AS e ORDER BY e[0], e[1], e[2] } AS edges`, d, nodeView, graphRels)
 		m[d] = b.String()
 	}
 	return m
@@ -59,7 +92,10 @@ func (s *Store) Neighborhood(ctx context.Context, id plan.ID, depth, limit int) 
 	if !ok {
 		return nil, plan.Errorf(plan.EINVALID, "depth must be between 0 and %d", MaxNeighborhoodDepth)
 	}
-	recs, err := s.read(ctx, cypher, map[string]any{"id": string(id), "limit": int64(limit), "cap": int64(limit + 1)})
+	recs, err := s.read(ctx, cypher, map[string]any{
+		"id": string(id), "limit": int64(limit), "cap": int64(limit + 1), "fan": int64(NeighborFanOut), "fanPlus": int64(NeighborFanOut + 1),
+		"center": int64(limit + 1), "centerPlus": int64(limit + 2),
+	})
 	if err != nil {
 		return nil, fmt.Errorf("neighborhood of %s (depth %d): %w", id, depth, err)
 	}

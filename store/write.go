@@ -285,6 +285,11 @@ func (s *Store) Load(ctx context.Context, rows *Rows, opt LoadOptions) (*LoadRep
 			rep.Nodes[string(k)] = o
 		}
 	}
+	if rep.Changed() {
+		if err := refreshAllCounts(run); err != nil {
+			return nil, err
+		}
+	}
 	if buildIndexes {
 		if opt.Progress != nil {
 			opt.Progress("indexes", 0, 1)

@@ -1,0 +1,371 @@
+package store_test
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shenzhenplan/kgapi/dataset"
+	"github.com/shenzhenplan/kgapi/internal/testneo4j"
+	"github.com/shenzhenplan/kgapi/plan"
+	"github.com/shenzhenplan/kgapi/store"
+)
+
+// refMeasure is a measure as the reference evaluator sees it: computed
+// from the dataset in Go, never from the database.
+type refMeasure struct {
+	id, plan, section, aspect, code, codeKey, title, status, text string
+	secNum, aspNum                                                 int
+	projects, sectors, places, milestones                          []string // ids; places include the places they are within
+	years                                                          []int
+}
+
+// refGraph indexes a dataset for the reference evaluator.
+type refGraph struct {
+	measures []refMeasure
+	scopes   map[plan.Scope][]string // scope ids by kind
+	slugs    map[plan.Scope][]string // slugs of filterable hubs
+}
+
+func newRefGraph(ds *dataset.Dataset) *refGraph {
+	g := &refGraph{scopes: map[plan.Scope][]string{}, slugs: map[plan.Scope][]string{}}
+	within := map[string]string{}
+	for _, p := range ds.Places {
+		if p.Within != nil {
+			within[p.Slug] = p.Within.To
+		}
+		g.scopes[plan.ScopePlace] = append(g.scopes[plan.ScopePlace], string(plan.NewID(plan.KindPlace, p.Slug)))
+		g.slugs[plan.ScopePlace] = append(g.slugs[plan.ScopePlace], p.Slug)
+	}
+	years := map[string]int{}
+	for _, m := range ds.Milestones {
+		years[m.Slug] = m.Year
+		g.scopes[plan.ScopeMilestone] = append(g.scopes[plan.ScopeMilestone], string(plan.NewID(plan.KindMilestone, m.Slug)))
+	}
+	for _, s := range ds.Sectors {
+		g.scopes[plan.ScopeSector] = append(g.scopes[plan.ScopeSector], string(plan.NewID(plan.KindSector, s.Slug)))
+		g.slugs[plan.ScopeSector] = append(g.slugs[plan.ScopeSector], s.Slug)
+	}
+	for _, p := range ds.Projects {
+		g.scopes[plan.ScopeProject] = append(g.scopes[plan.ScopeProject], string(plan.NewID(plan.KindProject, p.Slug)))
+		g.slugs[plan.ScopeProject] = append(g.slugs[plan.ScopeProject], p.Slug)
+	}
+	ids := func(k plan.Kind, ls []dataset.Link) []string {
+		var out []string
+		for _, l := range ls {
+			out = append(out, string(plan.NewID(k, l.To)))
+		}
+		return out
+	}
+	for _, p := range ds.Plans {
+		pid := string(plan.NewID(plan.KindPlan, p.Slug))
+		g.scopes[plan.ScopePlan] = append(g.scopes[plan.ScopePlan], pid)
+		add := func(secNum, aspNum int, sid, aid string, m dataset.Measure) {
+			r := refMeasure{
+				id: string(plan.NewID(plan.KindMeasure, p.Slug+"/"+m.Code)), plan: pid, section: sid, aspect: aid,
+				code: m.Code, codeKey: store.CodeKey(m.Code), title: m.Title, status: cmp.Or(m.Status, dataset.StatusUnknown),
+				text:   strings.ToLower(m.Code + "\x1f" + m.Title + "\x1f" + m.TitleZh + "\x1f" + m.Description),
+				secNum: secNum, aspNum: aspNum,
+				projects: ids(plan.KindProject, m.Projects), sectors: ids(plan.KindSector, m.Sectors),
+				milestones: ids(plan.KindMilestone, m.Milestones),
+			}
+			seen := map[string]bool{}
+			for _, l := range m.Places {
+				for slug := l.To; slug != "" && !seen[slug]; slug = within[slug] {
+					seen[slug] = true
+					r.places = append(r.places, string(plan.NewID(plan.KindPlace, slug)))
+				}
+			}
+			for _, l := range m.Milestones {
+				r.years = append(r.years, years[l.To])
+			}
+			g.measures = append(g.measures, r)
+		}
+		for _, sec := range p.Sections {
+			sid := string(plan.NewID(plan.KindSection, fmt.Sprintf("%s/S%d", p.Slug, sec.Number)))
+			g.scopes[plan.ScopeSection] = append(g.scopes[plan.ScopeSection], sid)
+			for _, m := range sec.Measures {
+				add(sec.Number, 0, sid, "", m)
+			}
+			for _, a := range sec.Aspects {
+				aid := string(plan.NewID(plan.KindAspect, fmt.Sprintf("%s/S%d.A%d", p.Slug, sec.Number, a.Number)))
+				g.scopes[plan.ScopeAspect] = append(g.scopes[plan.ScopeAspect], aid)
+				for _, m := range a.Measures {
+					add(sec.Number, a.Number, sid, aid, m)
+				}
+			}
+		}
+	}
+	return g
+}
+
+func slugIDs(k plan.Kind, slugs []string) []string {
+	out := make([]string, len(slugs))
+	for i, s := range slugs {
+		out[i] = string(plan.NewID(k, s))
+	}
+	return out
+}
+
+func anyIn(have, want []string) bool {
+	return slices.ContainsFunc(have, func(h string) bool { return slices.Contains(want, h) })
+}
+
+// match answers whether m is in the scope and passes the filter.
+func (m *refMeasure) match(sc plan.Scope, scope string, f plan.MeasureFilter) bool {
+	in := map[plan.Scope]func() bool{
+		plan.ScopeAll:       func() bool { return true },
+		plan.ScopePlan:      func() bool { return m.plan == scope },
+		plan.ScopeSection:   func() bool { return m.section == scope },
+		plan.ScopeAspect:    func() bool { return m.aspect == scope },
+		plan.ScopeProject:   func() bool { return slices.Contains(m.projects, scope) },
+		plan.ScopeSector:    func() bool { return slices.Contains(m.sectors, scope) },
+		plan.ScopePlace:     func() bool { return slices.Contains(m.places, scope) },
+		plan.ScopeMilestone: func() bool { return slices.Contains(m.milestones, scope) },
+	}[sc]
+	switch {
+	case !in():
+		return false
+	case f.Section != nil && m.secNum != *f.Section, f.Aspect != nil && m.aspNum != *f.Aspect:
+		return false
+	case len(f.Sectors) > 0 && !anyIn(m.sectors, slugIDs(plan.KindSector, f.Sectors)),
+		len(f.Projects) > 0 && !anyIn(m.projects, slugIDs(plan.KindProject, f.Projects)),
+		len(f.Places) > 0 && !anyIn(m.places, slugIDs(plan.KindPlace, f.Places)):
+		return false
+	case len(f.Statuses) > 0 && !slices.Contains(f.Statuses, plan.Status(m.status)):
+		return false
+	case f.Text != nil && !strings.Contains(m.text, strings.ToLower(*f.Text)):
+		return false
+	}
+	if f.MilestoneYearMin != nil || f.MilestoneYearMax != nil {
+		return slices.ContainsFunc(m.years, func(y int) bool {
+			return (f.MilestoneYearMin == nil || y >= *f.MilestoneYearMin) && (f.MilestoneYearMax == nil || y <= *f.MilestoneYearMax)
+		})
+	}
+	return true
+}
+
+// keys is the reference sort key of m under order: each value and whether
+// it sorts descending (the API's documented order, ties by code then id).
+func (m *refMeasure) keys(order []plan.Order) ([]any, []bool) {
+	var ks []any
+	var desc []bool
+	for _, o := range order {
+		switch o.Field {
+		case plan.OrderCode:
+			ks, desc = append(ks, m.codeKey), append(desc, o.Desc)
+		case plan.OrderTitle:
+			ks, desc = append(ks, m.title), append(desc, o.Desc)
+		case plan.OrderSection:
+			a := m.aspNum
+			if a == 0 {
+				a = 999
+			}
+			v := int64(m.secNum*1000 + a)
+			if o.Desc {
+				v = -v
+			}
+			ks, desc = append(ks, v), append(desc, false)
+		case plan.OrderMilestoneYear:
+			v := int64(999999)
+			if len(m.years) > 0 {
+				v = int64(slices.Min(m.years))
+				if o.Desc {
+					v = -v
+				}
+			}
+			ks, desc = append(ks, v), append(desc, false)
+		}
+	}
+	if len(order) == 1 && order[0].Field == plan.OrderCode {
+		return append(ks, m.id), append(desc, order[0].Desc)
+	}
+	return append(ks, m.codeKey, m.id), append(desc, false, false)
+}
+
+func compareKeys(a, b []any, desc []bool) int {
+	for i := range a {
+		var c int
+		switch x := a[i].(type) {
+		case string:
+			c = strings.Compare(x, b[i].(string))
+		case int64:
+			c = cmp.Compare(x, b[i].(int64))
+		}
+		if desc[i] {
+			c = -c
+		}
+		if c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+// TestPlannerMatchesReference generates random measure connections —
+// every scope kind, random filters, every ordering in both directions,
+// small pages walked forward to the end and back from it — runs each
+// against a synthetic plan in Neo4j and compares every page and count with
+// the reference evaluator above, which computes them from the dataset in
+// Go. The synthetic plan is large enough that the planner takes each of
+// its paths (index walks that find the page, walks that give up, reads
+// from the smallest anchor). Seeded: a failure names its seed and case.
+func TestPlannerMatchesReference(t *testing.T) {
+	const measures, seed, cases = 3000, 11, 60
+	s := testneo4j.Store(t)
+	testneo4j.Wipe(t, s)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if err := s.EnsureSchema(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ds := dataset.Synth(measures, seed)
+	name := fmt.Sprintf("synth-%d-%d", measures, seed)
+	if _, err := s.Load(ctx, store.ToRows(ds, name), store.LoadOptions{}); err != nil {
+		t.Fatalf("load %s: %v", name, err)
+	}
+	g := newRefGraph(ds)
+	r := rand.New(rand.NewPCG(seed, 42))
+	scopeKinds := []plan.Scope{plan.ScopeAll, plan.ScopePlan, plan.ScopeSection, plan.ScopeAspect, plan.ScopeProject, plan.ScopeSector, plan.ScopePlace, plan.ScopeMilestone}
+	fields := []plan.OrderField{plan.OrderCode, plan.OrderTitle, plan.OrderSection, plan.OrderMilestoneYear}
+	pick := func(xs []string, n int) []string {
+		out := make([]string, 0, n)
+		for range n {
+			out = append(out, xs[r.IntN(len(xs))])
+		}
+		return out
+	}
+	for c := range cases {
+		sc := scopeKinds[c%len(scopeKinds)]
+		scope := ""
+		if sc != plan.ScopeAll {
+			scope = g.scopes[sc][r.IntN(len(g.scopes[sc]))]
+		}
+		var f plan.MeasureFilter
+		if r.IntN(3) == 0 {
+			n := 1 + r.IntN(2)
+			f.Section = &n
+		}
+		if r.IntN(4) == 0 {
+			f.Sectors = pick(g.slugs[plan.ScopeSector], 1+r.IntN(2))
+		}
+		if r.IntN(5) == 0 {
+			f.Projects = pick(g.slugs[plan.ScopeProject], 1+r.IntN(3))
+		}
+		if r.IntN(5) == 0 {
+			f.Places = pick(g.slugs[plan.ScopePlace], 1)
+		}
+		if r.IntN(4) == 0 {
+			lo := 2020 + r.IntN(30)
+			f.MilestoneYearMin = &lo
+			if r.IntN(2) == 0 {
+				hi := lo + r.IntN(10)
+				f.MilestoneYearMax = &hi
+			}
+		}
+		if r.IntN(4) == 0 {
+			f.Statuses = []plan.Status{plan.StatusPlanned, plan.StatusCompleted}[:1+r.IntN(2)]
+		}
+		if r.IntN(6) == 0 {
+			word := []string{"harbour", "data", "zzz", "s2.a3.m1", "green finance"}[r.IntN(5)]
+			f.Text = &word
+		}
+		order := []plan.Order{{Field: fields[r.IntN(len(fields))], Desc: r.IntN(2) == 0}}
+		if r.IntN(5) == 0 {
+			order = append(order, plan.Order{Field: fields[r.IntN(len(fields))], Desc: r.IntN(2) == 0})
+		}
+		first := 1 + r.IntN(7)
+
+		var want []*refMeasure
+		for i := range g.measures {
+			if g.measures[i].match(sc, scope, f) {
+				want = append(want, &g.measures[i])
+			}
+		}
+		slices.SortFunc(want, func(a, b *refMeasure) int {
+			ka, desc := a.keys(order)
+			kb, _ := b.keys(order)
+			return compareKeys(ka, kb, desc)
+		})
+		desc := fmt.Sprintf("case %d: scope %s %q, filter %+v, order %v, first %d", c, sc, scope, f, order, first)
+		t.Run(fmt.Sprint(c), func(t *testing.T) {
+			got := walkPages(ctx, t, s, plan.MeasureQuery{Scope: sc, Filter: f, Order: order, WantTotal: true}, scope, first, len(want), desc)
+			for i := range max(len(got), len(want)) {
+				if i >= len(got) || i >= len(want) || got[i] != want[i].id {
+					t.Fatalf("%s\nposition %d: got %d measures, want %d\n got %v\nwant %v", desc, i, len(got), len(want), head(got, i), headRef(want, i))
+				}
+			}
+		})
+	}
+}
+
+// walkPages pages through the connection forward to the end, checking the
+// total on every page, then back from the end with last/before; it returns
+// the ids in order and fails when the two walks disagree.
+func walkPages(ctx context.Context, t *testing.T, s *store.Store, q plan.MeasureQuery, scope string, first, total int, desc string) []string {
+	t.Helper()
+	ids := []plan.ID{plan.ID(scope)}
+	var fwd []string
+	for range total + 2 {
+		q.First = &first
+		pages, err := s.Measures(ctx, q, ids)
+		if err != nil {
+			t.Fatalf("%s: %v", desc, err)
+		}
+		p := pages[plan.ID(scope)]
+		if p == nil {
+			t.Fatalf("%s: no page for the scope", desc)
+		}
+		if p.TotalCount != total {
+			t.Fatalf("%s: totalCount %d, want %d", desc, p.TotalCount, total)
+		}
+		for _, m := range p.Measures {
+			fwd = append(fwd, string(m.ID))
+		}
+		if !p.HasNextPage {
+			break
+		}
+		q.After = p.Keys[len(p.Keys)-1]
+	}
+	q.First, q.After = nil, nil
+	var back []string
+	for range total + 2 {
+		q.Last = &first
+		pages, err := s.Measures(ctx, q, ids)
+		if err != nil {
+			t.Fatalf("%s (backward): %v", desc, err)
+		}
+		p := pages[plan.ID(scope)]
+		var ms []string
+		for _, m := range p.Measures {
+			ms = append(ms, string(m.ID))
+		}
+		back = append(ms, back...)
+		if !p.HasPreviousPage {
+			break
+		}
+		q.Before = p.Keys[0]
+	}
+	if !slices.Equal(fwd, back) {
+		t.Fatalf("%s: forward and backward walks differ\nforward  %v\nbackward %v", desc, head(fwd, 0), head(back, 0))
+	}
+	return fwd
+}
+
+func head(ids []string, at int) []string {
+	lo := max(0, at-2)
+	return ids[lo:min(len(ids), lo+5)]
+}
+
+func headRef(ms []*refMeasure, at int) []string {
+	var ids []string
+	for _, m := range ms {
+		ids = append(ids, m.id)
+	}
+	return head(ids, at)
+}
