@@ -20,9 +20,9 @@ import (
 // from the dataset in Go, never from the database.
 type refMeasure struct {
 	id, plan, section, aspect, code, codeKey, title, status, text string
-	secNum, aspNum                                                 int
-	projects, sectors, places, milestones                          []string // ids; places include the places they are within
-	years                                                          []int
+	secNum, aspNum                                                int
+	projects, sectors, places, milestones                         []string // ids; places include the places they are within
+	years                                                         []int
 }
 
 // refGraph indexes a dataset for the reference evaluator.
