@@ -409,7 +409,11 @@ func (mp *measurePlan) walk(b *strings.Builder, guard string) {
 	scoped := mp.def.prop != ""
 	if scoped {
 		props = append([]string{mp.def.prop}, props...)
-		where = append(where, "m."+mp.def.prop+" = sc")
+		if guard != "" {
+			where = append(where, "m."+mp.def.prop+" = CASE WHEN "+guard+" THEN sc END")
+		} else {
+			where = append(where, "m."+mp.def.prop+" = sc")
+		}
 	}
 	conds := mp.conds
 	if guard != "" {
@@ -441,7 +445,7 @@ func (mp *measurePlan) walk(b *strings.Builder, guard string) {
 	where = append(where, conds...)
 	b.WriteString("    MATCH (m:Measure) USING INDEX m:Measure(" + strings.Join(props, ", ") + ")\n")
 	b.WriteString("    WHERE " + strings.Join(where, " AND ") + "\n")
-	b.WriteString("    WITH m ORDER BY " + mp.orderBy(scoped) + " LIMIT $budget\n")
+	b.WriteString("    WITH sc, m ORDER BY " + mp.orderBy(scoped) + " LIMIT $budget\n")
 }
 
 // sizeExpr is the expression of how many measures the scope node sc holds.
@@ -457,7 +461,6 @@ func (mp *measurePlan) writePage(b *strings.Builder, node, rel string) {
 	b.WriteString("CALL {\n  WITH sc\n")
 	// The walk is done when it found the page or read its index to the
 	// end; a small relation scope is not walked but read from its node.
-	more := "size(raw) = $budget AND size(hits) < $limit"
 	carry, guard := "", ""
 	if mp.def.rel != "" {
 		// Walked only when the budget should find the page: when the
@@ -465,13 +468,26 @@ func (mp *measurePlan) writePage(b *strings.Builder, node, rel string) {
 		// reads the global index and keeps the scope's rows).
 		b.WriteString("  WITH sc, " + mp.sizeExpr() + " AS scopeSize, COUNT { MATCH (x:Measure) } AS everyMeasure\n")
 		carry, guard = ", scopeSize, everyMeasure", "scopeSize * "+strconv.Itoa(walkShare)+" > everyMeasure"
-		more = "NOT (" + guard + ") OR " + more
 	}
+	// The walk streams: it stops as soon as the filter has passed the page.
 	b.WriteString("  CALL {\n    WITH sc" + carry + "\n")
 	mp.walk(b, guard)
-	b.WriteString("    RETURN collect(m) AS raw\n  }\n")
-	// The filter runs on the walked rows in order and stops at the page.
-	b.WriteString("  CALL {\n    WITH sc, raw\n    UNWIND raw AS m\n    WITH sc, m WHERE " + mp.where(-1, false) + "\n    WITH m LIMIT $limit\n    RETURN collect(m) AS hits\n  }\n")
+	b.WriteString("    WITH sc, m WHERE " + mp.where(-1, false) + "\n    WITH m LIMIT $limit\n    RETURN collect(m) AS hits\n  }\n")
+	// Short of the page, the walk either read its index to the end (the
+	// page is complete) or gave up after its budget: walked again, only
+	// then, and counted.
+	b.WriteString("  WITH sc" + carry + ", hits, size(hits) < $limit AS short\n")
+	b.WriteString("  CALL {\n    WITH sc" + carry + ", short\n")
+	recount := "short"
+	if guard != "" {
+		recount = "short AND " + guard
+	}
+	mp.walk(b, recount)
+	b.WriteString("    RETURN count(m) AS walked\n  }\n")
+	more := "short AND walked = $budget"
+	if guard != "" {
+		more = "short AND (NOT (" + guard + ") OR walked = $budget)"
+	}
 	b.WriteString("  WITH sc, hits, " + more + " AS more\n")
 	b.WriteString("  CALL {\n    WITH sc, more\n    WITH sc WHERE more\n")
 	mp.anchored(b, "    ", func(skip int, scan bool) string {
