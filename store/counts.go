@@ -64,13 +64,16 @@ func refreshAllCounts(run func(string, map[string]any) ([]*neo4j.Record, error))
 // API (which keep the counts themselves).
 func (s *Store) RefreshCounts(ctx context.Context) error {
 	_, err := s.write(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
-		return nil, refreshAllCounts(func(cypher string, params map[string]any) ([]*neo4j.Record, error) {
+		err := refreshAllCounts(func(cypher string, params map[string]any) ([]*neo4j.Record, error) {
 			res, err := tx.Run(ctx, cypher, params)
 			if err != nil {
 				return nil, err
 			}
 			return res.Collect(ctx)
 		})
+		// The driver casts the result to the transaction function's type:
+		// it must not be a nil interface.
+		return err == nil, err
 	})
 	if err != nil {
 		return fmt.Errorf("refresh the measure counts: %w", err)
