@@ -319,10 +319,10 @@ func TestPlaceHierarchy(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// The test writes around the API: it refreshes the measure counts the
-	// graph keeps, as anyone who does must.
+	// The test writes around the API: it refreshes what the graph derives
+	// (measure counts, link keys), as anyone who does must.
 	refresh := func() {
-		if err := base.st.RefreshCounts(ctx); err != nil {
+		if err := base.st.RefreshDerived(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}

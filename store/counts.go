@@ -59,24 +59,30 @@ func refreshAllCounts(run func(string, map[string]any) ([]*neo4j.Record, error))
 	return nil
 }
 
-// RefreshCounts recomputes every kept measure count in one write
-// transaction: for a graph written by other means than the loader and the
-// API (which keep the counts themselves).
-func (s *Store) RefreshCounts(ctx context.Context) error {
+// RefreshDerived recomputes, in one write transaction, what the graph
+// derives from its facts: every kept measure count and the keys on every
+// link of a measure to a scope node (linkKeys). The loader and the API
+// keep both up to date themselves; who writes to the graph by other means
+// calls this afterwards.
+func (s *Store) RefreshDerived(ctx context.Context) error {
 	_, err := s.write(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
-		err := refreshAllCounts(func(cypher string, params map[string]any) ([]*neo4j.Record, error) {
+		run := func(cypher string, params map[string]any) ([]*neo4j.Record, error) {
 			res, err := tx.Run(ctx, cypher, params)
 			if err != nil {
 				return nil, err
 			}
 			return res.Collect(ctx)
-		})
+		}
+		if _, err := run("MATCH (m:Measure)-[r:"+strings.Join(linkTypes, "|")+"]->(h)\n"+linkKeysSet("r", "m", "h"), nil); err != nil {
+			return nil, fmt.Errorf("link keys: %w", err)
+		}
+		err := refreshAllCounts(run)
 		// The driver casts the result to the transaction function's type:
 		// it must not be a nil interface.
 		return err == nil, err
 	})
 	if err != nil {
-		return fmt.Errorf("refresh the measure counts: %w", err)
+		return fmt.Errorf("refresh the derived properties: %w", err)
 	}
 	return nil
 }

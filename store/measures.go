@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strconv"
@@ -75,6 +76,40 @@ func measureSortProps(section, aspect int, year *int64) map[string]any {
 // each has a (scope, key, codeKey) index per property scope and a global
 // (key, codeKey) index (store/schema.go derives them from this list).
 var sortKeyProps = []string{"codeKey", "title", sortSection, sortSectionDesc, sortYear, sortYearDesc}
+
+// linkKeys are the properties of a measure's link to a scope node (a
+// project, sector, place or milestone): the node's id (hub), the
+// measure's id (mid) and its sort keys, so that a relationship index
+// (hub, key, codeKey) reads a scope node's measures in any page order
+// (store/schema.go). props are the measure's properties.
+func linkKeys(props map[string]any, measure, hub string) map[string]any {
+	keys := map[string]any{"hub": hub, "mid": measure}
+	for _, k := range append(sortKeyProps, scopeProps...) {
+		if props[k] != nil {
+			keys[k] = props[k]
+		}
+	}
+	return keys
+}
+
+// scopeProps are the measure properties that hold a scope's id (a
+// measure's plan, section and aspect follow from its id and never
+// change); links carry them too, so that a filtered count reads an index
+// (store/schema.go).
+var scopeProps = []string{"plan", "sectionId", "aspectId"}
+
+// linkKeysSet is the SET clause that gives the links r from measure m to
+// scope node h the keys linkKeys gives them in the loader.
+func linkKeysSet(r, m, h string) string {
+	parts := []string{r + ".hub = " + h + ".id", r + ".mid = " + m + ".id"}
+	for _, k := range append(sortKeyProps, scopeProps...) {
+		parts = append(parts, r+"."+k+" = "+m+"."+k)
+	}
+	return "SET " + strings.Join(parts, ", ")
+}
+
+// linkTypes are the relationship types from a measure to a scope node.
+var linkTypes = []string{RelAdvances, RelInSector, RelLocatedIn, RelDueBy}
 
 // sortKey is one key of a page's total order: a measure property and its direction.
 type sortKey struct {
@@ -206,11 +241,13 @@ type measurePlan struct {
 	def     scopeDef
 	scExpr  string   // the effective scope id, from scope (a filter may narrow a plan to a section)
 	preds   []string // per-row conditions of the filters (and of the scope, for relation scopes)
+	status  bool     // preds holds the status condition
 	anchors []anchor // relationship filters, and the scope for relation scopes
 	keys    []sortKey
 	exprs   []string // the sort key expressions
 	desc    []bool   // and their directions
 	conds   []string // cursor conditions
+	walkOn  string   // the variable holding the id the walk reads (default sc)
 	p       map[string]any
 }
 
@@ -336,6 +373,7 @@ func (mp *measurePlan) filters() {
 		p["ymin"], p["ymax"] = optInt(f.MilestoneYearMin), optInt(f.MilestoneYearMax)
 	}
 	if len(f.Statuses) > 0 {
+		mp.status = true
 		mp.preds = append(mp.preds, "m.status IN $statuses")
 		st := make([]string, len(f.Statuses))
 		for i, s := range f.Statuses {
@@ -376,6 +414,12 @@ func (mp *measurePlan) where(skip int, cursor bool) string {
 // orderBy is the ORDER BY list of the page (reversed for a backward page),
 // led by the scope property when it reads a (scope, key) index in order.
 func (mp *measurePlan) orderBy(scoped bool) string {
+	return mp.orderOn("m", "id", scoped, mp.def.prop)
+}
+
+// orderOn is orderBy over variable v, whose property idProp holds the
+// measure's id, led by property scopeProp when scoped.
+func (mp *measurePlan) orderOn(v, idProp string, scoped bool, scopeProp string) string {
 	backward := mp.q.Last != nil
 	dir := func(desc bool) string {
 		if desc != backward {
@@ -385,45 +429,71 @@ func (mp *measurePlan) orderBy(scoped bool) string {
 	}
 	var parts []string
 	if scoped {
-		parts = append(parts, "m."+mp.def.prop+dir(mp.keys[0].desc))
+		parts = append(parts, v+"."+scopeProp+dir(mp.keys[0].desc))
 	}
 	for _, k := range mp.keys {
-		parts = append(parts, "m."+k.prop+dir(k.desc))
+		p := k.prop
+		if p == "id" {
+			p = idProp
+		}
+		parts = append(parts, v+"."+p+dir(k.desc))
 	}
 	return strings.Join(parts, ", ")
 }
 
-// walk writes the subquery that reads at most $budget measures of the
-// scope in the page's order from an index and returns them as raw. With a
-// guard (a condition on the arguments), the walk reads nothing unless it
-// holds: the guard travels in the bound of the index seek, since the
-// planner moves a plain condition on arguments below the index scan, which
-// then reads the whole index only to filter out every row.
+// walk writes the lines that read at most $budget measures of the scope
+// sc in the page's order from an index and bind them to m, in order: a
+// plan's, section's or aspect's from its (scope, key, codeKey) index; a
+// project's, sector's or milestone's from the relationship index (hub,
+// key, codeKey) on its links; all measures from the global (key, codeKey)
+// index. With a guard (a condition on the arguments) the walk reads
+// nothing unless it holds: the guard travels in the bound of the index
+// seek, since the planner moves a plain condition on arguments below the
+// index scan, which then reads the whole index only to filter out every
+// row.
 func (mp *measurePlan) walk(b *strings.Builder, guard string) {
 	first := mp.keys[0].prop
+	v, idProp, scopeProp := "m", "id", mp.def.prop
+	match := "MATCH (m:Measure) USING INDEX m:Measure("
+	if mp.def.rel != "" {
+		v, idProp, scopeProp = "r", "mid", "hub"
+		match = "MATCH ()-[r:" + mp.def.rel + "]->() USING INDEX r:" + mp.def.rel + "("
+	}
 	props := []string{first}
 	if first != "codeKey" {
 		props = append(props, "codeKey")
 	}
+	scoped := scopeProp != ""
+	on := cmp.Or(mp.walkOn, "sc")
 	var where []string
-	scoped := mp.def.prop != ""
 	if scoped {
-		props = append([]string{mp.def.prop}, props...)
+		props = append([]string{scopeProp}, props...)
 		if guard != "" {
-			where = append(where, "m."+mp.def.prop+" = CASE WHEN "+guard+" THEN sc END")
+			where = append(where, v+"."+scopeProp+" = CASE WHEN "+guard+" THEN "+on+" END")
 		} else {
-			where = append(where, "m."+mp.def.prop+" = sc")
+			where = append(where, v+"."+scopeProp+" = "+on)
 		}
 	}
-	conds := mp.conds
-	if guard != "" {
-		conds = nil
-		for _, c := range []struct{ param, name string }{{"a", "wa"}, {"b", "wb"}} {
-			if _, ok := mp.p[c.param]; ok {
-				b.WriteString("    WITH *, CASE WHEN " + guard + " THEN $" + c.param + " END AS " + c.name + "\n")
-				conds = append(conds, keyset(mp.exprs, c.name, mp.desc, c.param == "b"))
-			}
+	// The cursor's conditions over the walked variable.
+	exprs := make([]string, len(mp.keys))
+	for i, k := range mp.keys {
+		p := k.prop
+		if p == "id" {
+			p = idProp
 		}
+		exprs[i] = v + "." + p
+	}
+	var conds []string
+	for _, c := range []struct{ param, name string }{{"a", "wa"}, {"b", "wb"}} {
+		if _, ok := mp.p[c.param]; !ok {
+			continue
+		}
+		ref := "$" + c.param
+		if guard != "" && !scoped {
+			b.WriteString("    WITH *, CASE WHEN " + guard + " THEN $" + c.param + " END AS " + c.name + "\n")
+			ref = c.name
+		}
+		conds = append(conds, keyset(exprs, ref, mp.desc, c.param == "b"))
 	}
 	for i, pr := range props {
 		// An always-true bound on a key lets Neo4j read the index in order
@@ -432,20 +502,44 @@ func (mp *measurePlan) walk(b *strings.Builder, guard string) {
 		// planner seeks on IS NOT NULL and reads the index from the start.
 		switch {
 		case i == 0 && scoped || pr == first && len(conds) > 0:
-		case pr == first && guard != "":
+		case pr == first && guard != "" && !scoped:
 			low := "''"
 			if first != "codeKey" && first != "title" {
 				low = "-4611686018427387904"
 			}
-			where = append(where, "m."+pr+" >= CASE WHEN "+guard+" THEN "+low+" END")
+			where = append(where, v+"."+pr+" >= CASE WHEN "+guard+" THEN "+low+" END")
 		default:
-			where = append(where, "m."+pr+" IS NOT NULL")
+			where = append(where, v+"."+pr+" IS NOT NULL")
 		}
 	}
 	where = append(where, conds...)
-	b.WriteString("    MATCH (m:Measure) USING INDEX m:Measure(" + strings.Join(props, ", ") + ")\n")
+	b.WriteString("    " + match + strings.Join(props, ", ") + ")\n")
 	b.WriteString("    WHERE " + strings.Join(where, " AND ") + "\n")
-	b.WriteString("    WITH sc, m ORDER BY " + mp.orderBy(scoped) + " LIMIT $budget\n")
+	b.WriteString("    WITH sc, " + v + " ORDER BY " + mp.orderOn(v, idProp, scoped, scopeProp) + " LIMIT $budget\n")
+	if v == "r" {
+		b.WriteString("    WITH sc, startNode(r) AS m\n")
+	}
+}
+
+// closureWalk writes the walk of a place with the places within it: each
+// place's links read in the page's order from the relationship index, the
+// filter applied as they stream, at most the page from each place; the
+// pages are merged by the final sort. It reads the whole of a place only
+// when the filter leaves fewer than a page of it, so it never needs the
+// anchored read (more is false).
+func (mp *measurePlan) closureWalk(b *strings.Builder) {
+	inner := *mp
+	inner.def = scopeDef{label: "Place", rel: mp.def.rel}
+	inner.walkOn = "p.id"
+	b.WriteString("  CALL {\n    WITH sc\n    MATCH (:Place {id: sc})<-[:" + RelWithin + "*0..8]-(p:Place)\n")
+	b.WriteString("    CALL {\n      WITH sc, p\n")
+	var w strings.Builder
+	inner.walk(&w, "")
+	// Without the budget: each place's stream stops at the page.
+	b.WriteString(strings.ReplaceAll(strings.Replace(w.String(), " LIMIT $budget", "", 1), "    ", "      "))
+	b.WriteString("      WITH sc, m WHERE " + mp.where(0, false) + "\n      WITH m LIMIT $limit\n      RETURN m\n    }\n")
+	b.WriteString("    WITH DISTINCT m\n    RETURN collect(m) AS hits\n  }\n")
+	b.WriteString("  WITH sc, hits, false AS more\n")
 }
 
 // sizeExpr is the expression of how many measures the scope node sc holds.
@@ -459,38 +553,30 @@ func (mp *measurePlan) sizeExpr() string {
 // writePage writes the subquery that yields rows: the page of scope sc.
 func (mp *measurePlan) writePage(b *strings.Builder, node, rel string) {
 	b.WriteString("CALL {\n  WITH sc\n")
-	// The walk is done when it found the page or read its index to the
-	// end; a small relation scope is not walked but read from its node.
-	carry, guard := "", ""
-	if mp.def.rel != "" {
-		// Walked only when the budget should find the page: when the
-		// scope holds at least 1/walkShare of all measures (the walk
-		// reads the global index and keeps the scope's rows).
-		b.WriteString("  WITH sc, " + mp.sizeExpr() + " AS scopeSize, COUNT { MATCH (x:Measure) } AS everyMeasure\n")
-		carry, guard = ", scopeSize, everyMeasure", "scopeSize * "+strconv.Itoa(walkShare)+" > everyMeasure"
+	if mp.def.closure {
+		mp.closureWalk(b)
+	} else {
+		// The walk streams: it stops as soon as the filter has passed the
+		// page. For a relation scope it reads the scope's own links, so
+		// the scope's condition need not be checked again.
+		skip := -1
+		if mp.def.rel != "" {
+			skip = 0
+		}
+		b.WriteString("  CALL {\n    WITH sc\n")
+		mp.walk(b, "")
+		b.WriteString("    WITH sc, m WHERE " + mp.where(skip, false) + "\n    WITH m LIMIT $limit\n    RETURN collect(m) AS hits\n  }\n")
+		// Short of the page, the walk either read its index to the end (the
+		// page is complete) or gave up after its budget: walked again, only
+		// then, and counted.
+		b.WriteString("  WITH sc, hits, size(hits) < $limit AS short\n")
+		b.WriteString("  CALL {\n    WITH sc, short\n")
+		mp.walk(b, "short")
+		b.WriteString("    RETURN count(m) AS walked\n  }\n")
+		b.WriteString("  WITH sc, hits, short AND walked = $budget AS more\n")
 	}
-	// The walk streams: it stops as soon as the filter has passed the page.
-	b.WriteString("  CALL {\n    WITH sc" + carry + "\n")
-	mp.walk(b, guard)
-	b.WriteString("    WITH sc, m WHERE " + mp.where(-1, false) + "\n    WITH m LIMIT $limit\n    RETURN collect(m) AS hits\n  }\n")
-	// Short of the page, the walk either read its index to the end (the
-	// page is complete) or gave up after its budget: walked again, only
-	// then, and counted.
-	b.WriteString("  WITH sc" + carry + ", hits, size(hits) < $limit AS short\n")
-	b.WriteString("  CALL {\n    WITH sc" + carry + ", short\n")
-	recount := "short"
-	if guard != "" {
-		recount = "short AND " + guard
-	}
-	mp.walk(b, recount)
-	b.WriteString("    RETURN count(m) AS walked\n  }\n")
-	more := "short AND walked = $budget"
-	if guard != "" {
-		more = "short AND (NOT (" + guard + ") OR walked = $budget)"
-	}
-	b.WriteString("  WITH sc, hits, " + more + " AS more\n")
 	b.WriteString("  CALL {\n    WITH sc, more\n    WITH sc WHERE more\n")
-	mp.anchored(b, "    ", func(skip int, scan bool) string {
+	mp.anchored(b, "    ", true, func(skip int, scan bool) string {
 		if scan {
 			return "      WITH sc, m WHERE " + mp.where(skip, true) + "\n      WITH m ORDER BY " + mp.orderBy(mp.def.prop != "") + " LIMIT $limit\n"
 		}
@@ -510,29 +596,30 @@ func (mp *measurePlan) writePage(b *strings.Builder, node, rel string) {
 // from the smallest anchor (or, for a property scope or all measures
 // without a smaller anchor, from the scope's index), as a union whose
 // branches all return m; tail writes what follows the reach in a branch.
-func (mp *measurePlan) anchored(b *strings.Builder, ind string, tail func(skip int, scan bool) string) {
+func (mp *measurePlan) anchored(b *strings.Builder, ind string, walkHubs bool, tail func(skip int, scan bool) string) {
 	type branch struct {
-		size, reach string
-		skip        int
-		scan        bool
+		size, body string
 	}
 	var bs []branch
 	for i, a := range mp.anchors {
-		if a.reach != "" {
-			bs = append(bs, branch{a.size(), a.reach, i, false})
-			continue
+		switch {
+		case a.reach != "":
+			bs = append(bs, branch{a.size(), ind + "  " + a.reach + "\n" + tail(i, false)})
+		case walkHubs:
+			bs = append(bs, branch{a.size(), mp.hubWalk(ind+"  ", i, a)})
+		default:
+			bs = append(bs, branch{a.size(), ind + "  " + a.hubs + "\n" + ind + "  MATCH " + a.def.reach("h") + "\n" + ind + "  WITH DISTINCT sc, m\n" + tail(i, false)})
 		}
-		bs = append(bs, branch{a.size(), a.hubs + "\n" + ind + "  MATCH " + a.def.reach("h") + "\n" + ind + "  WITH DISTINCT sc, m", i, false})
 	}
 	if mp.def.rel == "" {
 		scan := "MATCH (m:Measure)"
 		if mp.def.prop != "" {
 			scan = "MATCH (m:Measure) WHERE m." + mp.def.prop + " = sc"
 		}
-		bs = append(bs, branch{mp.sizeExpr(), scan, -1, true})
+		bs = append(bs, branch{mp.sizeExpr(), ind + "  " + scan + "\n" + tail(-1, true)})
 	}
 	if len(bs) == 1 {
-		b.WriteString(ind + "CALL {\n" + ind + "  WITH sc\n" + ind + "  " + bs[0].reach + "\n" + tail(bs[0].skip, bs[0].scan) + ind + "  RETURN m\n" + ind + "}\n")
+		b.WriteString(ind + "CALL {\n" + ind + "  WITH sc\n" + bs[0].body + ind + "  RETURN m\n" + ind + "}\n")
 		return
 	}
 	sizes := make([]string, len(bs))
@@ -547,22 +634,79 @@ func (mp *measurePlan) anchored(b *strings.Builder, ind string, tail func(skip i
 			b.WriteString(ind + "  UNION ALL\n")
 		}
 		b.WriteString(ind + "  WITH sc, pick\n" + ind + "  WITH sc WHERE pick = " + strconv.Itoa(i) + "\n")
-		b.WriteString(ind + "  " + br.reach + "\n" + tail(br.skip, br.scan) + ind + "  RETURN m\n")
+		b.WriteString(br.body + ind + "  RETURN m\n")
 	}
 	b.WriteString(ind + "}\n")
 }
 
+// hubWalk is the read of a page from the hubs of anchor a (numbered
+// skip): each hub's links read in the page's order from the relationship
+// index, filtered as they stream, at most the page from each hub, merged
+// by a sort of those few rows. It reads a hub to its end only when the
+// filter leaves less than a page of it.
+func (mp *measurePlan) hubWalk(ind string, skip int, a anchor) string {
+	var b strings.Builder
+	b.WriteString(ind + a.hubs + "\n")
+	on := "h.id"
+	if a.def.closure {
+		b.WriteString(ind + "MATCH (h)<-[:" + RelWithin + "*0..8]-(h2:Place)\n" + ind + "WITH DISTINCT sc, h2\n")
+		on = "h2.id"
+	}
+	inner := *mp
+	inner.def = scopeDef{label: a.def.label, rel: a.def.rel}
+	inner.walkOn = on
+	var w strings.Builder
+	inner.walk(&w, "")
+	b.WriteString(ind + "CALL {\n" + ind + "  WITH sc, " + strings.TrimSuffix(on, ".id") + "\n")
+	b.WriteString(strings.ReplaceAll(strings.Replace(w.String(), " LIMIT $budget", "", 1), "    ", ind+"  "))
+	b.WriteString(ind + "  WITH sc, m WHERE " + mp.where(skip, false) + "\n" + ind + "  WITH m LIMIT $limit\n" + ind + "  RETURN m\n" + ind + "}\n")
+	b.WriteString(ind + "WITH DISTINCT m\n" + ind + "WITH m ORDER BY " + mp.orderBy(false) + " LIMIT $limit\n")
+	return b.String()
+}
+
 // writeTotal writes the subquery that yields total: how many measures of
 // sc match the filter. Without a filter it is the count the scope node
-// keeps; otherwise the matching measures are counted from the smallest
-// anchor.
+// keeps; with one relationship filter (or a status filter) on a plan,
+// section or aspect it is counted from an index alone (the links carry
+// their measure's plan, section and aspect; measures have a (scope,
+// status) index); otherwise the matching measures are counted from the
+// smallest anchor.
 func (mp *measurePlan) writeTotal(b *strings.Builder) {
 	b.WriteString("CALL {\n  WITH sc\n")
-	if len(mp.preds) == 0 && (len(mp.anchors) == 0 || len(mp.anchors) == 1 && mp.def.rel != "") {
+	filterAnchors := mp.anchors
+	if mp.def.rel != "" {
+		filterAnchors = mp.anchors[1:]
+	}
+	f := mp.q.Filter
+	oneHub := len(f.Sectors)+len(f.Projects)+len(f.Places) == 1
+	switch {
+	case len(mp.preds) == 0 && len(filterAnchors) == 0:
 		b.WriteString("  RETURN " + mp.sizeExpr() + " AS total\n}\n")
 		return
+	case len(mp.preds) == 0 && len(filterAnchors) == 1 && filterAnchors[0].reach == "" && mp.def.label == "" && oneHub:
+		// All measures in one sector, project or place: its kept count.
+		b.WriteString("  RETURN " + filterAnchors[0].size() + " AS total\n}\n")
+		return
+	case len(mp.preds) == 0 && len(filterAnchors) == 1 && filterAnchors[0].reach == "" && mp.def.prop != "":
+		a := filterAnchors[0]
+		b.WriteString("  " + a.hubs + "\n")
+		on := "h"
+		if a.def.closure {
+			b.WriteString("  MATCH (h)<-[:" + RelWithin + "*0..8]-(h2:Place)\n")
+			on = "h2"
+		}
+		b.WriteString("  MATCH ()-[r:" + a.def.rel + "]->() WHERE r.hub = " + on + ".id AND r." + mp.def.prop + " = sc\n")
+		if oneHub && !a.def.closure {
+			b.WriteString("  RETURN count(r) AS total\n}\n")
+		} else {
+			b.WriteString("  RETURN count(DISTINCT r.mid) AS total\n}\n")
+		}
+		return
+	case len(mp.preds) == 1 && mp.status && len(filterAnchors) == 0 && mp.def.prop != "":
+		b.WriteString("  MATCH (m:Measure) WHERE m." + mp.def.prop + " = sc AND m.status IN $statuses\n  RETURN count(m) AS total\n}\n")
+		return
 	}
-	mp.anchored(b, "  ", func(skip int, _ bool) string {
+	mp.anchored(b, "  ", false, func(skip int, _ bool) string {
 		return "    WITH sc, m WHERE " + mp.where(skip, false) + "\n"
 	})
 	b.WriteString("  RETURN count(m) AS total\n}\n")

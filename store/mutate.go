@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
@@ -176,6 +177,9 @@ RETURN m AS node, created, before`, map[string]any{
 				return nil, err
 			}
 		}
+		if err := syncLinkKeys(ctx, tx, string(m.ID)); err != nil {
+			return nil, err
+		}
 		return result{m, created}, nil
 	})
 	if err != nil {
@@ -291,7 +295,11 @@ RETURN m AS node, counted`, map[string]any{
 		if err := refreshCounts(ctx, tx, ids); err != nil {
 			return nil, err
 		}
-		return scanMeasure(props), nil
+		m := scanMeasure(props)
+		if err := syncLinkKeys(ctx, tx, string(m.ID)); err != nil {
+			return nil, err
+		}
+		return m, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("link measure %s to %s %s: %w", in.Code, in.Kind, in.Target, err)
@@ -353,4 +361,17 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// syncLinkKeys gives every link of the measure id to a scope node the
+// measure's current sort keys (linkKeys), in tx.
+func syncLinkKeys(ctx context.Context, tx neo4j.ManagedTransaction, id string) error {
+	res, err := tx.Run(ctx, "MATCH (m:Measure {id: $id})-[r:"+strings.Join(linkTypes, "|")+"]->(h)\n"+linkKeysSet("r", "m", "h"), map[string]any{"id": id})
+	if err == nil {
+		_, err = res.Consume(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("sort keys of the links of %s: %w", id, err)
+	}
+	return nil
 }

@@ -40,6 +40,10 @@ type nodeRow struct {
 // relRow is one relationship to write.
 type relRow struct {
 	From, To, Source, Excerpt string
+	// Props are the link keys of a measure's link to a scope node (see
+	// linkKeys); nil for other relationships. PropsHash is their hash.
+	Props     map[string]any
+	PropsHash string
 }
 
 func (r relRow) key(typ string) string {
@@ -170,7 +174,14 @@ func (b *rowBuilder) node(k plan.Kind, id plan.ID, props map[string]any) {
 }
 
 func (b *rowBuilder) rel(typ, from, to, source, excerpt string) {
-	r := relRow{From: from, To: to, Source: source, Excerpt: excerpt}
+	b.relWith(typ, from, to, source, excerpt, nil)
+}
+
+func (b *rowBuilder) relWith(typ, from, to, source, excerpt string, props map[string]any) {
+	r := relRow{From: from, To: to, Source: source, Excerpt: excerpt, Props: props}
+	if props != nil {
+		r.PropsHash = hashProps(props)
+	}
 	k := typ + "|" + r.key(typ)
 	if b.seenRel[k] {
 		return // duplicate links collapse to one relationship; the first wins
@@ -231,10 +242,17 @@ func (b *rowBuilder) measure(pid plan.ID, planSlug string, sid plan.ID, secNum i
 	b.node(plan.KindMeasure, id, props)
 	b.sources(id, m.Sources)
 	b.rel(RelPartOf, string(id), parent, "", "")
-	b.links(RelAdvances, id, plan.KindProject, m.Projects)
-	b.links(RelInSector, id, plan.KindSector, m.Sectors)
-	b.links(RelLocatedIn, id, plan.KindPlace, m.Places)
-	b.links(RelDueBy, id, plan.KindMilestone, m.Milestones)
+	for _, l := range []struct {
+		typ   string
+		to    plan.Kind
+		links []dataset.Link
+	}{{RelAdvances, plan.KindProject, m.Projects}, {RelInSector, plan.KindSector, m.Sectors}, {RelLocatedIn, plan.KindPlace, m.Places}, {RelDueBy, plan.KindMilestone, m.Milestones}} {
+		for _, link := range l.links {
+			to := string(plan.NewID(l.to, link.To))
+			keys := linkKeys(props, string(id), to)
+			b.relWith(l.typ, string(id), to, link.Source, link.Excerpt, keys)
+		}
+	}
 }
 
 // CodeKey is a measure code with its numbers zero-padded, so that codes sort
