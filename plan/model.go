@@ -49,6 +49,9 @@ const (
 	StatusUnknown    Status = "UNKNOWN"
 )
 
+// Statuses lists every status.
+var Statuses = []Status{StatusPlanned, StatusInProgress, StatusCompleted, StatusUnknown}
+
 // Measure is one measure of a plan.
 type Measure struct {
 	ID          ID

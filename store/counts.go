@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -22,15 +23,40 @@ import (
 // fixed order.
 var countedScopes = []plan.Scope{plan.ScopePlan, plan.ScopeSection, plan.ScopeAspect, plan.ScopeProject, plan.ScopeSector, plan.ScopePlace, plan.ScopeMilestone}
 
-// refreshCountsCypher recomputes the count of each node of $ids.
+// statusCountProp is the property in which a node keeps how many of its
+// measures have status st.
+func statusCountProp(st plan.Status) string { return "statusCount" + string(st) }
+
+// countsSet is the SET clause that gives node c its kept counts from by,
+// a list of {s: status, n: count} maps.
+func countsSet(c, by string) string {
+	parts := []string{c + ".measureCount = reduce(t = 0, x IN " + by + " | t + x.n)"}
+	for _, st := range plan.Statuses {
+		parts = append(parts, fmt.Sprintf("%s.%s = coalesce([x IN %s WHERE x.s = '%s' | x.n][0], 0)", c, statusCountProp(st), by, st))
+	}
+	return "SET " + strings.Join(parts, ", ")
+}
+
+// byStatus is the expression of the {s, n} list of node c of scope d: its
+// measures counted by status.
+func byStatus(d scopeDef, c string) string {
+	body := strings.TrimSuffix(strings.TrimSuffix(d.measuresOf(c), " RETURN m"), " RETURN DISTINCT m")
+	distinct := ""
+	if d.closure {
+		distinct = " WITH DISTINCT m"
+	}
+	return "COLLECT { " + body + distinct + " WITH m.status AS s, count(*) AS n RETURN {s: s, n: n} }"
+}
+
+// refreshCountsCypher recomputes the counts of each node of $ids.
 var refreshCountsCypher = func() string {
 	var b strings.Builder
-	b.WriteString("UNWIND $ids AS id\nMATCH (c:Entity {id: id})\nSET c.measureCount = CASE")
+	b.WriteString("UNWIND $ids AS id\nMATCH (c:Entity {id: id})\nWITH c, CASE")
 	for _, sc := range countedScopes {
 		d := measureScopes[sc]
-		fmt.Fprintf(&b, "\n  WHEN c:%s THEN %s", d.label, d.countExpr("c"))
+		fmt.Fprintf(&b, "\n  WHEN c:%s THEN %s", d.label, byStatus(d, "c"))
 	}
-	b.WriteString("\n  ELSE c.measureCount END\nRETURN count(c) AS n")
+	b.WriteString("\n  END AS by\nWITH c, by WHERE by IS NOT NULL\n" + countsSet("c", "by") + "\nRETURN count(c) AS n")
 	return b.String()
 }()
 
@@ -46,15 +72,48 @@ func refreshCounts(ctx context.Context, tx neo4j.ManagedTransaction, ids []strin
 	return nil
 }
 
-// refreshAllCounts recomputes the measure count of every node that keeps
-// one, one label per statement through run (the loader's batch runner).
+// refreshAllCounts recomputes the counts of every node that keeps them,
+// one label per statement through run (the loader's batch runner).
 func refreshAllCounts(run func(string, map[string]any) ([]*neo4j.Record, error)) error {
 	for _, sc := range countedScopes {
 		d := measureScopes[sc]
-		cypher := "MATCH (c:" + d.label + ") SET c.measureCount = " + d.countExpr("c") + " RETURN count(c) AS n"
+		cypher := "MATCH (c:" + d.label + ")\nWITH c, " + byStatus(d, "c") + " AS by\n" + countsSet("c", "by") + "\nRETURN count(c) AS n"
 		if _, err := run(cypher, nil); err != nil {
 			return fmt.Errorf("count the measures of each %s: %w", d.label, err)
 		}
+	}
+	return nil
+}
+
+// scopeNodesOf is the subquery body that yields every node c that counts
+// the measure m: its plan, section and aspect, the projects, sectors and
+// milestones it links to, and the places it is located in with the places
+// they are within; each once.
+const scopeNodesOf = `MATCH (c:Entity) WHERE c.id IN [m.plan, m.sectionId, m.aspectId] RETURN c
+  UNION
+  WITH m MATCH (m)-[:` + RelAdvances + `|` + RelInSector + `|` + RelDueBy + `]->(c) RETURN c
+  UNION
+  WITH m MATCH (m)-[:` + RelLocatedIn + `]->(:Place)-[:` + RelWithin + `*0..8]->(c:Place) RETURN c`
+
+// moveStatusCount moves measure id's count from status from to status to
+// on every node that counts it, in tx.
+func moveStatusCount(ctx context.Context, tx neo4j.ManagedTransaction, id string, from, to plan.Status) error {
+	if from == to {
+		return nil
+	}
+	if !slices.Contains(plan.Statuses, from) || !slices.Contains(plan.Statuses, to) {
+		// Not a status the counts know (property names are spliced from
+		// the allow-list only): count again from the measures.
+		return refreshCountsOf(ctx, tx, id)
+	}
+	cypher := "MATCH (m:Measure {id: $id})\nCALL {\n  WITH m\n  " + scopeNodesOf + "\n}\n" +
+		fmt.Sprintf("SET c.%[1]s = coalesce(c.%[1]s, 0) - 1, c.%[2]s = coalesce(c.%[2]s, 0) + 1", statusCountProp(from), statusCountProp(to))
+	res, err := tx.Run(ctx, cypher, map[string]any{"id": id})
+	if err == nil {
+		_, err = res.Consume(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("move the status count of %s from %s to %s: %w", id, from, to, err)
 	}
 	return nil
 }
@@ -85,4 +144,28 @@ func (s *Store) RefreshDerived(ctx context.Context) error {
 		return fmt.Errorf("refresh the derived properties: %w", err)
 	}
 	return nil
+}
+
+// refreshCountsOf recomputes the counts of every node that counts measure
+// id, in tx.
+func refreshCountsOf(ctx context.Context, tx neo4j.ManagedTransaction, id string) error {
+	res, err := tx.Run(ctx, "MATCH (m:Measure {id: $id})\nCALL {\n  WITH m\n  "+scopeNodesOf+"\n}\nRETURN collect(c.id) AS ids", map[string]any{"id": id})
+	if err != nil {
+		return fmt.Errorf("the nodes that count %s: %w", id, err)
+	}
+	rec, err := res.Single(ctx)
+	if err != nil {
+		return fmt.Errorf("the nodes that count %s: %w", id, err)
+	}
+	raw, err := recordValue[[]any](rec, "ids")
+	if err != nil {
+		return fmt.Errorf("the nodes that count %s: %w", id, err)
+	}
+	ids := make([]string, 0, len(raw))
+	for _, v := range raw {
+		if s, ok := v.(string); ok {
+			ids = append(ids, s)
+		}
+	}
+	return refreshCounts(ctx, tx, ids)
 }

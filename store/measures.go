@@ -181,13 +181,19 @@ func (d scopeDef) member(node string) string {
 // countExpr counts the measures a node c of this scope holds (what
 // measureCount keeps).
 func (d scopeDef) countExpr(c string) string {
+	return "COUNT { " + d.measuresOf(c) + " }"
+}
+
+// measuresOf is the subquery body that yields each measure m the node c
+// of this scope holds, once.
+func (d scopeDef) measuresOf(c string) string {
 	if d.prop != "" {
-		return "COUNT { MATCH (m:Measure) WHERE m." + d.prop + " = " + c + ".id }"
+		return "MATCH (m:Measure) WHERE m." + d.prop + " = " + c + ".id RETURN m"
 	}
 	if d.closure {
-		return "COUNT { MATCH " + d.reach(c) + " RETURN DISTINCT m }"
+		return "MATCH " + d.reach(c) + " RETURN DISTINCT m"
 	}
-	return "COUNT { MATCH " + d.reach(c) + " }"
+	return "MATCH " + d.reach(c) + " RETURN m"
 }
 
 // anchor is a set of hub nodes whose measures a page can be read from
@@ -665,12 +671,11 @@ func (mp *measurePlan) hubWalk(ind string, skip int, a anchor) string {
 }
 
 // writeTotal writes the subquery that yields total: how many measures of
-// sc match the filter. Without a filter it is the count the scope node
-// keeps; with one relationship filter (or a status filter) on a plan,
-// section or aspect it is counted from an index alone (the links carry
-// their measure's plan, section and aspect; measures have a (scope,
-// status) index); otherwise the matching measures are counted from the
-// smallest anchor.
+// sc match the filter. Without a filter, or with a status filter alone, it
+// is a count the scope node keeps (store/counts.go); with one relationship
+// filter on a plan, section or aspect it is counted from an index alone
+// (the links carry their measure's plan, section and aspect); otherwise
+// the matching measures are counted from the smallest anchor.
 func (mp *measurePlan) writeTotal(b *strings.Builder) {
 	b.WriteString("CALL {\n  WITH sc\n")
 	filterAnchors := mp.anchors
@@ -702,8 +707,20 @@ func (mp *measurePlan) writeTotal(b *strings.Builder) {
 			b.WriteString("  RETURN count(DISTINCT r.mid) AS total\n}\n")
 		}
 		return
-	case len(mp.preds) == 1 && mp.status && len(filterAnchors) == 0 && mp.def.prop != "":
-		b.WriteString("  MATCH (m:Measure) WHERE m." + mp.def.prop + " = sc AND m.status IN $statuses\n  RETURN count(m) AS total\n}\n")
+	case len(mp.preds) == 1 && mp.status && len(filterAnchors) == 0:
+		// The counts the scope node (all plans, for all measures) keeps
+		// by status; counted from the measures where they are missing.
+		label, on := mp.def.label, "{id: sc}"
+		if label == "" {
+			label, on = "Plan", ""
+		}
+		kept := "reduce(t = 0, st IN $statuses | t + c['statusCount' + st])"
+		fallback := "size([x IN COLLECT { " + measureScopes[plan.ScopePlan].measuresOf("c") + " } WHERE x.status IN $statuses])"
+		if mp.def.label != "" {
+			fallback = "size([x IN COLLECT { " + mp.def.measuresOf("c") + " } WHERE x.status IN $statuses])"
+		}
+		b.WriteString("  OPTIONAL MATCH (c:" + label + " " + on + ")\n")
+		b.WriteString("  RETURN sum(CASE WHEN c IS NULL THEN 0 WHEN c.statusCountUNKNOWN IS NULL THEN " + fallback + " ELSE " + kept + " END) AS total\n}\n")
 		return
 	}
 	mp.anchored(b, "  ", false, func(skip int, _ bool) string {

@@ -68,11 +68,6 @@ func measurePageIndexes() []string {
 			out = append(out, fmt.Sprintf("CREATE INDEX %s IF NOT EXISTS FOR (n:Measure) ON (%s)", name, strings.Join(props, ", ")))
 		}
 	}
-	// Counts of a scope's measures by status.
-	for _, sc := range []plan.Scope{plan.ScopePlan, plan.ScopeSection, plan.ScopeAspect} {
-		prop := measureScopes[sc].prop
-		out = append(out, fmt.Sprintf("CREATE INDEX measure_%s_status IF NOT EXISTS FOR (n:Measure) ON (n.%s, n.status)", strings.TrimSuffix(prop, "Id"), prop))
-	}
 	// A scope node's measures, through the keys on its links (linkKeys):
 	// in any page order, and counted per plan, section and aspect.
 	for _, typ := range linkTypes {
