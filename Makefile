@@ -8,7 +8,7 @@ GO        ?= go
 DATA      ?= data/shenzhen-2019-2025.yaml
 export NEO4J_PASSWORD ?= localdev-password
 
-.PHONY: help bench bench-smoke soak schema-check token run api load db-up db-down db-reset db-status test test-go test-e2e generate check-generate vet build
+.PHONY: help bench bench-planner bench-smoke soak schema-check token run api load db-up db-down db-reset db-status test test-go test-e2e generate check-generate vet build
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ bench: ## the benchmark: ours vs the Neo4j GraphQL Library vs hand-written Cyphe
 
 bench-smoke: ## seconds: one workload against NEO4J_URI, correctness only (runs in make test too)
 	$(GO) test -count=1 -run Smoke ./bench/
+
+bench-planner: ## the planner's property test at 100,000 measures: random pages checked against a reference, each read within 200 ms (own Neo4j; ~10 min)
+	TEST_DB_PORT=$${TEST_DB_PORT:-7689} TEST_DB_DATA=.devdb/bench-planner devdb/with-test-db.sh env PLANNER_MEASURES=$${PLANNER_MEASURES:-100000} PLANNER_CASES=$${PLANNER_CASES:-200} PLANNER_BUDGET_MS=$${PLANNER_BUDGET_MS:-200} $(GO) test -count=1 -timeout 60m -run TestPlannerMatchesReference -v ./store/
 
 soak: ## a bounded soak against a running API (make run): 3 minutes at 50 req/s
 	$(GO) run ./bench/soak -duration 3m -rate 50

@@ -30,10 +30,16 @@ RETURN type(r) AS type, a.id AS from, b.id AS to, properties(r) AS props`,
 		lines := make([]string, 0, len(recs))
 		for _, rec := range recs {
 			m := rec.AsMap()
-			if l, ok := m["labels"].([]any); ok {
+			if _, ok := m["labels"]; ok {
+				l, err := as[[]any](m["labels"], "labels")
+				if err != nil {
+					return "", fmt.Errorf("checksum: %w", err)
+				}
 				ss := make([]string, len(l))
 				for i, x := range l {
-					ss[i], _ = x.(string)
+					if ss[i], err = as[string](x, fmt.Sprintf("labels[%d]", i)); err != nil {
+						return "", fmt.Errorf("checksum: %w", err)
+					}
 				}
 				sort.Strings(ss)
 				m["labels"] = ss
@@ -61,18 +67,35 @@ func (s *Store) CountByLabel(ctx context.Context) (nodes, rels map[string]int, e
 		return nil, nil, fmt.Errorf("count nodes: %w", err)
 	}
 	for _, r := range recs {
-		k, _, _ := neo4j.GetRecordValue[string](r, "key")
-		n, _, _ := neo4j.GetRecordValue[int64](r, "n")
-		nodes[k] = int(n)
+		k, n, err := keyCount(r)
+		if err != nil {
+			return nil, nil, fmt.Errorf("count nodes: %w", err)
+		}
+		nodes[k] = n
 	}
 	recs, err = s.read(ctx, `MATCH (:Entity)-[r]->(:Entity) RETURN type(r) AS key, count(*) AS n`, nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("count relationships: %w", err)
 	}
 	for _, r := range recs {
-		k, _, _ := neo4j.GetRecordValue[string](r, "key")
-		n, _, _ := neo4j.GetRecordValue[int64](r, "n")
-		rels[k] = int(n)
+		k, n, err := keyCount(r)
+		if err != nil {
+			return nil, nil, fmt.Errorf("count relationships: %w", err)
+		}
+		rels[k] = n
 	}
 	return nodes, rels, nil
+}
+
+// keyCount reads the key and n columns of a count.
+func keyCount(r *neo4j.Record) (string, int, error) {
+	k, err := recordValue[string](r, "key")
+	if err != nil {
+		return "", 0, err
+	}
+	n, err := recordValue[int64](r, "n")
+	if err != nil {
+		return "", 0, err
+	}
+	return k, int(n), nil
 }

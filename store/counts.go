@@ -162,10 +162,12 @@ func refreshCountsOf(ctx context.Context, tx neo4j.ManagedTransaction, id string
 		return fmt.Errorf("the nodes that count %s: %w", id, err)
 	}
 	ids := make([]string, 0, len(raw))
-	for _, v := range raw {
-		if s, ok := v.(string); ok {
-			ids = append(ids, s)
+	for i, v := range raw {
+		s, err := as[string](v, fmt.Sprintf("id %d of the nodes that count %s", i, id))
+		if err != nil {
+			return err
 		}
+		ids = append(ids, s)
 	}
 	return refreshCounts(ctx, tx, ids)
 }

@@ -122,7 +122,7 @@ func (s *Store) ExportPlan(ctx context.Context, planSlug string) (*PlanExport, e
 		return nil, nil
 	}
 	e := &PlanExport{nodes: make(map[plan.ID]plan.Node, len(recs)), out: map[exportKey][]ExportLink{}}
-	props := map[plan.ID]map[string]any{} // measures' own properties, for their section and aspect numbers
+	nums := map[plan.ID]measureNumbers{} // measures' own section and aspect numbers
 	for _, rec := range recs {
 		n, err := scanRecord(rec, "node")
 		if err != nil {
@@ -130,8 +130,15 @@ func (s *Store) ExportPlan(ctx context.Context, planSlug string) (*PlanExport, e
 		}
 		e.nodes[n.NodeID()] = n
 		if n.NodeID().Kind() == plan.KindMeasure {
-			p, _ := recordNode(rec, "node")
-			props[n.NodeID()] = p
+			props, err := recordNode(rec, "node")
+			if err != nil {
+				return nil, fmt.Errorf("export plan %q: %w", planSlug, err)
+			}
+			p := &propReader{m: props}
+			nums[n.NodeID()] = measureNumbers{section: p.int("sectionNumber"), aspect: p.int("aspectNumber")}
+			if p.err != nil {
+				return nil, fmt.Errorf("export plan %q: measure %s: %w", planSlug, n.NodeID(), p.err)
+			}
 		}
 	}
 	p, ok := e.nodes[planID].(*plan.Plan)
@@ -150,29 +157,46 @@ func (s *Store) ExportPlan(ctx context.Context, planSlug string) (*PlanExport, e
 		return nil, fmt.Errorf("export plan %q: links: %w", planSlug, err)
 	}
 	for _, rec := range recs {
-		from, _, _ := neo4j.GetRecordValue[string](rec, "from")
-		typ, _, _ := neo4j.GetRecordValue[string](rec, "type")
-		to, _, _ := neo4j.GetRecordValue[string](rec, "to")
-		src, _, _ := neo4j.GetRecordValue[string](rec, "source")
-		excerpt, _, _ := neo4j.GetRecordValue[string](rec, "excerpt")
-		if e.nodes[plan.ID(to)] == nil {
+		l, src, err := scanExportLink(rec)
+		if err != nil {
+			return nil, fmt.Errorf("export plan %q: links: %w", planSlug, err)
+		}
+		if e.nodes[l.To] == nil {
 			continue // for example the parent plan's own sections
 		}
-		l := ExportLink{From: plan.ID(from), Type: typ, To: plan.ID(to), Excerpt: excerpt}
 		switch {
-		case typ == RelSupportedBy:
+		case l.Type == RelSupportedBy:
 			l.Source = l.To
 		case src != "":
 			l.Source = plan.NewID(plan.KindSource, src)
 		}
 		e.Links = append(e.Links, l)
 	}
-	e.arrange(props)
+	e.arrange(nums)
 	return e, nil
 }
 
+// measureNumbers are the section and aspect numbers a measure holds itself
+// (0 when absent), for a measure whose section or aspect is not in the export.
+type measureNumbers struct{ section, aspect int }
+
+// scanExportLink reads a record of exportLinksCypher: the link without its
+// Source, and the id of the source its relationship names ("" for none: the
+// source and excerpt properties are optional on a relationship).
+func scanExportLink(rec *neo4j.Record) (ExportLink, string, error) {
+	var cols [5]string
+	for i, k := range []string{"from", "type", "to", "source", "excerpt"} {
+		v, err := recordValue[string](rec, k)
+		if err != nil {
+			return ExportLink{}, "", err
+		}
+		cols[i] = v
+	}
+	return ExportLink{From: plan.ID(cols[0]), Type: cols[1], To: plan.ID(cols[2]), Excerpt: cols[4]}, cols[3], nil
+}
+
 // arrange fills the typed lists from the nodes and puts everything in order.
-func (e *PlanExport) arrange(measureProps map[plan.ID]map[string]any) {
+func (e *PlanExport) arrange(nums map[plan.ID]measureNumbers) {
 	var measures []*plan.Measure
 	for id, n := range e.nodes {
 		switch n := n.(type) {
@@ -217,12 +241,12 @@ func (e *PlanExport) arrange(measureProps map[plan.ID]map[string]any) {
 	for _, m := range measures {
 		em := &ExportMeasure{Measure: m, SectionNumber: secNum[m.SectionID]}
 		if em.SectionNumber == 0 {
-			em.SectionNumber = iprop(measureProps[m.ID], "sectionNumber")
+			em.SectionNumber = nums[m.ID].section
 		}
 		if m.AspectID != nil {
 			em.AspectNumber = aspNum[*m.AspectID]
 			if em.AspectNumber == 0 {
-				em.AspectNumber = iprop(measureProps[m.ID], "aspectNumber")
+				em.AspectNumber = nums[m.ID].aspect
 			}
 		}
 		e.Measures = append(e.Measures, em)

@@ -1,6 +1,12 @@
 package store
 
-import "github.com/shenzhenplan/kgapi/plan"
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/shenzhenplan/kgapi/plan"
+)
 
 // CompileMeasures exposes the measure-page compiler to the external tests,
 // which PROFILE what it emits.
@@ -10,4 +16,46 @@ func CompileMeasures(q plan.MeasureQuery, scopes []string) (string, map[string]a
 		return "", nil, err
 	}
 	return cm.cypher, cm.params, nil
+}
+
+// StaleDerived lists what the graph derives and no longer matches its
+// facts: nodes whose kept measure counts (total and by status) differ from
+// a recount, and measure links whose keys differ from their measure's
+// (linkKeys). Empty when the writers kept everything up to date.
+func StaleDerived(ctx context.Context, s *Store) ([]string, error) {
+	var stale []string
+	for _, sc := range countedScopes {
+		d := measureScopes[sc]
+		checks := []string{"coalesce(c.measureCount, -1) <> reduce(t = 0, x IN by | t + x.n)"}
+		for _, st := range plan.Statuses {
+			checks = append(checks, fmt.Sprintf("coalesce(c.%s, -1) <> coalesce([x IN by WHERE x.s = '%s' | x.n][0], 0)", statusCountProp(st), st))
+		}
+		recs, err := s.read(ctx, "MATCH (c:"+d.label+")\nWITH c, "+byStatus(d, "c")+" AS by\nWHERE "+strings.Join(checks, " OR ")+"\nRETURN 'count of ' + c.id AS what", nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			w, err := recordValue[string](r, "what")
+			if err != nil {
+				return nil, err
+			}
+			stale = append(stale, w)
+		}
+	}
+	var checks []string
+	for _, k := range append(append([]string{}, sortKeyProps...), scopeProps...) {
+		checks = append(checks, "coalesce(toString(r."+k+"), '-') <> coalesce(toString(m."+k+"), '-')")
+	}
+	recs, err := s.read(ctx, "MATCH (m:Measure)-[r:"+strings.Join(linkTypes, "|")+"]->(h)\nWHERE r.hub IS NULL OR r.hub <> h.id OR r.mid <> m.id OR "+strings.Join(checks, " OR ")+"\nRETURN 'keys of ' + m.id + ' ' + type(r) + ' ' + h.id AS what", nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		w, err := recordValue[string](r, "what")
+		if err != nil {
+			return nil, err
+		}
+		stale = append(stale, w)
+	}
+	return stale, nil
 }

@@ -30,7 +30,7 @@ func TestFirstLoadBuildsIndexesAfterWriting(t *testing.T) {
 		}
 		return res.Records
 	}
-	for _, name := range []string{"measure_by_title", "measure_plan_by_code", store.SearchIndex} {
+	for _, name := range []string{"measure_order_title", "measure_plan_order_code", store.SearchIndex} {
 		exec("DROP INDEX " + name + " IF EXISTS")
 	}
 	// Whatever the other tests left, the schema is whole again at the end.
@@ -54,7 +54,7 @@ func TestFirstLoadBuildsIndexesAfterWriting(t *testing.T) {
 		n, _ := r.Get("name")
 		online = append(online, n.(string))
 	}
-	for _, name := range []string{"measure_by_title", "measure_plan_by_code", store.SearchIndex} {
+	for _, name := range []string{"measure_order_title", "measure_plan_order_code", store.SearchIndex} {
 		if !slices.Contains(online, name) {
 			t.Errorf("index %s is not online after the load (online: %v)", name, online)
 		}

@@ -465,15 +465,14 @@ func (mp *measurePlan) walk(b *strings.Builder, guard string) {
 		v, idProp, scopeProp = "r", "mid", "hub"
 		match = "MATCH ()-[r:" + mp.def.rel + "]->() USING INDEX r:" + mp.def.rel + "("
 	}
-	props := []string{first}
-	if first != "codeKey" {
-		props = append(props, "codeKey")
-	}
 	scoped := scopeProp != ""
+	props := pageIndexProps(v, scopeProp, first, idProp)
+	for i := range props {
+		props[i] = strings.TrimPrefix(props[i], v+".")
+	}
 	on := cmp.Or(mp.walkOn, "sc")
 	var where []string
 	if scoped {
-		props = append([]string{scopeProp}, props...)
 		if guard != "" {
 			where = append(where, v+"."+scopeProp+" = CASE WHEN "+guard+" THEN "+on+" END")
 		} else {
@@ -820,7 +819,10 @@ func scanPage(rec *neo4j.Record, q plan.MeasureQuery) (*plan.MeasurePage, error)
 		if err != nil {
 			return nil, err
 		}
-		m := scanMeasure(props)
+		m, err := measureOf(props)
+		if err != nil {
+			return nil, fmt.Errorf("row %d: %w", i, err)
+		}
 		page.Measures = append(page.Measures, m)
 		if len(q.Prefetch) > 0 {
 			if err := scanPrefetched(m.ID, row["rel"], q.Prefetch, page.Related); err != nil {

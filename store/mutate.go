@@ -26,13 +26,34 @@ WITH m ORDER BY m.plan LIMIT 1
 // history entry, in one write transaction.
 func (s *Store) SetMeasureStatus(ctx context.Context, planSlug, code string, status plan.Status, note, asOf *string, by string) (*plan.Measure, error) {
 	out, err := s.write(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
-		res, err := tx.Run(ctx, findMeasure+`SET m.statusSeq = coalesce(m.statusSeq, 0) + 1, m.status = $status, m.statusSetBy = $by
+		res, err := tx.Run(ctx, findMeasure+`WITH m, m.status AS old
+SET m.statusSeq = coalesce(m.statusSeq, 0) + 1, m.status = $status, m.statusSetBy = $by
 CREATE (m)-[:HAS_STATUS_CHANGE]->(:StatusChange {seq: m.statusSeq, status: $status, note: $note, asOf: $asOf, recordedAt: toString(datetime()), by: $by})
-RETURN m AS node`, map[string]any{"code": code, "plan": nullable(planIDOf(planSlug)), "status": string(status), "note": optStr(note), "asOf": optStr(asOf), "by": by})
+RETURN m AS node, old`, map[string]any{"code": code, "plan": nullable(planIDOf(planSlug)), "status": string(status), "note": optStr(note), "asOf": optStr(asOf), "by": by})
 		if err != nil {
 			return nil, err
 		}
-		return singleMeasure(ctx, res)
+		recs, err := res.Collect(ctx)
+		if err != nil || len(recs) == 0 {
+			return (*plan.Measure)(nil), err
+		}
+		props, err := recordNode(recs[0], "node")
+		if err != nil {
+			return nil, err
+		}
+		m, err := measureOf(props)
+		if err != nil {
+			return nil, err
+		}
+		old, err := recordValue[string](recs[0], "old")
+		if err != nil {
+			return nil, err
+		}
+		// The measure moves between the status counts of the nodes that count it.
+		if err := moveStatusCount(ctx, tx, string(m.ID), plan.Status(old), status); err != nil {
+			return nil, err
+		}
+		return m, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set status of measure %s: %w", code, err)
@@ -92,20 +113,31 @@ RETURN p IS NOT NULL AS plan, parent IS NOT NULL AS parent, collect(CASE WHEN sr
 		if err != nil {
 			return nil, err
 		}
-		if ok, _, _ := neo4j.GetRecordValue[bool](rec, "plan"); !ok {
+		if ok, err := recordValue[bool](rec, "plan"); err != nil {
+			return nil, fmt.Errorf("check the plan: %w", err)
+		} else if !ok {
 			return nil, plan.Errorf(plan.ENOTFOUND, "no plan with slug %q", in.Plan)
 		}
-		if ok, _, _ := neo4j.GetRecordValue[bool](rec, "parent"); !ok {
+		if ok, err := recordValue[bool](rec, "parent"); err != nil {
+			return nil, fmt.Errorf("check the parent: %w", err)
+		} else if !ok {
 			return nil, plan.Errorf(plan.ENOTFOUND, "plan %q has no %s for code %s", in.Plan, map[bool]string{true: "aspect", false: "section"}[asp > 0], in.Code)
 		}
-		missing, _, _ := neo4j.GetRecordValue[[]any](rec, "missing")
-		for _, m := range missing {
-			if id, _ := m.(string); id != "" && id != EditSource {
+		missing, err := recordValue[[]any](rec, "missing")
+		if err != nil {
+			return nil, fmt.Errorf("check the sources: %w", err)
+		}
+		for i, m := range missing {
+			id, err := as[string](m, fmt.Sprintf("missing[%d]", i))
+			if err != nil {
+				return nil, fmt.Errorf("check the sources: %w", err)
+			}
+			if id != "" && id != EditSource {
 				return nil, plan.Errorf(plan.ENOTFOUND, "no source with id %q", id)
 			}
 		}
 		res, err = tx.Run(ctx, `OPTIONAL MATCH (old:Measure {id: $id})
-WITH old IS NULL AS created, [old.sectionId, old.aspectId] AS before
+WITH old IS NULL AS created, [old.sectionId, old.aspectId] AS before, old.status AS oldStatus
 MERGE (src:Source:Entity {id: $editSource})
   ON CREATE SET src.title = 'Edits made through the API', src.dataset = 'api'
 MERGE (m:Measure {id: $id})
@@ -118,18 +150,18 @@ SET m += $props, m.plan = $plan, m.code = $code, m.codeKey = $codeKey,
 FOREACH (_ IN CASE WHEN $status IS NULL OR $status = m.status THEN [] ELSE [1] END |
   SET m.statusSeq = coalesce(m.statusSeq, 0) + 1, m.status = $status, m.statusSetBy = $by
   CREATE (m)-[:HAS_STATUS_CHANGE]->(:StatusChange {seq: m.statusSeq, status: $status, recordedAt: toString(datetime()), by: $by}))
-WITH m, created, before
+WITH m, created, before, oldStatus
 OPTIONAL MATCH (m)-[old:PART_OF]->(x) WHERE x.id <> $parent
 DELETE old
-WITH DISTINCT m, created, before
+WITH DISTINCT m, created, before, oldStatus
 MATCH (parent:Entity {id: $parent})
 MERGE (m)-[r:PART_OF]->(parent) ON CREATE SET r.dataset = 'api'
-WITH m, created, before
+WITH m, created, before, oldStatus
 UNWIND $refs AS ref
 MATCH (src:Source {id: ref.source})
 MERGE (m)-[s:SUPPORTED_BY {excerpt: ref.excerpt}]->(src) ON CREATE SET s.source = ref.sourceId, s.dataset = 'api'
-WITH DISTINCT m, created, before
-RETURN m AS node, created, before`, map[string]any{
+WITH DISTINCT m, created, before, oldStatus
+RETURN m AS node, created, before, oldStatus`, map[string]any{
 			"id": string(plan.NewID(plan.KindMeasure, in.Plan+"/"+in.Code)), "editSource": string(plan.NewID(plan.KindSource, EditSource)),
 			"props": props, "plan": string(planID), "code": in.Code, "codeKey": CodeKey(in.Code),
 			"section": string(sectionID), "aspect": aspectID, "sectionNumber": int64(sec), "aspectNumber": int64(asp),
@@ -158,19 +190,39 @@ RETURN m AS node, created, before`, map[string]any{
 		}
 		// The counts of the plan (when the measure is new) and of the
 		// section and aspect it left or joined.
-		m := scanMeasure(props)
+		m, err := measureOf(props)
+		if err != nil {
+			return nil, err
+		}
 		after := []any{string(m.SectionID)}
 		if m.AspectID != nil {
 			after = append(after, string(*m.AspectID))
 		}
 		var ids []string
-		for _, v := range append(before, after...) {
-			if id, ok := v.(string); ok && (created || !slices.Contains(before, v) || !slices.Contains(after, v)) {
+		for i, v := range append(before, after...) {
+			// before holds nulls: the ids of a measure that did not exist, or had no aspect.
+			id, err := asOpt[string](v, fmt.Sprintf("before[%d]", i))
+			if err != nil {
+				return nil, err
+			}
+			if v != nil && (created || !slices.Contains(before, v) || !slices.Contains(after, v)) {
 				ids = append(ids, id)
 			}
 		}
 		if created {
 			ids = append(ids, string(planID))
+		}
+		oldStatus, err := recordValue[string](rec, "oldStatus")
+		if err != nil {
+			return nil, err
+		}
+		// A status change moves the measure between the status counts of
+		// every node that counts it; the recount below then corrects the
+		// section and aspect it may have left or joined.
+		if !created {
+			if err := moveStatusCount(ctx, tx, string(m.ID), plan.Status(oldStatus), m.Status); err != nil {
+				return nil, err
+			}
 		}
 		if len(ids) > 0 {
 			if err := refreshCounts(ctx, tx, ids); err != nil {
@@ -233,7 +285,9 @@ MERGE (src:Source:Entity {id: $source})
 			if err != nil {
 				return nil, err
 			}
-			if n, _, _ := neo4j.GetRecordValue[int64](rec, "n"); n == 0 {
+			if n, err := recordValue[int64](rec, "n"); err != nil {
+				return nil, fmt.Errorf("check the source: %w", err)
+			} else if n == 0 {
 				return nil, plan.Errorf(plan.ENOTFOUND, "no source with id %q", ref.Source)
 			}
 		}
@@ -250,7 +304,9 @@ RETURN m IS NOT NULL AS measure, t IS NOT NULL AS target`, map[string]any{
 		if len(recs) == 0 {
 			return nil, plan.Errorf(plan.ENOTFOUND, "no measure with code %q%s", in.Code, inPlan(in.Plan))
 		}
-		if ok, _, _ := neo4j.GetRecordValue[bool](recs[0], "target"); !ok {
+		if ok, err := recordValue[bool](recs[0], "target"); err != nil {
+			return nil, fmt.Errorf("check the target: %w", err)
+		} else if !ok {
 			return nil, plan.Errorf(plan.ENOTFOUND, "no %s with slug %q", lower(string(t.label)), in.Target)
 		}
 		res, err = tx.Run(ctx, findMeasure+`MATCH (t:`+string(t.label)+` {id: $target})
@@ -287,15 +343,20 @@ RETURN m AS node, counted`, map[string]any{
 			return nil, err
 		}
 		ids := make([]string, 0, len(counted))
-		for _, v := range counted {
-			if id, ok := v.(string); ok {
-				ids = append(ids, id)
+		for i, v := range counted {
+			id, err := as[string](v, fmt.Sprintf("counted[%d]", i))
+			if err != nil {
+				return nil, err
 			}
+			ids = append(ids, id)
 		}
 		if err := refreshCounts(ctx, tx, ids); err != nil {
 			return nil, err
 		}
-		m := scanMeasure(props)
+		m, err := measureOf(props)
+		if err != nil {
+			return nil, err
+		}
 		if err := syncLinkKeys(ctx, tx, string(m.ID)); err != nil {
 			return nil, err
 		}
@@ -318,16 +379,37 @@ ORDER BY key, c.seq DESC`, map[string]any{"ids": idStrings(ids)})
 	}
 	out := map[plan.ID][]plan.StatusChange{}
 	for _, rec := range recs {
-		m := rec.AsMap()
-		key, _ := m["key"].(string)
-		st, _ := m["status"].(string)
-		at, _ := m["recordedAt"].(string)
-		by, _ := m["by"].(string)
-		out[plan.ID(key)] = append(out[plan.ID(key)], plan.StatusChange{
-			Status: plan.Status(st), Note: optS(m, "note"), AsOf: optS(m, "asOf"), RecordedAt: at, By: by,
-		})
+		key, c, err := scanStatusChange(rec)
+		if err != nil {
+			return nil, fmt.Errorf("status history: %w", err)
+		}
+		out[plan.ID(key)] = append(out[plan.ID(key)], c)
 	}
 	return out, nil
+}
+
+// scanStatusChange reads a record of StatusHistory: the measure's id and
+// the change. Every column but key is a property of the change, optional
+// (null reads as "", and as nil for note and asOf); a value of another type
+// is an error.
+func scanStatusChange(rec *neo4j.Record) (string, plan.StatusChange, error) {
+	var cols [6]string
+	for i, k := range []string{"key", "status", "note", "asOf", "recordedAt", "by"} {
+		v, err := recordValue[string](rec, k)
+		if err != nil {
+			return "", plan.StatusChange{}, err
+		}
+		cols[i] = v
+	}
+	opt := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	return cols[0], plan.StatusChange{
+		Status: plan.Status(cols[1]), Note: opt(cols[2]), AsOf: opt(cols[3]), RecordedAt: cols[4], By: cols[5],
+	}, nil
 }
 
 func singleMeasure(ctx context.Context, res neo4j.ResultWithContext) (*plan.Measure, error) {
@@ -339,7 +421,7 @@ func singleMeasure(ctx context.Context, res neo4j.ResultWithContext) (*plan.Meas
 	if err != nil {
 		return nil, err
 	}
-	return scanMeasure(props), nil
+	return measureOf(props)
 }
 
 func optStr(p *string) any {

@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -215,11 +217,17 @@ func compareKeys(a, b []any, desc []bool) int {
 // Go. The synthetic plan is large enough that the planner takes each of
 // its paths (index walks that find the page, walks that give up, reads
 // from the smallest anchor). Seeded: a failure names its seed and case.
+//
+// The knobs PLANNER_MEASURES, PLANNER_CASES and PLANNER_SEED (defaults
+// 3000, 60, 11) run it at scale (make bench-planner: 100,000 measures);
+// every page read is timed, the distribution is logged, and with
+// PLANNER_BUDGET_MS set a read slower than that fails the test.
 func TestPlannerMatchesReference(t *testing.T) {
-	const measures, seed, cases = 3000, 11, 60
+	measures, cases, seed := envInt(t, "PLANNER_MEASURES", 3000), envInt(t, "PLANNER_CASES", 60), int64(envInt(t, "PLANNER_SEED", 11))
+	budget := time.Duration(envInt(t, "PLANNER_BUDGET_MS", 0)) * time.Millisecond
 	s := testneo4j.Store(t)
 	testneo4j.Wipe(t, s)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute+time.Duration(measures)*time.Millisecond*10)
 	defer cancel()
 	if err := s.EnsureSchema(ctx); err != nil {
 		t.Fatal(err)
@@ -230,7 +238,16 @@ func TestPlannerMatchesReference(t *testing.T) {
 		t.Fatalf("load %s: %v", name, err)
 	}
 	g := newRefGraph(ds)
-	r := rand.New(rand.NewPCG(seed, 42))
+	r := rand.New(rand.NewPCG(uint64(seed), 42))
+	var took []time.Duration
+	t.Cleanup(func() {
+		if len(took) == 0 {
+			return
+		}
+		slices.Sort(took)
+		t.Logf("%d page reads on %d measures: p50 %v, p90 %v, p99 %v, max %v", len(took), measures,
+			took[len(took)/2], took[len(took)*9/10], took[len(took)*99/100], took[len(took)-1])
+	})
 	scopeKinds := []plan.Scope{plan.ScopeAll, plan.ScopePlan, plan.ScopeSection, plan.ScopeAspect, plan.ScopeProject, plan.ScopeSector, plan.ScopePlace, plan.ScopeMilestone}
 	fields := []plan.OrderField{plan.OrderCode, plan.OrderTitle, plan.OrderSection, plan.OrderMilestoneYear}
 	pick := func(xs []string, n int) []string {
@@ -294,7 +311,12 @@ func TestPlannerMatchesReference(t *testing.T) {
 		})
 		desc := fmt.Sprintf("case %d: scope %s %q, filter %+v, order %v, first %d", c, sc, scope, f, order, first)
 		t.Run(fmt.Sprint(c), func(t *testing.T) {
-			fwd, back := walkPages(ctx, t, s, plan.MeasureQuery{Scope: sc, Filter: f, Order: order, WantTotal: true}, scope, first, len(want), desc)
+			fwd, back := walkPages(ctx, t, s, plan.MeasureQuery{Scope: sc, Filter: f, Order: order, WantTotal: true}, scope, first, len(want), desc, func(d time.Duration) {
+				took = append(took, d)
+				if budget > 0 && d > budget {
+					t.Errorf("%s: a page read took %v (budget %v)", desc, d, budget)
+				}
+			})
 			if len(fwd) > len(want) || len(back) > len(want) {
 				t.Fatalf("%s: %d forward, %d backward, want %d measures", desc, len(fwd), len(back), len(want))
 			}
@@ -321,11 +343,13 @@ const maxPages = 12
 // backward from the end (at most maxPages pages each way, the whole
 // connection when it is shorter), checking the total on every page; it
 // returns the ids each walk saw, in the connection's order.
-func walkPages(ctx context.Context, t *testing.T, s *store.Store, q plan.MeasureQuery, scope string, first, total int, desc string) (fwd, back []string) {
+func walkPages(ctx context.Context, t *testing.T, s *store.Store, q plan.MeasureQuery, scope string, first, total int, desc string, timed func(time.Duration)) (fwd, back []string) {
 	t.Helper()
 	ids := []plan.ID{plan.ID(scope)}
 	page := func(q plan.MeasureQuery) *plan.MeasurePage {
+		start := time.Now()
 		pages, err := s.Measures(ctx, q, ids)
+		timed(time.Since(start))
 		if err != nil {
 			t.Fatalf("%s: %v", desc, err)
 		}
@@ -378,4 +402,17 @@ func headRef(ms []*refMeasure, at int) []string {
 		ids = append(ids, m.id)
 	}
 	return head(ids, at)
+}
+
+func envInt(t *testing.T, name string, def int) int {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		t.Fatalf("%s=%q: want a non-negative integer", name, v)
+	}
+	return n
 }

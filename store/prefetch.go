@@ -75,20 +75,34 @@ func prefetchExpr(v string, ps []plan.Prefetch, d int) (string, error) {
 }
 
 // scanPrefetched reads the rel map of a prefetched row below the node with
-// id parent into out.
+// id parent into out: a map with one list of rows per prefetched relation
+// (see prefetchExpr), each row a map of the node, its excerpt and the rel map
+// of the level below.
 func scanPrefetched(parent plan.ID, rel any, ps []plan.Prefetch, out plan.Prefetched) error {
-	m, _ := rel.(map[string]any)
+	if len(ps) == 0 {
+		return nil
+	}
+	m, err := as[map[string]any](rel, fmt.Sprintf("the prefetched relations of %s", parent))
+	if err != nil {
+		return err
+	}
 	for i, p := range ps {
-		rows, _ := m[fmt.Sprintf("p%d", i)].([]any)
+		rows, err := as[[]any](m[fmt.Sprintf("p%d", i)], fmt.Sprintf("%s of %s", p.Rel, parent))
+		if err != nil {
+			return err
+		}
 		if out[p.Rel] == nil {
 			out[p.Rel] = map[plan.ID][]plan.Node{}
 		}
 		list := make([]plan.Node, 0, len(rows))
-		for _, x := range rows {
-			row, _ := x.(map[string]any)
-			props, err := nodeProps(row["node"])
+		for j, x := range rows {
+			row, err := as[map[string]any](x, fmt.Sprintf("%s of %s, row %d", p.Rel, parent, j))
 			if err != nil {
 				return err
+			}
+			props, err := nodeProps(row["node"])
+			if err != nil {
+				return fmt.Errorf("%s of %s, row %d: %w", p.Rel, parent, j, err)
 			}
 			n, err := scanNode(props, row)
 			if err != nil {

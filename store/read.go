@@ -69,7 +69,7 @@ func (s *Store) Related(ctx context.Context, rel plan.Relation, ids []plan.ID) (
 	}
 	out := make(map[plan.ID][]plan.Node, len(ids))
 	for _, rec := range recs {
-		key, _, err := neo4j.GetRecordValue[string](rec, "key")
+		key, err := recordValue[string](rec, "key")
 		if err != nil {
 			return nil, fmt.Errorf("load %s: %w", rel, err)
 		}
@@ -130,7 +130,11 @@ ORDER BY p.slug`, nil)
 		if err != nil {
 			return nil, fmt.Errorf("list plans: %w", err)
 		}
-		out = append(out, n.(*plan.Plan))
+		p, err := as[*plan.Plan](n, fmt.Sprintf("node %s", n.NodeID()))
+		if err != nil {
+			return nil, fmt.Errorf("list plans: %w", err)
+		}
+		out = append(out, p)
 	}
 	return out, nil
 }
@@ -179,7 +183,10 @@ func (s *Store) FindByKey(ctx context.Context, k plan.Kind, key string, with pla
 		return plan.Found{}, fmt.Errorf("find %s: %w", id, err)
 	}
 	found := plan.Found{Node: n, Related: plan.Prefetched{}}
-	v, _ := recs[0].Get("rel")
+	v, ok := recs[0].Get("rel")
+	if !ok {
+		return plan.Found{}, fmt.Errorf("find %s: no column rel", id)
+	}
 	if err := scanPrefetched(n.NodeID(), v, with.Prefetch, found.Related); err != nil {
 		return plan.Found{}, fmt.Errorf("find %s: prefetched: %w", id, err)
 	}
@@ -206,7 +213,11 @@ RETURN m AS node ORDER BY m.plan LIMIT 1`, map[string]any{"code": code, "plan": 
 	if err != nil {
 		return nil, fmt.Errorf("find measure %q: %w", code, err)
 	}
-	return scanMeasure(props), nil
+	m, err := measureOf(props)
+	if err != nil {
+		return nil, fmt.Errorf("find measure %q: %w", code, err)
+	}
+	return m, nil
 }
 
 // listCypher is the allow-list of List queries.
@@ -252,7 +263,10 @@ RETURN n AS node, COUNT { (p:Project) } AS total`, map[string]any{"after": nulla
 		if err != nil {
 			return nil, fmt.Errorf("count projects: %w", err)
 		}
-		n, _, _ := neo4j.GetRecordValue[int64](total[0], "total")
+		n, err := recordValue[int64](total[0], "total")
+		if err != nil {
+			return nil, fmt.Errorf("count projects: %w", err)
+		}
 		page.TotalCount = int(n)
 		return page, nil
 	}
@@ -265,9 +279,16 @@ RETURN n AS node, COUNT { (p:Project) } AS total`, map[string]any{"after": nulla
 		if err != nil {
 			return nil, fmt.Errorf("page projects: %w", err)
 		}
-		page.Projects = append(page.Projects, n.(*plan.Project))
+		p, err := as[*plan.Project](n, fmt.Sprintf("node %s", n.NodeID()))
+		if err != nil {
+			return nil, fmt.Errorf("page projects: %w", err)
+		}
+		page.Projects = append(page.Projects, p)
 	}
-	total, _, _ := neo4j.GetRecordValue[int64](recs[0], "total")
+	total, err := recordValue[int64](recs[0], "total")
+	if err != nil {
+		return nil, fmt.Errorf("page projects: %w", err)
+	}
 	page.TotalCount = int(total)
 	return page, nil
 }
@@ -303,8 +324,14 @@ RETURN key, COUNT { MATCH (m:Measure) WHERE m.plan = key } AS n`, map[string]any
 	}
 	out := make(map[plan.ID]int, len(recs))
 	for _, rec := range recs {
-		key, _, _ := neo4j.GetRecordValue[string](rec, "key")
-		n, _, _ := neo4j.GetRecordValue[int64](rec, "n")
+		key, err := recordValue[string](rec, "key")
+		if err != nil {
+			return nil, fmt.Errorf("count the measures of plans: %w", err)
+		}
+		n, err := recordValue[int64](rec, "n")
+		if err != nil {
+			return nil, fmt.Errorf("count the measures of plans: %w", err)
+		}
 		out[plan.ID(key)] = int(n)
 	}
 	return out, nil

@@ -10,52 +10,87 @@ import (
 )
 
 // scanNode maps a node's properties onto its domain type, by the kind its
-// id names. extra carries computed columns (cataloged, excerpt).
+// id names. extra carries computed columns (cataloged, excerpt). A property
+// of the wrong type is an error.
 func scanNode(props map[string]any, extra map[string]any) (plan.Node, error) {
-	id := plan.ID(sprop(props, "id"))
-	switch id.Kind() {
-	case plan.KindPlan:
-		return &plan.Plan{
-			ID: id, Slug: sprop(props, "slug"), Title: sprop(props, "title"),
-			TitleZh: optS(props, "titleZh"), Issuer: optS(props, "issuer"), Summary: optS(props, "summary"),
-			Goal: optS(props, "goal"), GoalYear: optI(props, "goalYear"),
-			DeclaredMeasureCount: optI(props, "declaredMeasureCount"), Tranches: optI(props, "tranches"),
-			Domains: stringList(props["domains"]), CatalogedMeasureCount: iprop(extra, "cataloged"),
-		}, nil
-	case plan.KindSection:
-		return &plan.Section{ID: id, PlanID: plan.ID(sprop(props, "plan")), Number: iprop(props, "number"),
-			Title: sprop(props, "title"), Summary: optS(props, "summary")}, nil
-	case plan.KindAspect:
-		return &plan.Aspect{ID: id, SectionID: plan.ID(sprop(props, "section")), Number: iprop(props, "number"),
-			Title: sprop(props, "title"), Summary: optS(props, "summary")}, nil
-	case plan.KindMeasure:
-		return scanMeasure(props), nil
-	case plan.KindProject:
-		return &plan.Project{ID: id, Slug: sprop(props, "slug"), Name: sprop(props, "name"), NameZh: optS(props, "nameZh"),
-			Kind: optS(props, "kind"), Description: optS(props, "description")}, nil
-	case plan.KindSector:
-		return &plan.Sector{ID: id, Slug: sprop(props, "slug"), Name: sprop(props, "name"), NameZh: optS(props, "nameZh")}, nil
-	case plan.KindPlace:
-		return &plan.Place{ID: id, Slug: sprop(props, "slug"), Name: sprop(props, "name"), NameZh: optS(props, "nameZh"),
-			Kind: optS(props, "kind")}, nil
-	case plan.KindMilestone:
-		ap, _ := props["approximate"].(bool)
-		return &plan.Milestone{ID: id, Slug: sprop(props, "slug"), Year: iprop(props, "year"), Date: optS(props, "date"),
-			Approximate: ap, Label: sprop(props, "label")}, nil
-	case plan.KindSource:
-		return &plan.Source{ID: id, Title: sprop(props, "title"), Publisher: optS(props, "publisher"), URL: optS(props, "url"),
-			PublishedOn: optS(props, "publishedOn"), Excerpt: optS(extra, "excerpt")}, nil
+	s, err := as[string](props["id"], "property id")
+	if err != nil {
+		return nil, fmt.Errorf("scan node: %w", err)
 	}
-	return nil, fmt.Errorf("scan node: unknown kind in id %q", id)
+	id := plan.ID(s)
+	n, err := scanKind(id, &propReader{m: props}, &propReader{m: extra})
+	if err != nil {
+		return nil, fmt.Errorf("scan node %s: %w", id, err)
+	}
+	return n, nil
 }
 
-func scanMeasure(props map[string]any) *plan.Measure {
-	m := &plan.Measure{
-		ID: plan.ID(sprop(props, "id")), PlanID: plan.ID(sprop(props, "plan")), Code: sprop(props, "code"),
-		Title: sprop(props, "title"), TitleZh: optS(props, "titleZh"), Description: optS(props, "description"),
-		Status: plan.Status(sprop(props, "status")), SectionID: plan.ID(sprop(props, "sectionId")),
+// scanKind builds the node of id's kind from its properties p and the
+// computed columns x.
+func scanKind(id plan.ID, p, x *propReader) (plan.Node, error) {
+	var n plan.Node
+	switch id.Kind() {
+	case plan.KindPlan:
+		n = &plan.Plan{
+			ID: id, Slug: p.str("slug"), Title: p.str("title"),
+			TitleZh: p.optStr("titleZh"), Issuer: p.optStr("issuer"), Summary: p.optStr("summary"),
+			Goal: p.optStr("goal"), GoalYear: p.optInt("goalYear"),
+			DeclaredMeasureCount: p.optInt("declaredMeasureCount"), Tranches: p.optInt("tranches"),
+			Domains: p.strs("domains"), CatalogedMeasureCount: x.int("cataloged"),
+		}
+	case plan.KindSection:
+		n = &plan.Section{ID: id, PlanID: plan.ID(p.str("plan")), Number: p.int("number"),
+			Title: p.str("title"), Summary: p.optStr("summary")}
+	case plan.KindAspect:
+		n = &plan.Aspect{ID: id, SectionID: plan.ID(p.str("section")), Number: p.int("number"),
+			Title: p.str("title"), Summary: p.optStr("summary")}
+	case plan.KindMeasure:
+		n = p.measure()
+	case plan.KindProject:
+		n = &plan.Project{ID: id, Slug: p.str("slug"), Name: p.str("name"), NameZh: p.optStr("nameZh"),
+			Kind: p.optStr("kind"), Description: p.optStr("description")}
+	case plan.KindSector:
+		n = &plan.Sector{ID: id, Slug: p.str("slug"), Name: p.str("name"), NameZh: p.optStr("nameZh")}
+	case plan.KindPlace:
+		n = &plan.Place{ID: id, Slug: p.str("slug"), Name: p.str("name"), NameZh: p.optStr("nameZh"),
+			Kind: p.optStr("kind")}
+	case plan.KindMilestone:
+		n = &plan.Milestone{ID: id, Slug: p.str("slug"), Year: p.int("year"), Date: p.optStr("date"),
+			Approximate: p.bool("approximate"), Label: p.str("label")}
+	case plan.KindSource:
+		n = &plan.Source{ID: id, Title: p.str("title"), Publisher: p.optStr("publisher"), URL: p.optStr("url"),
+			PublishedOn: p.optStr("publishedOn"), Excerpt: x.optStr("excerpt")}
+	default:
+		return nil, fmt.Errorf("unknown kind %q", id.Kind())
 	}
-	if a := sprop(props, "aspectId"); a != "" {
+	if p.err != nil {
+		return nil, p.err
+	}
+	if x.err != nil {
+		return nil, x.err
+	}
+	return n, nil
+}
+
+// measureOf maps a measure node's properties onto a plan.Measure; a
+// property of the wrong type is an error.
+func measureOf(props map[string]any) (*plan.Measure, error) {
+	p := &propReader{m: props}
+	m := p.measure()
+	if p.err != nil {
+		return nil, fmt.Errorf("scan measure %s: %w", m.ID, p.err)
+	}
+	return m, nil
+}
+
+// measure reads a measure from p's properties.
+func (p *propReader) measure() *plan.Measure {
+	m := &plan.Measure{
+		ID: plan.ID(p.str("id")), PlanID: plan.ID(p.str("plan")), Code: p.str("code"),
+		Title: p.str("title"), TitleZh: p.optStr("titleZh"), Description: p.optStr("description"),
+		Status: plan.Status(p.str("status")), SectionID: plan.ID(p.str("sectionId")),
+	}
+	if a := p.str("aspectId"); a != "" {
 		aid := plan.ID(a)
 		m.AspectID = &aid
 	}
@@ -93,43 +128,81 @@ func recordNode(rec *neo4j.Record, col string) (map[string]any, error) {
 	return nil, fmt.Errorf("scan: column %q is %T, not a node", col, v)
 }
 
-func sprop(m map[string]any, k string) string {
-	s, _ := m[k].(string)
-	return s
+// propReader reads the typed properties of one node (or of a map
+// projection of one, or a row's computed columns). An absent or null
+// property reads as its type's zero value (nil for the opt* reads): the graph
+// requires only id, and a projection (see projection) holds only the
+// properties a query asked for, so absence is not an error. A property of
+// another type is: the first such error is kept in err, and the caller
+// returns it once it has read everything.
+type propReader struct {
+	m   map[string]any
+	err error
 }
 
-func optS(m map[string]any, k string) *string {
-	if s, ok := m[k].(string); ok && s != "" {
+// prop is property k of p as a T, its zero value when absent or null.
+func prop[T any](p *propReader, k string) T {
+	v, err := asOpt[T](p.m[k], "property "+k)
+	p.fail(err)
+	return v
+}
+
+func (p *propReader) fail(err error) {
+	if err != nil && p.err == nil {
+		p.err = err
+	}
+}
+
+func (p *propReader) str(k string) string { return prop[string](p, k) }
+
+func (p *propReader) bool(k string) bool { return prop[bool](p, k) }
+
+// optStr is a string property, nil when absent, null or empty.
+func (p *propReader) optStr(k string) *string {
+	if s := prop[string](p, k); s != "" {
 		return &s
 	}
 	return nil
 }
 
-func iprop(m map[string]any, k string) int {
-	switch v := m[k].(type) {
-	case int64:
-		return int(v)
-	case float64:
-		return int(v)
+// int is an integer property, 0 when absent or null.
+func (p *propReader) int(k string) int {
+	if n := p.optInt(k); n != nil {
+		return *n
 	}
 	return 0
 }
 
-func optI(m map[string]any, k string) *int {
-	if v, ok := m[k].(int64); ok {
-		n := int(v)
-		return &n
+// optInt is an integer property, nil when absent or null. A float (a number
+// that went through JSON or float arithmetic) is truncated, as int always
+// did; any other type is an error.
+func (p *propReader) optInt(k string) *int {
+	var n int
+	switch v := p.m[k].(type) {
+	case nil:
+		return nil
+	case int64:
+		n = int(v)
+	case float64:
+		n = int(v)
+	default:
+		p.fail(fmt.Errorf("property %s is a %T, not an integer", k, v))
+		return nil
 	}
-	return nil
+	return &n
 }
 
-func stringList(v any) []string {
-	l, _ := v.([]any)
+// strs is a list-of-strings property, empty when absent or null.
+func (p *propReader) strs(k string) []string {
+	l := prop[[]any](p, k)
 	out := make([]string, 0, len(l))
-	for _, x := range l {
-		if s, ok := x.(string); ok {
-			out = append(out, s)
+	for i, x := range l {
+		s, err := as[string](x, fmt.Sprintf("property %s[%d]", k, i))
+		if err != nil {
+			p.fail(err)
+			return nil
 		}
+		out = append(out, s)
 	}
 	return out
 }

@@ -52,40 +52,45 @@ func measurePageIndexes() []string {
 	for _, sc := range []plan.Scope{"", plan.ScopePlan, plan.ScopeSection, plan.ScopeAspect} {
 		prop := measureScopes[sc].prop
 		for _, k := range sortKeyProps {
-			props := []string{k}
-			if k != "codeKey" {
-				props = append(props, "codeKey")
-			}
 			name := "measure"
 			if prop != "" {
-				props = append([]string{prop}, props...)
 				name += "_" + strings.TrimSuffix(prop, "Id")
 			}
-			name += "_by_" + lower(strings.TrimSuffix(k, "Key"))
-			for i := range props {
-				props[i] = "n." + props[i]
-			}
-			out = append(out, fmt.Sprintf("CREATE INDEX %s IF NOT EXISTS FOR (n:Measure) ON (%s)", name, strings.Join(props, ", ")))
+			name += "_order_" + lower(strings.TrimSuffix(k, "Key"))
+			out = append(out, fmt.Sprintf("CREATE INDEX %s IF NOT EXISTS FOR (n:Measure) ON (%s)", name, strings.Join(pageIndexProps("n", prop, k, "id"), ", ")))
 		}
 	}
 	// A scope node's measures, through the keys on its links (linkKeys):
-	// in any page order, and counted per plan, section and aspect.
+	// counted per plan, section and aspect, and in any page order.
 	for _, typ := range linkTypes {
 		for _, p := range scopeProps {
 			out = append(out, fmt.Sprintf("CREATE INDEX %s_in_%s IF NOT EXISTS FOR ()-[r:%s]-() ON (r.hub, r.%s)", lower(typ), strings.TrimSuffix(p, "Id"), typ, p))
 		}
-	}
-	for _, typ := range linkTypes {
 		for _, k := range sortKeyProps {
-			props := []string{"r.hub", "r." + k}
-			if k != "codeKey" {
-				props = append(props, "r.codeKey")
-			}
-			name := lower(typ) + "_by_" + lower(strings.TrimSuffix(k, "Key"))
-			out = append(out, fmt.Sprintf("CREATE INDEX %s IF NOT EXISTS FOR ()-[r:%s]-() ON (%s)", name, typ, strings.Join(props, ", ")))
+			name := lower(typ) + "_order_" + lower(strings.TrimSuffix(k, "Key"))
+			out = append(out, fmt.Sprintf("CREATE INDEX %s IF NOT EXISTS FOR ()-[r:%s]-() ON (%s)", name, typ, strings.Join(pageIndexProps("r", "hub", k, "mid"), ", ")))
 		}
 	}
 	return out
+}
+
+// pageIndexProps are the properties, on variable v, of the index that
+// reads a page ordered by key k in full (ties by code key, then by the
+// measure's id in idProp): led by scopeProp unless it is "".
+func pageIndexProps(v, scopeProp, k, idProp string) []string {
+	var props []string
+	if scopeProp != "" {
+		props = append(props, scopeProp)
+	}
+	props = append(props, k)
+	if k != "codeKey" {
+		props = append(props, "codeKey")
+	}
+	props = append(props, idProp)
+	for i := range props {
+		props[i] = v + "." + props[i]
+	}
+	return props
 }
 
 // EnsureSchema creates the constraints and indexes and waits until they are online.
@@ -115,11 +120,16 @@ func (s *Store) missingIndexes(ctx context.Context) (bool, error) {
 	}
 	have := map[string]bool{}
 	if len(recs) > 0 {
-		names, _, _ := neo4j.GetRecordValue[[]any](recs[0], "names")
-		for _, n := range names {
-			if name, ok := n.(string); ok {
-				have[name] = true
+		names, err := recordValue[[]any](recs[0], "names")
+		if err != nil {
+			return false, fmt.Errorf("list indexes: %w", err)
+		}
+		for i, n := range names {
+			name, err := as[string](n, fmt.Sprintf("index name %d", i))
+			if err != nil {
+				return false, fmt.Errorf("list indexes: %w", err)
 			}
+			have[name] = true
 		}
 	}
 	for _, stmt := range schemaStatements() {

@@ -7,8 +7,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
-
 	"github.com/shenzhenplan/kgapi/plan"
 )
 
@@ -66,18 +64,33 @@ LIMIT $first`, map[string]any{"index": SearchIndex, "q": q, "labels": labels, "f
 		if err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
-		score, _, _ := neo4j.GetRecordValue[float64](rec, "score")
-		props, _ := recordNode(rec, "node")
-		hits = append(hits, plan.SearchHit{Node: n, Score: score, Snippet: snippet(props, words)})
+		score, err := recordValue[float64](rec, "score")
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		props, err := recordNode(rec, "node")
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		snip, err := snippet(props, words)
+		if err != nil {
+			return nil, fmt.Errorf("search: snippet of %s: %w", n.NodeID(), err)
+		}
+		hits = append(hits, plan.SearchHit{Node: n, Score: score, Snippet: snip})
 	}
 	return hits, nil
 }
 
 // snippet is the first text field that contains a searched word, cut to
-// about 160 characters around it.
-func snippet(props map[string]any, words []string) *string {
+// about 160 characters around it. A text field that is not a string is an
+// error.
+func snippet(props map[string]any, words []string) (*string, error) {
+	p := &propReader{m: props}
 	for _, field := range []string{"title", "name", "titleZh", "nameZh", "summary", "description", "label", "code"} {
-		v, _ := props[field].(string)
+		v := p.str(field)
+		if p.err != nil {
+			return nil, p.err
+		}
 		if v == "" {
 			continue
 		}
@@ -85,11 +98,11 @@ func snippet(props map[string]any, words []string) *string {
 		for _, w := range words {
 			if i := strings.Index(lv, w); i >= 0 {
 				out := around(v, i, 160)
-				return &out
+				return &out, nil
 			}
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 func around(s string, at, width int) string {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
-
 	"github.com/shenzhenplan/kgapi/plan"
 )
 
@@ -62,24 +60,19 @@ func (s *Store) Stats(ctx context.Context, planSlug string) (*plan.Stats, error)
 	rec := recs[0]
 	st := &plan.Stats{}
 	for col, dst := range map[string]*int{"measures": &st.Measures, "projects": &st.Projects, "sectors": &st.Sectors, "places": &st.Places} {
-		n, _, err := neo4j.GetRecordValue[int64](rec, col)
+		n, err := recordValue[int64](rec, col)
 		if err != nil {
 			return nil, fmt.Errorf("stats: %s: %w", col, err)
 		}
 		*dst = int(n)
 	}
 	for col, dst := range map[string]*[]plan.Count{"bySection": &st.BySection, "byAspect": &st.ByAspect, "bySector": &st.BySector, "byYear": &st.ByMilestoneYear, "byStatus": &st.ByStatus} {
-		l, _, err := neo4j.GetRecordValue[[]any](rec, col)
+		l, err := recordValue[[]any](rec, col)
 		if err != nil {
 			return nil, fmt.Errorf("stats: %s: %w", col, err)
 		}
-		*dst = make([]plan.Count, 0, len(l))
-		for _, v := range l {
-			m := v.(map[string]any)
-			key, _ := m["key"].(string)
-			label, _ := m["label"].(string)
-			c, _ := m["count"].(int64)
-			*dst = append(*dst, plan.Count{Key: key, Label: label, Count: int(c)})
+		if *dst, err = scanCounts(l, col); err != nil {
+			return nil, fmt.Errorf("stats: %w", err)
 		}
 	}
 	if planSlug == "" {
@@ -88,9 +81,40 @@ func (s *Store) Stats(ctx context.Context, planSlug string) (*plan.Stats, error)
 			return nil, fmt.Errorf("stats: count nodes: %w", err)
 		}
 		for col, dst := range map[string]*int{"projects": &st.Projects, "sectors": &st.Sectors, "places": &st.Places} {
-			n, _, _ := neo4j.GetRecordValue[int64](recs[0], col)
+			n, err := recordValue[int64](recs[0], col)
+			if err != nil {
+				return nil, fmt.Errorf("stats: count nodes: %w", err)
+			}
 			*dst = int(n)
 		}
 	}
 	return st, nil
+}
+
+// scanCounts reads a list of {key, label, count} maps (column col). A key or
+// label may be null (a measure without status, a milestone year without a
+// label) and reads as ""; the count may not.
+func scanCounts(l []any, col string) ([]plan.Count, error) {
+	out := make([]plan.Count, 0, len(l))
+	for i, v := range l {
+		what := fmt.Sprintf("%s[%d]", col, i)
+		m, err := as[map[string]any](v, what)
+		if err != nil {
+			return nil, err
+		}
+		key, err := asOpt[string](m["key"], what+".key")
+		if err != nil {
+			return nil, err
+		}
+		label, err := asOpt[string](m["label"], what+".label")
+		if err != nil {
+			return nil, err
+		}
+		c, err := as[int64](m["count"], what+".count")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, plan.Count{Key: key, Label: label, Count: int(c)})
+	}
+	return out, nil
 }

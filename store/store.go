@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -186,45 +188,142 @@ func (s *Store) write(ctx context.Context, fn func(tx neo4j.ManagedTransaction) 
 
 // translate turns driver errors into coded errors once, at the boundary:
 // an unreachable database and a deadline become errors that clients may see;
-// everything else stays internal (wrapped, with its cause).
+// everything else stays internal (wrapped, with its cause). It classifies by
+// the errors' types and Neo4j's status codes, found anywhere in the chain
+// (see causes), in this order:
+//
+//  1. A failed connection: a refused or reset connection, an unknown host, a
+//     server that speaks no Bolt version the driver knows, or retries the
+//     driver gave up (TransactionExecutionLimit) after its last attempt
+//     failed to connect. The driver retries an unreachable server until the
+//     deadline: the failed connection inside says more than the deadline.
+//  2. A deadline: ours (the context's) or one in the chain; a server that
+//     answers but not in time.
+//  3. A Neo4j status code: the transaction timeout (the server's side of
+//     the deadline), a security error (the credentials), an unknown or
+//     unavailable database.
+//  4. Any other connectivity error, including the retryable ones (a pool
+//     that timed out). A read timeout the server asked for (a connection
+//     hint) is one too: the driver's type for it is internal and says no
+//     more than its ConnectivityError.
+//
+// A *neo4j.UsageError (a closed driver, a parameter of an unsupported type)
+// is a bug of the API, not a state of the database: it stays internal.
 func translate(ctx context.Context, err error) error {
 	var perr *plan.Error
 	if errors.As(err, &perr) {
 		return err
 	}
-	// The driver retries an unreachable server until the deadline: a refused
-	// connection inside says more than the deadline. A deadline on a server
-	// that answers is a timeout.
-	msg := err.Error()
-	if strings.Contains(msg, "connection refused") || strings.Contains(msg, "no such host") ||
-		strings.Contains(msg, "Bolt version") || strings.Contains(msg, "handshak") || strings.Contains(msg, "connection reset") {
-		return &wrapped{code: plan.EUNAVAIL, msg: "the database is not reachable", err: err}
-	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) || strings.Contains(msg, "deadline exceeded") {
+	errs := causes(err)
+	unreachable := func() error { return &wrapped{code: plan.EUNAVAIL, msg: "the database is not reachable", err: err} }
+	timeout := func() error {
 		return &wrapped{code: plan.ETIMEOUT, msg: "the database did not answer in time", err: err}
 	}
-	if strings.Contains(msg, "ConnectivityError") {
-		return &wrapped{code: plan.EUNAVAIL, msg: "the database is not reachable", err: err}
+
+	for _, e := range errs {
+		if connectFailed(e) {
+			return unreachable()
+		}
+		if tel, ok := e.(*neo4j.TransactionExecutionLimit); ok && len(tel.Errors) > 0 && isConnectivity(tel.Errors[len(tel.Errors)-1]) {
+			return unreachable()
+		}
 	}
-	var nerr *neo4j.Neo4jError
-	if errors.As(err, &nerr) {
-		if strings.Contains(nerr.Code, "TransactionTimedOut") || strings.Contains(nerr.Code, "TransactionTimedOutClientConfiguration") {
-			return &wrapped{code: plan.ETIMEOUT, msg: "the database did not answer in time", err: err}
+	// The deadline: ours, or the one the driver returns (through the standard
+	// wrappers only, or as one of the causes itself): a network timeout inside
+	// a ConnectivityError is a connection that failed (step 4), not a server
+	// that answered late.
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) ||
+		slices.Contains(errs, context.DeadlineExceeded) {
+		return timeout()
+	}
+	for _, e := range errs {
+		nerr, ok := e.(*neo4j.Neo4jError)
+		if !ok {
+			continue
 		}
-		if strings.HasPrefix(nerr.Code, "Neo.ClientError.Security.") {
+		// Title is the last part of the code: Neo.ClientError.Transaction.TransactionTimedOut
+		// (or ...TransactionTimedOutClientConfiguration, the timeout the API sent),
+		// Neo.ClientError.Database.DatabaseNotFound, Neo.TransientError.General.DatabaseUnavailable.
+		switch title := nerr.Title(); {
+		case strings.HasPrefix(title, "TransactionTimedOut"):
+			return timeout()
+		case nerr.HasSecurityCode(): // Neo.ClientError.Security.*
 			return &wrapped{code: plan.EUNAVAIL, msg: "the database refused the API's credentials", err: err}
-		}
-		if strings.Contains(nerr.Code, "DatabaseNotFound") || strings.Contains(nerr.Code, "DatabaseUnavailable") {
+		case title == "DatabaseNotFound" || title == "DatabaseUnavailable":
 			return &wrapped{code: plan.EUNAVAIL, msg: "the database is not available", err: err}
 		}
 		return fmt.Errorf("neo4j: %w", err)
 	}
-	var cerr *neo4j.ConnectivityError
-	var operr *net.OpError
-	if errors.As(err, &cerr) || errors.As(err, &operr) || neo4j.IsRetryable(err) || strings.Contains(err.Error(), "ConnectivityError") || strings.Contains(err.Error(), "connection refused") {
-		return &wrapped{code: plan.EUNAVAIL, msg: "the database is not reachable", err: err}
+	if slices.ContainsFunc(errs, func(e error) bool { _, ok := e.(*neo4j.UsageError); return ok }) {
+		return fmt.Errorf("neo4j: %w", err)
+	}
+	if slices.ContainsFunc(errs, isConnectivity) || neo4j.IsRetryable(err) {
+		return unreachable()
 	}
 	return fmt.Errorf("neo4j: %w", err)
+}
+
+// causes is err and every error it wraps, depth first: through Unwrap, and
+// through the driver's error types that hold their causes in fields without
+// an Unwrap method (ConnectivityError.Inner; TransactionExecutionLimit.Errors,
+// the attempts' errors, last first).
+func causes(err error) []error {
+	var out []error
+	var walk func(e error, depth int)
+	walk = func(e error, depth int) {
+		if e == nil || depth > 32 {
+			return
+		}
+		out = append(out, e)
+		switch x := e.(type) {
+		case *neo4j.ConnectivityError:
+			walk(x.Inner, depth+1)
+		case *neo4j.TransactionExecutionLimit:
+			for i := len(x.Errors) - 1; i >= 0; i-- {
+				walk(x.Errors[i], depth+1)
+			}
+		case interface{ Unwrap() error }:
+			walk(x.Unwrap(), depth+1)
+		case interface{ Unwrap() []error }:
+			for _, c := range x.Unwrap() {
+				walk(c, depth+1)
+			}
+		}
+	}
+	walk(err, 0)
+	return out
+}
+
+// connectFailed reports whether e itself (not what it wraps) says that no
+// connection to the server could be made or kept.
+func connectFailed(e error) bool {
+	switch x := e.(type) {
+	case *net.DNSError:
+		return true
+	case syscall.Errno:
+		return x == syscall.ECONNREFUSED || x == syscall.ECONNRESET || x == syscall.EHOSTUNREACH || x == syscall.ENETUNREACH
+	case *neo4j.Neo4jError, *neo4j.ConnectivityError, *neo4j.TransactionExecutionLimit, *neo4j.UsageError,
+		interface{ Unwrap() error }, interface{ Unwrap() []error }:
+		return false // typed, or a wrapper: its causes are checked on their own
+	}
+	// The driver fails the Bolt handshake with a plain fmt.Errorf ("server did
+	// not accept any of the requested Bolt versions", "none of the server
+	// offered Bolt versions are supported", in internal/bolt/connect.go): no
+	// type, no code, not even a ConnectivityError, so only its text tells.
+	return strings.Contains(e.Error(), "Bolt version")
+}
+
+// isConnectivity reports whether e, or an error it wraps, is a connection
+// error: the driver's ConnectivityError (a lost connection, a TLS failure,
+// a pool timeout, a read timeout) or a network error.
+func isConnectivity(e error) bool {
+	for _, c := range causes(e) {
+		switch c.(type) {
+		case *neo4j.ConnectivityError, *net.OpError, *net.DNSError:
+			return true
+		}
+	}
+	return false
 }
 
 // wrapped is a coded error that keeps its cause for the logs.

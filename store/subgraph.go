@@ -34,7 +34,8 @@ const NeighborFanOut = 64
 // the rows), and keeps the first $cap in id order; then come the first
 // $limit nodes (nearest first), their display labels and the edges among
 // them. One round trip whatever the depth; a level reads at most
-// $cap × NeighborFanOut relationships, whatever node the walk starts from.
+// $cap × NeighborFanOut relationships, whatever node the walk starts from,
+// and none once the nodes before it fill the limit.
 var neighborhoodCypher = func() map[int]string {
 	m := map[int]string{}
 	for d := 0; d <= MaxNeighborhoodDepth; d++ {
@@ -42,8 +43,8 @@ var neighborhoodCypher = func() map[int]string {
 		b.WriteString("MATCH (c:Entity {id: $id})\nWITH [c] AS seen, [c] AS l0, false AS cut0\n")
 		for l := 1; l <= d; l++ {
 			fmt.Fprintf(&b, `CALL {
-  WITH l%[1]d
-  UNWIND l%[1]d AS f
+  WITH l%[1]d, seen
+  UNWIND CASE WHEN size(seen) > $limit THEN [] ELSE l%[1]d END AS f
   CALL {
     WITH f
     MATCH (f)-[:%[3]s]-(n:Entity)
@@ -72,10 +73,29 @@ CALL {
 WITH seen + fresh[0..$cap] AS seen, fresh[0..$cap] AS l%[2]d, cut%[1]d OR fanCut OR size(fresh) > $cap AS cut%[2]d
 `, l-1, l, graphRels, map[bool]string{true: "center", false: "fan"}[l == 1])
 		}
+		// The edges among the nodes: each node's outgoing relationships
+		// (few: hubs are their targets), kept when their end is a node of
+		// the answer — a hash grouping again, not a search of the list.
 		fmt.Fprintf(&b, `WITH seen[0..$limit] AS ns, size(seen) > $limit OR cut%d AS truncated
-RETURN truncated, [n IN ns | %s] AS nodes,
-  COLLECT { UNWIND ns AS a MATCH (a)-[r:%s]->(b) WHERE b IN ns
-            RETURN [a.id, type(r), b.id] AS e ORDER BY e[0], e[1], e[2] } AS edges`, d, nodeView, graphRels)
+CALL {
+  WITH ns
+  CALL {
+    WITH ns
+    UNWIND ns AS x
+    RETURN x AS b, 0 AS tag, null AS e
+    UNION ALL
+    WITH ns
+    UNWIND ns AS a
+    MATCH (a)-[r:%s]->(b)
+    RETURN b, 1 AS tag, [a.id, type(r), b.id] AS e
+  }
+  WITH b, min(tag) AS tag, collect(e) AS es
+  WITH es WHERE tag = 0
+  UNWIND es AS e
+  WITH e ORDER BY e[0], e[1], e[2]
+  RETURN collect(e) AS edges
+}
+RETURN truncated, [n IN ns | %s] AS nodes, edges`, d, graphRels, nodeView)
 		m[d] = b.String()
 	}
 	return m
@@ -102,27 +122,78 @@ func (s *Store) Neighborhood(ctx context.Context, id plan.ID, depth, limit int) 
 	if len(recs) == 0 {
 		return nil, nil
 	}
-	g := &plan.Subgraph{}
-	g.Truncated, _, _ = neo4j.GetRecordValue[bool](recs[0], "truncated")
-	nodes, _, _ := neo4j.GetRecordValue[[]any](recs[0], "nodes")
-	for _, v := range nodes {
-		m, _ := v.(map[string]any)
-		nid, _ := m["id"].(string)
-		label, _ := m["label"].(string)
-		g.Nodes = append(g.Nodes, plan.GraphNode{ID: plan.ID(nid), Type: string(plan.ID(nid).Kind()), Label: label})
-	}
-	edges, _, _ := neo4j.GetRecordValue[[]any](recs[0], "edges")
-	for _, v := range edges {
-		e, _ := v.([]any)
-		if len(e) != 3 {
-			continue
-		}
-		src, _ := e[0].(string)
-		typ, _ := e[1].(string)
-		dst, _ := e[2].(string)
-		g.Edges = append(g.Edges, plan.GraphEdge{ID: edgeID(src, typ, dst), Source: plan.ID(src), Target: plan.ID(dst), Type: typ})
+	g, err := scanNeighborhood(recs[0])
+	if err != nil {
+		return nil, fmt.Errorf("neighborhood of %s (depth %d): %w", id, depth, err)
 	}
 	return g, nil
+}
+
+// scanNeighborhood reads the record of a neighborhoodCypher query.
+func scanNeighborhood(rec *neo4j.Record) (*plan.Subgraph, error) {
+	truncated, err := recordValue[bool](rec, "truncated")
+	if err != nil {
+		return nil, err
+	}
+	g := &plan.Subgraph{Truncated: truncated}
+	if g.Nodes, err = scanGraphNodes(rec); err != nil {
+		return nil, err
+	}
+	edges, err := recordValue[[]any](rec, "edges")
+	if err != nil {
+		return nil, err
+	}
+	for i, v := range edges {
+		what := fmt.Sprintf("edges[%d]", i)
+		e, err := as[[]any](v, what)
+		if err != nil {
+			return nil, err
+		}
+		if len(e) != 3 {
+			return nil, fmt.Errorf("%s has %d elements, not 3 (source, type, target)", what, len(e))
+		}
+		var ends [3]string
+		for j, x := range e {
+			if ends[j], err = as[string](x, fmt.Sprintf("%s[%d]", what, j)); err != nil {
+				return nil, err
+			}
+		}
+		g.Edges = append(g.Edges, graphEdge(ends[0], ends[1], ends[2]))
+	}
+	return g, nil
+}
+
+// scanGraphNodes reads the nodes column: a list of nodeView maps. A label
+// is null when a property nodeView builds it from is (a measure without a
+// title, say) and reads as "".
+func scanGraphNodes(rec *neo4j.Record) ([]plan.GraphNode, error) {
+	nodes, err := recordValue[[]any](rec, "nodes")
+	if err != nil {
+		return nil, err
+	}
+	var out []plan.GraphNode
+	for i, v := range nodes {
+		what := fmt.Sprintf("nodes[%d]", i)
+		m, err := as[map[string]any](v, what)
+		if err != nil {
+			return nil, err
+		}
+		nid, err := as[string](m["id"], what+".id")
+		if err != nil {
+			return nil, err
+		}
+		label, err := asOpt[string](m["label"], what+".label")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, plan.GraphNode{ID: plan.ID(nid), Type: string(plan.ID(nid).Kind()), Label: label})
+	}
+	return out, nil
+}
+
+// graphEdge is the edge of type typ from src to dst.
+func graphEdge(src, typ, dst string) plan.GraphEdge {
+	return plan.GraphEdge{ID: edgeID(src, typ, dst), Source: plan.ID(src), Target: plan.ID(dst), Type: typ}
 }
 
 // edgeID is a stable id for an edge, built from its ends and type.
@@ -162,21 +233,37 @@ func (s *Store) Path(ctx context.Context, from, to plan.ID, maxDepth int) (*plan
 	if len(recs) == 0 {
 		return nil, nil
 	}
-	g := &plan.Subgraph{}
-	nodes, _, _ := neo4j.GetRecordValue[[]any](recs[0], "nodes")
-	for _, v := range nodes {
-		m := v.(map[string]any)
-		nid, _ := m["id"].(string)
-		label, _ := m["label"].(string)
-		g.Nodes = append(g.Nodes, plan.GraphNode{ID: plan.ID(nid), Type: string(plan.ID(nid).Kind()), Label: label})
+	g, err := scanPath(recs[0])
+	if err != nil {
+		return nil, fmt.Errorf("path from %s to %s: %w", from, to, err)
 	}
-	rels, _, _ := neo4j.GetRecordValue[[]any](recs[0], "rels")
-	for _, v := range rels {
-		m := v.(map[string]any)
-		src, _ := m["source"].(string)
-		dst, _ := m["target"].(string)
-		typ, _ := m["type"].(string)
-		g.Edges = append(g.Edges, plan.GraphEdge{ID: edgeID(src, typ, dst), Source: plan.ID(src), Target: plan.ID(dst), Type: typ})
+	return g, nil
+}
+
+// scanPath reads the record of a pathCypher query.
+func scanPath(rec *neo4j.Record) (*plan.Subgraph, error) {
+	nodes, err := scanGraphNodes(rec)
+	if err != nil {
+		return nil, err
+	}
+	g := &plan.Subgraph{Nodes: nodes}
+	rels, err := recordValue[[]any](rec, "rels")
+	if err != nil {
+		return nil, err
+	}
+	for i, v := range rels {
+		what := fmt.Sprintf("rels[%d]", i)
+		m, err := as[map[string]any](v, what)
+		if err != nil {
+			return nil, err
+		}
+		var ends [3]string
+		for j, k := range []string{"source", "type", "target"} {
+			if ends[j], err = as[string](m[k], what+"."+k); err != nil {
+				return nil, err
+			}
+		}
+		g.Edges = append(g.Edges, graphEdge(ends[0], ends[1], ends[2]))
 	}
 	return g, nil
 }

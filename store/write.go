@@ -286,6 +286,11 @@ func (s *Store) Load(ctx context.Context, rows *Rows, opt LoadOptions) (*LoadRep
 		}
 	}
 	if rep.Changed() {
+		// Links written by others (the API) to measures this load may have
+		// changed take their measures' keys again; this load's links have them.
+		if _, err := run("MATCH (m:Measure {dataset: $dataset})-[r:"+strings.Join(linkTypes, "|")+"]->(h) WHERE r.dataset IS NULL OR r.dataset <> $dataset\n"+linkKeysSet("r", "m", "h"), map[string]any{"dataset": rows.Dataset}); err != nil {
+			return nil, fmt.Errorf("keys of the links written by others: %w", err)
+		}
 		if err := refreshAllCounts(run); err != nil {
 			return nil, err
 		}
@@ -340,12 +345,14 @@ func runBatches(ctx context.Context, run func(string, map[string]any) ([]*neo4j.
 			for j := range next {
 				recs, e := run(j.cypher, j.params())
 				mu.Lock()
+				if e == nil {
+					e = addOutcomes(&o, recs)
+				}
 				if e != nil {
 					if err == nil {
 						err = fmt.Errorf("write %s: %w", j.what, e)
 					}
 				} else {
-					addOutcomes(&o, recs)
 					done += j.rows
 					if opt.Progress != nil {
 						opt.Progress(what, done, total)
@@ -442,14 +449,24 @@ func runCount(run func(string, map[string]any) ([]*neo4j.Record, error), cypher 
 	if len(recs) == 0 {
 		return 0, nil
 	}
-	n, _, err := neo4j.GetRecordValue[int64](recs[0], "n")
-	return int(n), err
+	n, err := recordValue[int64](recs[0], "n")
+	if err != nil {
+		return 0, fmt.Errorf("count: %w", err)
+	}
+	return int(n), nil
 }
 
-func addOutcomes(o *Outcome, recs []*neo4j.Record) {
+// addOutcomes adds the outcome and n columns of recs to o.
+func addOutcomes(o *Outcome, recs []*neo4j.Record) error {
 	for _, r := range recs {
-		outcome, _, _ := neo4j.GetRecordValue[string](r, "outcome")
-		n, _, _ := neo4j.GetRecordValue[int64](r, "n")
+		outcome, err := recordValue[string](r, "outcome")
+		if err != nil {
+			return fmt.Errorf("outcomes: %w", err)
+		}
+		n, err := recordValue[int64](r, "n")
+		if err != nil {
+			return fmt.Errorf("outcomes: %w", err)
+		}
 		switch outcome {
 		case "created":
 			o.Created += int(n)
@@ -457,8 +474,11 @@ func addOutcomes(o *Outcome, recs []*neo4j.Record) {
 			o.Updated += int(n)
 		case "unchanged":
 			o.Unchanged += int(n)
+		default:
+			return fmt.Errorf("outcomes: unknown outcome %q", outcome)
 		}
 	}
+	return nil
 }
 
 // Labels returns the report's labels and relationship types in a stable order, for printing.

@@ -68,7 +68,7 @@ func wipeAll(ctx context.Context, c *Conn) error {
 	defer drv.Close(ctx)
 	for {
 		res, err := neo4j.ExecuteQuery(ctx, drv, `MATCH (n) WHERE NOT n:TestHarness
-WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n`, nil, neo4j.EagerResultTransformer, neo4j.ExecuteQueryWithDatabase(c.Database))
+WITH n LIMIT 2000 DETACH DELETE n RETURN count(*) AS n`, nil, neo4j.EagerResultTransformer, neo4j.ExecuteQueryWithDatabase(c.Database))
 		if err != nil {
 			return err
 		}
@@ -183,7 +183,7 @@ func Wipe(t testing.TB, s *store.Store) {
 	ctx := context.Background()
 	for {
 		res, err := neo4j.ExecuteQuery(ctx, s.Driver(), `MATCH (n) WHERE NOT n:TestHarness
-WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n`, nil, neo4j.EagerResultTransformer,
+WITH n LIMIT 2000 DETACH DELETE n RETURN count(*) AS n`, nil, neo4j.EagerResultTransformer,
 			neo4j.ExecuteQueryWithDatabase(s.Database()))
 		if err != nil {
 			t.Fatalf("wipe test database: %v", err)
