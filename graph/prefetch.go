@@ -140,17 +140,17 @@ var measureScopes = map[plan.Kind]plan.Scope{
 
 // nestedMeasures finds, under the current field (one node of kind k), a
 // measures connection that can be answered in the node's lookup: the first
-// one, when its arguments are valid. It
-// returns the store query and the dataloader key the connection's resolver
-// will compute for it, or nil.
-func nestedMeasures(ctx context.Context, k plan.Kind) (*plan.MeasureQuery, string) {
+// one, when its arguments are valid. It returns the store query, equal
+// (and so with the same plan.PageKey) to the one the connection's resolver
+// will build, or nil.
+func nestedMeasures(ctx context.Context, k plan.Kind) *plan.MeasureQuery {
 	scope, ok := measureScopes[k]
 	if !ok || !graphql.HasOperationContext(ctx) {
-		return nil, ""
+		return nil
 	}
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
-		return nil, ""
+		return nil
 	}
 	oc := graphql.GetOperationContext(ctx)
 	for _, f := range graphql.CollectFields(oc, fc.Field.Selections, []string{string(k)}) {
@@ -164,7 +164,7 @@ func nestedMeasures(ctx context.Context, k plan.Kind) (*plan.MeasureQuery, strin
 		// single status where the schema takes a list) leaves the
 		// connection to its resolver.
 		if !inputArg(args["filter"], &a.filter) || !inputArg(args["orderBy"], &a.orderBy) {
-			return nil, ""
+			return nil
 		}
 		var ok1, ok2, ok3, ok4 bool
 		a.first, ok1 = intArg(args["first"])
@@ -172,18 +172,18 @@ func nestedMeasures(ctx context.Context, k plan.Kind) (*plan.MeasureQuery, strin
 		a.after, ok3 = stringArg(args["after"])
 		a.before, ok4 = stringArg(args["before"])
 		if !ok1 || !ok2 || !ok3 || !ok4 {
-			return nil, ""
+			return nil
 		}
 		// The connection's own field context, as its resolver will see it.
 		child := graphql.WithFieldContext(ctx, &graphql.FieldContext{Parent: fc, Field: f, Object: string(k), IsResolver: true})
 		q, err := buildMeasureQuery(child, scope, a)
 		if err != nil {
-			return nil, "" // the resolver reports it
+			return nil // the resolver reports it
 		}
 		q.Prefetch, q.Props = measurePrefetch(child), measureProps(child)
-		return &q, measureKey(q, a)
+		return &q
 	}
-	return nil, ""
+	return nil
 }
 
 // inputArg reads an optional input-object argument value into v.

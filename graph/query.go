@@ -114,10 +114,9 @@ func (r *Resolver) measure(ctx context.Context, code string, planSlug *string) (
 func findByKey[T plan.Node](ctx context.Context, r *Resolver, k plan.Kind, key string) (T, error) {
 	var zero T
 	var with plan.Lookup
-	var measuresKey string
 	if !r.NoPrefetch {
 		with.Prefetch = nodePrefetch(ctx, k)
-		with.Measures, measuresKey = nestedMeasures(ctx, k)
+		with.Measures = nestedMeasures(ctx, k)
 	}
 	found, err := r.Store.FindByKey(ctx, k, key, with)
 	if err != nil || found.Node == nil {
@@ -133,7 +132,7 @@ func findByKey[T plan.Node](ctx context.Context, r *Resolver, k plan.Kind, key s
 		dataloader.Group(l, level)
 		l.Seed(level, with.Prefetch, found.Related)
 		if found.Measures != nil {
-			l.SeedMeasures(found.Node, measuresKey, found.Measures, with.Measures.Prefetch)
+			l.SeedMeasures(found.Node, *with.Measures, found.Measures)
 		}
 	}
 	return t, nil

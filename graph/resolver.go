@@ -5,7 +5,6 @@ package graph
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -64,7 +63,7 @@ func relatedOne[T plan.Node](ctx context.Context, r *Resolver, rel plan.Relation
 }
 
 // ref resolves a to-one field held as an id on the node.
-func ref[T plan.Node](ctx context.Context, r *Resolver, field string, n plan.Node, id func(plan.Node) plan.ID) (T, error) {
+func ref[T plan.Node](ctx context.Context, r *Resolver, field plan.Relation, n plan.Node, id func(plan.Node) plan.ID) (T, error) {
 	var zero T
 	x, err := r.loaders(ctx).Ref(ctx, field, n, id)
 	if err != nil || x == nil {
@@ -186,29 +185,6 @@ func buildMeasureQuery(ctx context.Context, scope plan.Scope, a connArgs) (plan.
 	return q, nil
 }
 
-// measureKey identifies a connection's page among the pages a request
-// loads: the arguments, and what the page brings (prefetched relations and
-// projected properties differ between two selections of the same page).
-func measureKey(q plan.MeasureQuery, a connArgs) string {
-	key, _ := json.Marshal(struct {
-		S  plan.Scope
-		F  plan.MeasureFilter
-		O  []plan.Order
-		A  connArgs2
-		WT bool
-		P  []plan.Prefetch
-		PP []string
-	}{q.Scope, q.Filter, q.Order, connArgs2{a.first, a.after, a.last, a.before}, q.WantTotal, q.Prefetch, q.Props})
-	return string(key)
-}
-
-type connArgs2 struct {
-	First  *int
-	After  *string
-	Last   *int
-	Before *string
-}
-
 // wantsField reports whether the current field's selection asks for name.
 func wantsField(ctx context.Context, name string) bool {
 	if graphql.GetFieldContext(ctx) == nil {
@@ -231,12 +207,11 @@ func (r *Resolver) measures(ctx context.Context, scope plan.Scope, n plan.Node, 
 	if !r.NoPrefetch {
 		q.Prefetch, q.Props = measurePrefetch(ctx), measureProps(ctx)
 	}
-	key := measureKey(q, a)
 	var page *plan.MeasurePage
 	if n == nil {
 		page, err = r.loaders(ctx).AllMeasures(ctx, q)
 	} else {
-		page, err = r.loaders(ctx).Measures(ctx, n, q, key)
+		page, err = r.loaders(ctx).Measures(ctx, n, q)
 	}
 	if err != nil {
 		return nil, err

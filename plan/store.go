@@ -1,6 +1,11 @@
 package plan
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+)
 
 // Relation names a relationship field that the API resolves in batches: the
 // allow-list of traversals the store knows how to run.
@@ -251,3 +256,87 @@ var PrefetchTargets = map[Relation]Kind{
 
 // References are the prefetchable to-one fields held as an id on the node.
 var References = map[Relation]bool{"Measure.section": true, "Measure.aspect": true, "Measure.plan": true, "Section.plan": true, "Aspect.section": true}
+
+// PageKey identifies a measure query among those of one request: two
+// queries with equal keys read the same page with the same selection. Its
+// fields are canonical encodings of the query's parts (comparable, so that
+// it can key a map).
+type PageKey struct {
+	Scope                        Scope
+	Filter, Order, Page, Selects string
+	Total                        bool
+}
+
+// Key is q's PageKey.
+func (q MeasureQuery) Key() PageKey {
+	var f, o, p, sel strings.Builder
+	opt := func(b *strings.Builder, v *int) {
+		if v == nil {
+			b.WriteString("-")
+		} else {
+			b.WriteString(strconv.Itoa(*v))
+		}
+		b.WriteByte(0)
+	}
+	list := func(b *strings.Builder, vs []string) {
+		b.WriteString(strconv.Itoa(len(vs)))
+		for _, v := range vs {
+			b.WriteByte(1)
+			b.WriteString(v)
+		}
+		b.WriteByte(0)
+	}
+	flt := q.Filter
+	opt(&f, flt.Section)
+	opt(&f, flt.Aspect)
+	list(&f, flt.Sectors)
+	list(&f, flt.Projects)
+	list(&f, flt.Places)
+	opt(&f, flt.MilestoneYearMin)
+	opt(&f, flt.MilestoneYearMax)
+	st := make([]string, len(flt.Statuses))
+	for i, s := range flt.Statuses {
+		st[i] = string(s)
+	}
+	list(&f, st)
+	if flt.Text != nil {
+		list(&f, []string{*flt.Text})
+	} else {
+		f.WriteString("-")
+	}
+	for _, x := range q.Order {
+		o.WriteString(string(x.Field))
+		if x.Desc {
+			o.WriteString(" DESC")
+		}
+		o.WriteByte(0)
+	}
+	opt(&p, q.First)
+	opt(&p, q.Last)
+	for _, c := range [][]any{q.After, q.Before} {
+		if c == nil {
+			p.WriteString("-")
+		}
+		for _, v := range c {
+			fmt.Fprintf(&p, "%T:%v\x01", v, v)
+		}
+		p.WriteByte(0)
+	}
+	var prefetch func(ps []Prefetch)
+	prefetch = func(ps []Prefetch) {
+		for _, x := range ps {
+			sel.WriteString(string(x.Rel))
+			sel.WriteByte('[')
+			list(&sel, x.Props)
+			prefetch(x.Children)
+			sel.WriteByte(']')
+		}
+	}
+	prefetch(q.Prefetch)
+	if q.Props == nil {
+		sel.WriteString("*")
+	} else {
+		list(&sel, q.Props)
+	}
+	return PageKey{Scope: q.Scope, Filter: f.String(), Order: o.String(), Page: p.String(), Selects: sel.String(), Total: q.WantTotal}
+}

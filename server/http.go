@@ -77,7 +77,7 @@ type Deps struct {
 func NewHandler(d Deps) http.Handler {
 	d = d.withDefaults()
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", withBodyLimit(d.Limits.MaxBodyBytes, d.Limits.MaxBatch, d.Metrics.withRoundTrips(withDataloaders(d.Store, NewGraphQL(d)))))
+	mux.Handle("/graphql", withBodyLimit(d.Limits.MaxBodyBytes, d.Limits.MaxBatch, d.Metrics.withRoundTrips(NewGraphQL(d))))
 	if d.Metrics != nil {
 		mux.Handle("GET /metrics", d.Metrics.Handler())
 	}
@@ -183,6 +183,12 @@ func NewGraphQL(d Deps) *handler.Server {
 		d.Events.OnChange(rc.Invalidate)
 		srv.Use(rc)
 	}
+	// Each response gets its own dataloaders: a query's, and each event of
+	// a subscription (which would otherwise keep one set, and every node
+	// it ever loaded, for the life of the connection).
+	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		return next(dataloader.With(ctx, dataloader.New(d.Store)))
+	})
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		resp := next(ctx)
 		if info := requestInfoFrom(ctx); info != nil && resp != nil {
@@ -258,13 +264,6 @@ func asGQL(err error, target **gqlerror.Error) bool {
 		*target = ge
 	}
 	return ok
-}
-
-// withDataloaders gives each request its own dataloaders.
-func withDataloaders(s plan.Store, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(dataloader.With(r.Context(), dataloader.New(s))))
-	})
 }
 
 // withTimeout bounds every request with the configured deadline; the

@@ -43,10 +43,10 @@ func StaleDerived(ctx context.Context, s *Store) ([]string, error) {
 		}
 	}
 	var checks []string
-	for _, k := range append(append([]string{}, sortKeyProps...), scopeProps...) {
+	for _, k := range linkKeyProps {
 		checks = append(checks, "coalesce(toString(r."+k+"), '-') <> coalesce(toString(m."+k+"), '-')")
 	}
-	recs, err := s.read(ctx, "MATCH (m:Measure)-[r:"+strings.Join(linkTypes, "|")+"]->(h)\nWHERE r.hub IS NULL OR r.hub <> h.id OR r.mid <> m.id OR "+strings.Join(checks, " OR ")+"\nRETURN 'keys of ' + m.id + ' ' + type(r) + ' ' + h.id AS what", nil)
+	recs, err := s.read(ctx, "MATCH (m:Measure)-[r:"+strings.Join(linkTypes, "|")+"]->(h)\nWHERE r.hub IS NULL OR r.hub <> h.id OR r.mid <> m.id OR "+strings.Join(checks, " OR ")+"\nRETURN 'keys of ' + m.id + ' ' + type(r) + ' ' + h.id + ' (' + coalesce(r.dataset, '-') + '): ' + reduce(d = '', k IN keys(r) | d + CASE WHEN k IN ['hub', 'mid', 'source', 'excerpt', 'dataset', 'propsHash'] OR toString(r[k]) = toString(m[k]) THEN '' ELSE k + '=' + toString(r[k]) + '/' + coalesce(toString(m[k]), 'null') + ' ' END) AS what", nil)
 	if err != nil {
 		return nil, err
 	}

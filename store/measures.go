@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -84,7 +85,7 @@ var sortKeyProps = []string{"codeKey", "title", sortSection, sortSectionDesc, so
 // (store/schema.go). props are the measure's properties.
 func linkKeys(props map[string]any, measure, hub string) map[string]any {
 	keys := map[string]any{"hub": hub, "mid": measure}
-	for _, k := range append(sortKeyProps, scopeProps...) {
+	for _, k := range linkKeyProps {
 		if props[k] != nil {
 			keys[k] = props[k]
 		}
@@ -98,14 +99,27 @@ func linkKeys(props map[string]any, measure, hub string) map[string]any {
 // (store/schema.go).
 var scopeProps = []string{"plan", "sectionId", "aspectId"}
 
+// linkKeyProps are the measure properties a link copies (besides hub and mid).
+var linkKeyProps = slices.Concat(sortKeyProps, scopeProps)
+
 // linkKeysSet is the SET clause that gives the links r from measure m to
 // scope node h the keys linkKeys gives them in the loader.
 func linkKeysSet(r, m, h string) string {
 	parts := []string{r + ".hub = " + h + ".id", r + ".mid = " + m + ".id"}
-	for _, k := range append(sortKeyProps, scopeProps...) {
+	for _, k := range linkKeyProps {
 		parts = append(parts, r+"."+k+" = "+m+"."+k)
 	}
 	return "SET " + strings.Join(parts, ", ")
+}
+
+// linkKeysDiffer is the condition "link r from measure m to node h does
+// not carry the keys linkKeysSet gives it".
+func linkKeysDiffer(r, m, h string) string {
+	parts := []string{r + ".hub IS NULL", r + ".hub <> " + h + ".id", r + ".mid IS NULL", r + ".mid <> " + m + ".id"}
+	for _, k := range linkKeyProps {
+		parts = append(parts, "coalesce(toString("+r+"."+k+"), '') <> coalesce(toString("+m+"."+k+"), '')")
+	}
+	return "(" + strings.Join(parts, " OR ") + ")"
 }
 
 // linkTypes are the relationship types from a measure to a scope node.

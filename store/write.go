@@ -286,10 +286,12 @@ func (s *Store) Load(ctx context.Context, rows *Rows, opt LoadOptions) (*LoadRep
 		}
 	}
 	if rep.Changed() {
-		// Links written by others (the API) to measures this load may have
-		// changed take their measures' keys again; this load's links have them.
-		if _, err := run("MATCH (m:Measure {dataset: $dataset})-[r:"+strings.Join(linkTypes, "|")+"]->(h) WHERE r.dataset IS NULL OR r.dataset <> $dataset\n"+linkKeysSet("r", "m", "h"), map[string]any{"dataset": rows.Dataset}); err != nil {
-			return nil, fmt.Errorf("keys of the links written by others: %w", err)
+		// The links of this dataset's measures take their measures' keys
+		// wherever they differ: links the API wrote to measures this load
+		// changed, and links this load wrote (with the file's keys) to
+		// measures whose API edits it kept.
+		if _, err := run("MATCH (m:Measure {dataset: $dataset})-[r:"+strings.Join(linkTypes, "|")+"]->(h) WHERE "+linkKeysDiffer("r", "m", "h")+"\n"+linkKeysSet("r", "m", "h"), map[string]any{"dataset": rows.Dataset}); err != nil {
+			return nil, fmt.Errorf("keys of the links of the dataset's measures: %w", err)
 		}
 		if err := refreshAllCounts(run); err != nil {
 			return nil, err

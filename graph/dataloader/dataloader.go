@@ -8,6 +8,7 @@ package dataloader
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -20,17 +21,53 @@ type Loaders struct {
 	store  plan.Store
 	mu     sync.Mutex
 	groups map[plan.Node]*group
+	// missing is set on the loaders For returns when the request carries
+	// none: every load then fails instead of running one query per node.
+	missing bool
 }
 
 type group struct {
 	nodes []plan.Node
 	mu    sync.Mutex
-	calls map[string]*call
+	calls map[key]*call
 }
 
+// kind is what a load reads.
+type kind uint8
+
+const (
+	kindRelated kind = iota + 1
+	kindRef
+	kindPage
+	kindHistory
+	kindCataloged
+)
+
+// key names one load of a group: what it reads, the relation or field
+// (kindRelated, kindRef), the page (kindPage).
+type key struct {
+	kind kind
+	rel  plan.Relation
+	page plan.PageKey
+}
+
+func (k key) String() string {
+	switch k.kind {
+	case kindRelated, kindRef:
+		return string(k.rel)
+	case kindPage:
+		return "measures of " + string(k.page.Scope)
+	case kindHistory:
+		return "Measure.statusHistory"
+	default:
+		return "Plan.catalogedMeasureCount"
+	}
+}
+
+// call is one load: val is the map[plan.ID]T that its fetch returned.
 type call struct {
 	done chan struct{}
-	val  map[plan.ID]any
+	val  any
 	err  error
 }
 
@@ -44,13 +81,20 @@ func With(ctx context.Context, l *Loaders) context.Context {
 	return context.WithValue(ctx, ctxKey{}, l)
 }
 
-// For returns the loaders of the request, or fresh ones over s when the
-// context has none (a direct call outside the HTTP handler).
+// ErrNoLoaders is what every load fails with in a request whose context
+// carries no loaders (a wiring mistake: the server gives each response its
+// own): loading field by field would run one query per node.
+var ErrNoLoaders = errors.New("dataloader: the request carries no loaders")
+
+// For returns the loaders of the request. Without any in ctx it returns
+// loaders whose every load fails with ErrNoLoaders.
 func For(ctx context.Context, s plan.Store) *Loaders {
 	if l, ok := ctx.Value(ctxKey{}).(*Loaders); ok {
 		return l
 	}
-	return New(s)
+	l := New(s)
+	l.missing = true
+	return l
 }
 
 // Group registers nodes as one level: their fields load together.
@@ -58,7 +102,7 @@ func Group[N plan.Node](l *Loaders, nodes []N) {
 	if len(nodes) == 0 {
 		return
 	}
-	g := &group{nodes: make([]plan.Node, len(nodes)), calls: map[string]*call{}}
+	g := &group{nodes: make([]plan.Node, len(nodes)), calls: map[key]*call{}}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for i, n := range nodes {
@@ -72,42 +116,54 @@ func (l *Loaders) groupOf(n plan.Node) *group {
 	defer l.mu.Unlock()
 	g, ok := l.groups[n]
 	if !ok {
-		g = &group{nodes: []plan.Node{n}, calls: map[string]*call{}}
+		g = &group{nodes: []plan.Node{n}, calls: map[key]*call{}}
 		l.groups[n] = g
 	}
 	return g
 }
 
-// load runs fetch once per (group, key) and shares its result.
-func (l *Loaders) load(ctx context.Context, n plan.Node, key string, fetch func(ctx context.Context, nodes []plan.Node) (map[plan.ID]any, error)) (any, error) {
+// load runs fetch once per (group, key) and shares its result: n's value,
+// and whether there is one.
+func load[T any](ctx context.Context, l *Loaders, n plan.Node, k key, fetch func(ctx context.Context, nodes []plan.Node) (map[plan.ID]T, error)) (T, bool, error) {
+	var zero T
+	if l.missing {
+		return zero, false, fmt.Errorf("load %s: %w", k, ErrNoLoaders)
+	}
 	g := l.groupOf(n)
 	g.mu.Lock()
-	c, ok := g.calls[key]
+	c, ok := g.calls[k]
 	if !ok {
 		c = &call{done: make(chan struct{})}
-		g.calls[key] = c
+		g.calls[k] = c
 		g.mu.Unlock()
 		func() {
 			defer close(c.done) // waiters are released even if fetch panics
 			defer func() {
 				if p := recover(); p != nil {
-					c.err = fmt.Errorf("dataloader %s: panic: %v", key, p)
+					c.err = fmt.Errorf("dataloader %s: panic: %v", k, p)
 				}
 			}()
-			c.val, c.err = fetch(ctx, g.nodes)
+			var val map[plan.ID]T
+			val, c.err = fetch(ctx, g.nodes)
+			c.val = val
 		}()
 	} else {
 		g.mu.Unlock()
 		select {
 		case <-c.done:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return zero, false, ctx.Err()
 		}
 	}
 	if c.err != nil {
-		return nil, c.err
+		return zero, false, c.err
 	}
-	return c.val[n.NodeID()], nil
+	val, ok := c.val.(map[plan.ID]T)
+	if !ok {
+		return zero, false, fmt.Errorf("dataloader %s: holds a %T, not a map of %T", k, c.val, zero)
+	}
+	v, ok := val[n.NodeID()]
+	return v, ok, nil
 }
 
 func ids(nodes []plan.Node) []plan.ID {
@@ -125,30 +181,26 @@ func ids(nodes []plan.Node) []plan.ID {
 // Related returns the nodes reached from n through rel, loading the
 // relation for n's whole group at once.
 func (l *Loaders) Related(ctx context.Context, rel plan.Relation, n plan.Node) ([]plan.Node, error) {
-	v, err := l.load(ctx, n, "rel:"+string(rel), func(ctx context.Context, nodes []plan.Node) (map[plan.ID]any, error) {
+	v, _, err := load(ctx, l, n, key{kind: kindRelated, rel: rel}, func(ctx context.Context, nodes []plan.Node) (map[plan.ID][]plan.Node, error) {
 		res, err := l.store.Related(ctx, rel, ids(nodes))
 		if err != nil {
 			return nil, err
 		}
 		var level []plan.Node
-		out := make(map[plan.ID]any, len(res))
-		for id, children := range res {
-			out[id] = children
+		for _, children := range res {
 			level = append(level, children...)
 		}
 		Group(l, level)
-		return out, nil
+		return res, nil
 	})
-	if err != nil || v == nil {
-		return nil, err
-	}
-	return v.([]plan.Node), nil
+	return v, err
 }
 
 // Ref returns the node that n refers to by id (for example a measure's
-// section), loading the references of n's whole group at once.
-func (l *Loaders) Ref(ctx context.Context, field string, n plan.Node, ref func(plan.Node) plan.ID) (plan.Node, error) {
-	v, err := l.load(ctx, n, "ref:"+field, func(ctx context.Context, nodes []plan.Node) (map[plan.ID]any, error) {
+// section), loading the references of n's whole group at once; nil when
+// there is none.
+func (l *Loaders) Ref(ctx context.Context, field plan.Relation, n plan.Node, ref func(plan.Node) plan.ID) (plan.Node, error) {
+	v, _, err := load(ctx, l, n, key{kind: kindRef, rel: field}, func(ctx context.Context, nodes []plan.Node) (map[plan.ID]plan.Node, error) {
 		var want []plan.ID
 		seen := map[plan.ID]bool{}
 		for _, x := range nodes {
@@ -158,7 +210,7 @@ func (l *Loaders) Ref(ctx context.Context, field string, n plan.Node, ref func(p
 			}
 		}
 		if len(want) == 0 {
-			return nil, nil
+			return map[plan.ID]plan.Node{}, nil
 		}
 		found, err := l.store.Nodes(ctx, want)
 		if err != nil {
@@ -169,7 +221,7 @@ func (l *Loaders) Ref(ctx context.Context, field string, n plan.Node, ref func(p
 			level = append(level, f)
 		}
 		Group(l, level)
-		out := make(map[plan.ID]any, len(nodes))
+		out := make(map[plan.ID]plan.Node, len(nodes))
 		for _, x := range nodes {
 			if f, ok := found[ref(x)]; ok {
 				out[x.NodeID()] = f
@@ -177,51 +229,51 @@ func (l *Loaders) Ref(ctx context.Context, field string, n plan.Node, ref func(p
 		}
 		return out, nil
 	})
-	if err != nil || v == nil {
-		return nil, err
-	}
-	return v.(plan.Node), nil
+	return v, err
 }
 
-// Measures returns the measure connection of n for query q; argsKey must
-// identify q (nodes of a group that ask with the same arguments share one
-// round trip).
-func (l *Loaders) Measures(ctx context.Context, n plan.Node, q plan.MeasureQuery, argsKey string) (*plan.MeasurePage, error) {
-	v, err := l.load(ctx, n, "measures:"+argsKey, func(ctx context.Context, nodes []plan.Node) (map[plan.ID]any, error) {
+// Measures returns the measure connection of n for query q (nodes of a
+// group that ask with equal queries share one round trip).
+func (l *Loaders) Measures(ctx context.Context, n plan.Node, q plan.MeasureQuery) (*plan.MeasurePage, error) {
+	v, ok, err := load(ctx, l, n, key{kind: kindPage, page: q.Key()}, func(ctx context.Context, nodes []plan.Node) (map[plan.ID]*plan.MeasurePage, error) {
 		pages, err := l.store.Measures(ctx, q, ids(nodes))
 		if err != nil {
 			return nil, err
 		}
-		return l.groupPages(pages, q.Prefetch), nil
+		l.groupPages(pages, q.Prefetch)
+		return pages, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if v == nil {
+	if !ok || v == nil {
 		return &plan.MeasurePage{}, nil
 	}
-	return v.(*plan.MeasurePage), nil
+	return v, nil
 }
 
 // AllMeasures answers a measure connection over the whole graph.
 func (l *Loaders) AllMeasures(ctx context.Context, q plan.MeasureQuery) (*plan.MeasurePage, error) {
+	if l.missing {
+		return nil, fmt.Errorf("load all measures: %w", ErrNoLoaders)
+	}
 	pages, err := l.store.Measures(ctx, q, nil)
 	if err != nil {
 		return nil, err
 	}
-	out := l.groupPages(pages, q.Prefetch)
-	if p, ok := out[""]; ok {
-		return p.(*plan.MeasurePage), nil
+	l.groupPages(pages, q.Prefetch)
+	if p, ok := pages[""]; ok {
+		return p, nil
 	}
 	return &plan.MeasurePage{}, nil
 }
 
-func (l *Loaders) groupPages(pages map[plan.ID]*plan.MeasurePage, ps []plan.Prefetch) map[plan.ID]any {
+// groupPages registers the measures of the pages as one level and seeds
+// what the pages prefetched.
+func (l *Loaders) groupPages(pages map[plan.ID]*plan.MeasurePage, ps []plan.Prefetch) {
 	var level []plan.Node
 	related := plan.Prefetched{}
-	out := make(map[plan.ID]any, len(pages))
-	for id, p := range pages {
-		out[id] = p
+	for _, p := range pages {
 		for _, m := range p.Measures {
 			level = append(level, m)
 		}
@@ -236,46 +288,35 @@ func (l *Loaders) groupPages(pages map[plan.ID]*plan.MeasurePage, ps []plan.Pref
 	}
 	Group(l, level)
 	l.Seed(level, ps, related)
-	return out
 }
 
-// SeedMeasures stores a page of n's measures that n's lookup brought, under
-// the key Measures will be asked with, and seeds what the page prefetched.
-func (l *Loaders) SeedMeasures(n plan.Node, argsKey string, page *plan.MeasurePage, ps []plan.Prefetch) {
-	val := l.groupPages(map[plan.ID]*plan.MeasurePage{n.NodeID(): page}, ps)
-	l.groupOf(n).preset("measures:"+argsKey, val)
+// SeedMeasures stores a page of n's measures that n's lookup brought for
+// query q, where Measures will find it, and seeds what the page prefetched.
+func (l *Loaders) SeedMeasures(n plan.Node, q plan.MeasureQuery, page *plan.MeasurePage) {
+	pages := map[plan.ID]*plan.MeasurePage{n.NodeID(): page}
+	l.groupPages(pages, q.Prefetch)
+	preset(l.groupOf(n), key{kind: kindPage, page: q.Key()}, pages)
 }
 
-// preset records val as the finished load of key for the group, unless a
-// load of key has already started.
-func (g *group) preset(key string, val map[plan.ID]any) {
+// preset records val as the finished load of k for the group, unless a
+// load of k has already started.
+func preset[T any](g *group, k key, val map[plan.ID]T) {
 	c := &call{done: make(chan struct{}), val: val}
 	close(c.done)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if _, exists := g.calls[key]; !exists {
-		g.calls[key] = c
+	if _, exists := g.calls[k]; !exists {
+		g.calls[k] = c
 	}
 }
 
 // StatusHistory returns a measure's status history, newest first, loading
 // it for the measure's whole group at once.
 func (l *Loaders) StatusHistory(ctx context.Context, m *plan.Measure, w plan.Writer) ([]plan.StatusChange, error) {
-	v, err := l.load(ctx, m, "Measure.statusHistory", func(ctx context.Context, nodes []plan.Node) (map[plan.ID]any, error) {
-		res, err := w.StatusHistory(ctx, ids(nodes))
-		if err != nil {
-			return nil, err
-		}
-		out := make(map[plan.ID]any, len(res))
-		for id, h := range res {
-			out[id] = h
-		}
-		return out, nil
+	v, _, err := load(ctx, l, m, key{kind: kindHistory}, func(ctx context.Context, nodes []plan.Node) (map[plan.ID][]plan.StatusChange, error) {
+		return w.StatusHistory(ctx, ids(nodes))
 	})
-	if err != nil || v == nil {
-		return nil, err
-	}
-	return v.([]plan.StatusChange), nil
+	return v, err
 }
 
 // Seed stores what a query prefetched for parents (one level, grouped) so
@@ -288,23 +329,21 @@ func (l *Loaders) Seed(parents []plan.Node, ps []plan.Prefetch, rel plan.Prefetc
 	g := l.groupOf(parents[0])
 	for _, p := range ps {
 		byParent := rel[p.Rel]
-		key := "rel:" + string(p.Rel)
-		if plan.References[p.Rel] {
-			key = "ref:" + string(p.Rel)
-		}
-		val := make(map[plan.ID]any, len(byParent))
 		var children []plan.Node
-		for id, list := range byParent {
+		for _, list := range byParent {
 			children = append(children, list...)
-			if plan.References[p.Rel] {
+		}
+		if plan.References[p.Rel] {
+			val := make(map[plan.ID]plan.Node, len(byParent))
+			for id, list := range byParent {
 				if len(list) > 0 {
 					val[id] = list[0]
 				}
-			} else {
-				val[id] = list
 			}
+			preset(g, key{kind: kindRef, rel: p.Rel}, val)
+		} else {
+			preset(g, key{kind: kindRelated, rel: p.Rel}, byParent)
 		}
-		g.preset(key, val)
 		Group(l, children)
 		l.Seed(children, p.Children, rel)
 	}
@@ -313,19 +352,8 @@ func (l *Loaders) Seed(parents []plan.Node, ps []plan.Prefetch, rel plan.Prefetc
 // Cataloged returns how many measures plan p holds, counted for p's whole
 // group at once.
 func (l *Loaders) Cataloged(ctx context.Context, p *plan.Plan) (int, error) {
-	v, err := l.load(ctx, p, "Plan.cataloged", func(ctx context.Context, nodes []plan.Node) (map[plan.ID]any, error) {
-		res, err := l.store.CatalogedCounts(ctx, ids(nodes))
-		if err != nil {
-			return nil, err
-		}
-		out := make(map[plan.ID]any, len(res))
-		for id, n := range res {
-			out[id] = n
-		}
-		return out, nil
+	v, _, err := load(ctx, l, p, key{kind: kindCataloged}, func(ctx context.Context, nodes []plan.Node) (map[plan.ID]int, error) {
+		return l.store.CatalogedCounts(ctx, ids(nodes))
 	})
-	if err != nil || v == nil {
-		return 0, err
-	}
-	return v.(int), nil
+	return v, err
 }
