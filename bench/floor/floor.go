@@ -13,6 +13,10 @@
 //	/search?text=TEXT&first=10
 //	/neighborhood?id=NODE_ID&depth=2&limit=1000
 //	/node?id=NODE_ID
+//	/nested?first=10
+//	/walk?id=NODE_ID&depth=3&limit=1000
+//	/ordered?plan=PLAN_ID&min=2030&first=20
+//	/count?plan=PLAN_ID&section=2
 //	/readyz
 //
 // PLAN_ID and NODE_ID are the graph's `id` properties ("Plan:slug"), not
@@ -53,6 +57,10 @@ func New(drv neo4j.DriverWithContext, database string) *Handler {
 	h.mux.HandleFunc("GET /search", h.search)
 	h.mux.HandleFunc("GET /neighborhood", h.neighborhood)
 	h.mux.HandleFunc("GET /node", h.node)
+	h.mux.HandleFunc("GET /nested", h.nested)
+	h.mux.HandleFunc("GET /walk", h.walk)
+	h.mux.HandleFunc("GET /ordered", h.ordered)
+	h.mux.HandleFunc("GET /count", h.count)
 	h.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := h.read(r.Context(), "RETURN 1 AS one", nil); err != nil {
 			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)

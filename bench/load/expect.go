@@ -46,7 +46,7 @@ const (
 	pageDepthPercent = 75   // the page starts this deep into the filtered list
 )
 
-// Suite is the six workloads over one database, with their expected answers.
+// Suite is the workloads over one database, with their expected answers.
 type Suite struct {
 	Spec      Spec
 	Workloads []*Workload
@@ -65,7 +65,7 @@ func (s *Suite) Workload(name string) *Workload {
 }
 
 // WorkloadNames lists the workloads in report order.
-var WorkloadNames = []string{"dashboard", "project", "page", "search", "neighborhood", "node"}
+var WorkloadNames = []string{"dashboard", "project", "page", "search", "neighborhood", "node", "nested", "walk", "ordered", "count"}
 
 // ref runs reference queries: simple, obviously correct Cypher (not tuned,
 // written independently of the API's store and of the floor), once per run.
@@ -98,6 +98,7 @@ func Prepare(ctx context.Context, drv neo4j.DriverWithContext, database string, 
 	}
 	for _, build := range []func(context.Context, ref, string, *Suite) (*Workload, error){
 		dashboardWorkload, projectWorkload, pageWorkload, searchWorkload, neighborhoodWorkload, nodeWorkload,
+		nestedWorkload, walkWorkload, orderedWorkload, countWorkload,
 	} {
 		w, err := build(ctx, r, planID, s)
 		if err != nil {
@@ -650,9 +651,25 @@ const graphRels = "HAS_SECTION|HAS_ASPECT|PART_OF|ADVANCES|IN_SECTOR|LOCATED_IN|
 // hood computes the 2-hop neighbourhood of id by breadth-first search in
 // Go, one plain query per level; nil when it exceeds limit nodes.
 func hood(ctx context.Context, r ref, id string, limit int) (*hoodAnswer, error) {
-	seen := map[string]bool{id: true}
+	dist, err := reach(ctx, r, id, 2, limit)
+	if err != nil || dist == nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(dist))
+	for n := range dist {
+		ids = append(ids, n)
+	}
+	return describe(ctx, r, ids)
+}
+
+// reach returns the distance (hops over graphRels, either direction) of
+// every node within depth hops of id, by breadth-first search in Go, one
+// plain query per level; nil when there are more than limit of them
+// (limit 0: no limit).
+func reach(ctx context.Context, r ref, id string, depth, limit int) (map[string]int, error) {
+	dist := map[string]int{id: 0}
 	frontier := []string{id}
-	for level := 1; level <= 2; level++ {
+	for level := 1; level <= depth && len(frontier) > 0; level++ {
 		recs, err := r.query(ctx, `UNWIND $ids AS x MATCH (:Entity {id: x})-[:`+graphRels+`]-(n:Entity) RETURN DISTINCT n.id AS id`,
 			map[string]any{"ids": frontier})
 		if err != nil {
@@ -661,19 +678,21 @@ func hood(ctx context.Context, r ref, id string, limit int) (*hoodAnswer, error)
 		frontier = nil
 		for _, rec := range recs {
 			n := rs(rec, 0)
-			if !seen[n] {
-				seen[n] = true
+			if _, ok := dist[n]; !ok {
+				dist[n] = level
 				frontier = append(frontier, n)
 			}
 		}
-		if len(seen) > limit {
+		if limit > 0 && len(dist) > limit {
 			return nil, nil
 		}
 	}
-	ids := make([]string, 0, len(seen))
-	for n := range seen {
-		ids = append(ids, n)
-	}
+	return dist, nil
+}
+
+// describe returns the nodes' ids with their types and display labels, and
+// every edge among them.
+func describe(ctx context.Context, r ref, ids []string) (*hoodAnswer, error) {
 	recs, err := r.query(ctx, `MATCH (n:Entity) WHERE n.id IN $ids
 RETURN n.id AS id, n.code AS code, n.title AS title, n.number AS number, n.name AS name, n.label AS label`, map[string]any{"ids": ids})
 	if err != nil {

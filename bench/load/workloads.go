@@ -202,6 +202,76 @@ fragment Measure2 on Measure {
   id partOfSection { id } partOfAspect { id } projects { id } sectors { id } places { id } milestones { id }
 }`
 
+	// Shape classes (bench/README.md, "Shape classes").
+
+	oursNested = `query Nested($first: Int!) {
+  sectors { name measures(first: $first) { nodes { code title projects { name } } } }
+}`
+	peerNested = `query Nested($first: Int!) {
+  sectors(sort: [{ name: ASC }, { slug: ASC }]) {
+    name
+    measures(sort: [{ codeKey: ASC }, { id: ASC }], limit: $first) { code title projects(sort: [{ name: ASC }]) { name } }
+  }
+}`
+
+	oursWalk = `query Walk($id: ID!, $limit: Int!) {
+  neighborhood(id: $id, depth: 3, limit: $limit) { truncated nodes { id type label } edges { id source target type } }
+}`
+	// The peer has no neighbourhood: the closest is the nested query that
+	// follows every relationship (but SUPPORTED_BY, both directions) of the
+	// place, then of each neighbour, then of theirs, three levels deep. It
+	// cannot cap a level or skip nodes already seen, only limit each list:
+	// at most $fan of each (10 × 10 × 10 ≈ our limit of 1,000).
+	peerWalk = `query Walk($id: ID!, $fan: Int!) {
+  places(where: { id: { eq: $id } }) {
+    id
+    within { ...Place1 }
+    contains(limit: $fan) { ...Place1 }
+    projects(limit: $fan) { ...Project1 }
+    measures(limit: $fan) { ...Measure1 }
+  }
+}
+fragment Place1 on Place {
+  id within { ...Place2 } contains(limit: $fan) { ...Place2 } projects(limit: $fan) { ...Project2 } measures(limit: $fan) { ...Measure2 }
+}
+fragment Project1 on Project { id measures(limit: $fan) { ...Measure2 } places(limit: $fan) { ...Place2 } sectors(limit: $fan) { ...Sector2 } }
+fragment Measure1 on Measure {
+  id partOfSection { ...Section2 } partOfAspect { ...Aspect2 } projects(limit: $fan) { ...Project2 }
+  sectors(limit: $fan) { ...Sector2 } places(limit: $fan) { ...Place2 } milestones(limit: $fan) { ...Milestone2 }
+}
+fragment Place2 on Place { id within { id } contains(limit: $fan) { id } projects(limit: $fan) { id } measures(limit: $fan) { id } }
+fragment Project2 on Project { id measures(limit: $fan) { id } places(limit: $fan) { id } sectors(limit: $fan) { id } }
+fragment Measure2 on Measure {
+  id partOfSection { id } partOfAspect { id } projects(limit: $fan) { id } sectors(limit: $fan) { id } places(limit: $fan) { id }
+  milestones(limit: $fan) { id }
+}
+fragment Sector2 on Sector { id measures(limit: $fan) { id } projects(limit: $fan) { id } }
+fragment Section2 on Section { id inPlan { id } aspects(limit: $fan) { id } measures(limit: $fan) { id } }
+fragment Aspect2 on Aspect { id section { id } measures(limit: $fan) { id } }
+fragment Milestone2 on Milestone { id plans(limit: $fan) { id } measures(limit: $fan) { id } }`
+
+	oursOrdered = `query Ordered($plan: String!, $min: Int!, $first: Int!) {
+  plan(slug: $plan) {
+    measures(filter: { milestoneYear: { min: $min } }, orderBy: [{ field: MILESTONE_YEAR, direction: DESC }], first: $first) {
+      nodes { code title }
+    }
+  }
+}`
+	peerOrdered = `query Ordered($plan: String!, $min: Int!, $first: Int!) {
+  measures(
+    where: { plan: { eq: $plan }, milestones: { some: { year: { gte: $min } } } }
+    sort: [{ milestoneYear: DESC }, { codeKey: ASC }, { id: ASC }]
+    limit: $first
+  ) { code title }
+}`
+
+	oursCount = `query Count($plan: String!, $section: Int!) {
+  plan(slug: $plan) { measures(filter: { section: $section }) { totalCount } }
+}`
+	peerCount = `query Count($plan: String!, $section: Int!) {
+  measuresConnection(where: { plan: { eq: $plan }, sectionNumber: { eq: $section } }) { totalCount }
+}`
+
 	oursNode = `query Node($id: ID!) {
   node(id: $id) { __typename id ... on Measure { code title status } }
 }`

@@ -16,10 +16,12 @@ import neo4j from "neo4j-driver";
 import net from "node:net";
 
 // typeDefs map onto the graph model of store/rows.go. Only what the
-// workloads need is exposed, plus the obvious fields of each type. Measures
-// hang off their section or aspect through PART_OF (to the aspect when the
-// measure is in one), so a measure has two nullable PART_OF fields:
-// partOfSection and partOfAspect (whose section is reached via HAS_ASPECT).
+// workloads need is exposed, plus the obvious fields of each type (the walk
+// workload follows every relationship type but SUPPORTED_BY, hence
+// Section.inPlan and Milestone.plans). Measures hang off their section or
+// aspect through PART_OF (to the aspect when the measure is in one), so a
+// measure has two nullable PART_OF fields: partOfSection and partOfAspect
+// (whose section is reached via HAS_ASPECT).
 export const typeDefs = /* GraphQL */ `
   extend schema @mutation(operations: [])
 
@@ -40,6 +42,7 @@ export const typeDefs = /* GraphQL */ `
     number: Int!
     title: String!
     summary: String
+    inPlan: Plan @relationship(type: "HAS_SECTION", direction: IN)
     aspects: [Aspect!]! @relationship(type: "HAS_ASPECT", direction: OUT)
     measures: [Measure!]! @relationship(type: "PART_OF", direction: IN)
   }
@@ -114,6 +117,7 @@ export const typeDefs = /* GraphQL */ `
     year: Int!
     label: String!
     approximate: Boolean
+    plans: [Plan!]! @relationship(type: "HAS_MILESTONE", direction: IN)
     measures: [Measure!]! @relationship(type: "DUE_BY", direction: IN)
   }
 `;

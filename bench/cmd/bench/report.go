@@ -287,6 +287,9 @@ func (r *sizeReport) markdown() string {
 		}
 	}
 	extra := ""
+	if !slices.Equal(cfg.workloads, load.WorkloadNames) {
+		extra += " -workloads " + strings.Join(cfg.workloads, ",")
+	}
 	if cfg.peerPageOffset {
 		extra += " -peer-page offset"
 	}
