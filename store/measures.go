@@ -19,32 +19,32 @@ import (
 // parent, when one query answers the pages of many parents) inside the one
 // query that answers it:
 //
-//   - a walk: the measures are read from an index in the page's order
-//     (the scope's (scope, sort key, code key) composite index for a plan,
-//     section or aspect; the global (sort key, code key) index for the other
-//     scopes, which are then checked per row), at most walkBudget rows of
-//     it, and filtered; when that finds the page (or the index ends) the
-//     page is done, whatever the size of the scope;
-//   - an anchored read, when the walk cannot find the page within its
-//     budget (the scope or a filter is sparse) or the scope is small: the
-//     measures are reached from the smallest "anchor" — the scope node, or
-//     the nodes a relationship filter names (sectors, projects, places,
-//     milestones in a year range) — sized by the measure counts the graph
-//     keeps on those nodes, then filtered and sorted.
+//   - a walk: the measures are read from an index in the page's exact
+//     order — a plan's, section's or aspect's from its (scope, key,
+//     codeKey, id) node index; a project's, sector's or milestone's from the
+//     (hub, key, codeKey, mid) relationship index on its links (linkKeys);
+//     all measures from the global (key, codeKey, id) index — at most
+//     walkBudget rows per row of the page, the filter checked as they
+//     stream; when that finds the page (or the index ends) the page is
+//     done, whatever the size of the scope. A place walks itself and each
+//     place within it that way and merges the pages (closureWalk);
+//   - an anchored read, when the walk gives up after its budget (a filter
+//     is sparse in the scope): the measures are reached from the smallest
+//     "anchor" — the scope node, or the nodes a relationship filter names
+//     (sectors, projects, places, milestones in a year range), or the text
+//     index — sized by the measure counts the graph keeps on those nodes;
+//     each hub of the anchor is walked in page order and the hubs' pages
+//     merged (hubWalk).
 //
-// So a page reads about min(walk budget, smallest anchor) rows plus the
-// page, not the scope. Every sort key is a stored property that is never
-// null (sortSection, sortYear, … are written with the measure), so that the
-// indexes hold every measure and read in the page's order.
+// So a page reads about its own rows, at most the walk's budget, plus the
+// anchor's pages, not the scope. Every sort key is a stored property that
+// is never null (sortSection, sortYear, … are written with the measure and
+// copied onto its links), so that the indexes hold every measure and read
+// in the page's order. totalCount is planned apart (writeTotal).
 
 // walkBudget is how many index rows a walk reads per row of the page (with
 // its look-ahead row) before the anchored read takes over.
 const walkBudget = 48
-
-// walkShare: a relation scope is walked when it holds at least one
-// measure in walkShare (a walk's rows are then expected to hold the page
-// twice over).
-const walkShare = walkBudget / 2
 
 // Sort-key properties stored on every measure (never null), so that range
 // indexes hold every measure and a page can be read from them in order. The
@@ -248,7 +248,6 @@ func measureSearchText(code, title, titleZh, description string) string {
 type compiledMeasures struct {
 	cypher string
 	params map[string]any
-	nkeys  int
 	// body is the query after the scopes are bound to the variable scope,
 	// up to its RETURN: subqueries that need only scope and yield rows and
 	// total.
@@ -325,7 +324,7 @@ func compileMeasures(q plan.MeasureQuery, scopes []string) (*compiledMeasures, e
 		b.WriteString("WITH *, 0 AS total\n")
 	}
 	body := b.String()
-	return &compiledMeasures{cypher: "UNWIND $scopes AS scope\n" + body + "RETURN scope, rows, total", params: mp.p, nkeys: len(mp.keys), body: body}, nil
+	return &compiledMeasures{cypher: "UNWIND $scopes AS scope\n" + body + "RETURN scope, rows, total", params: mp.p, body: body}, nil
 }
 
 // narrow turns a plan scope with a section filter into that section's

@@ -2081,7 +2081,7 @@ type Subgraph {
   nodes: [GraphNode!]!
   "The edges."
   edges: [GraphEdge!]!
-  "True when nodes were left out because of the limit."
+  "True when nodes were left out: because of the limit, or because a node had more neighbours than a walk takes from one node (64, after the first level)."
   truncated: Boolean!
 }
 
@@ -2167,7 +2167,7 @@ type Query {
     "At most this many hits (1 to 100)."
     first: Int = 10
   ): [SearchHit!]!
-  "The nodes and edges within ` + "`" + `depth` + "`" + ` hops of a node (provenance excluded)."
+  "The nodes and edges within ` + "`" + `depth` + "`" + ` hops of a node (provenance excluded), nearest first: all neighbours of the centre up to the limit, then at most 64 neighbours of each node of a level, so that a walk through a hub stays cheap."
   neighborhood(
     "Global id of the centre."
     id: ID!
