@@ -571,9 +571,21 @@ func (mp *measurePlan) sizeExpr() string {
 // writePage writes the subquery that yields rows: the page of scope sc.
 func (mp *measurePlan) writePage(b *strings.Builder, node, rel string) {
 	b.WriteString("CALL {\n  WITH sc\n")
-	if mp.def.closure {
+	switch {
+	case mp.def.closure:
 		mp.closureWalk(b)
-	} else {
+	case len(mp.preds) == 0 && len(mp.anchors) <= 1 && (mp.def.rel != "") == (len(mp.anchors) == 1):
+		// Without a filter every row the walk reads is on the page: it
+		// never gives up, and the query needs no anchored read (a smaller
+		// query is planned faster, once per shape).
+		b.WriteString("  CALL {\n    WITH sc\n")
+		mp.walk(b, "")
+		b.WriteString("    WITH m LIMIT $limit\n    RETURN collect(m) AS hits\n  }\n")
+		b.WriteString("  UNWIND hits AS m\n")
+		b.WriteString("  WITH m ORDER BY " + mp.orderBy(false) + " LIMIT $limit\n")
+		mp.writeRows(b, node, rel)
+		return
+	default:
 		// The walk streams: it stops as soon as the filter has passed the
 		// page. For a relation scope it reads the scope's own links, so
 		// the scope's condition need not be checked again.
@@ -603,6 +615,12 @@ func (mp *measurePlan) writePage(b *strings.Builder, node, rel string) {
 	b.WriteString("    RETURN collect(m) AS fb\n  }\n")
 	b.WriteString("  UNWIND CASE WHEN more THEN fb ELSE hits END AS m\n")
 	b.WriteString("  WITH m ORDER BY " + mp.orderBy(false) + " LIMIT $limit\n")
+	mp.writeRows(b, node, rel)
+}
+
+// writeRows ends the page's subquery: the rows of the page's measures m,
+// in order, with their sort keys and what the selection prefetches.
+func (mp *measurePlan) writeRows(b *strings.Builder, node, rel string) {
 	keyList := make([]string, len(mp.keys))
 	for i, k := range mp.keys {
 		keyList[i] = "m." + k.prop
