@@ -272,7 +272,7 @@ type measurePlan struct {
 
 // compileMeasures builds the query for q from fixed fragments; every value
 // travels as a parameter.
-func compileMeasures(q plan.MeasureQuery, scopes []string) (*compiledMeasures, error) {
+func compileMeasures(q plan.MeasureQuery, scopes []string, full bool) (*compiledMeasures, error) {
 	def, ok := measureScopes[q.Scope]
 	if !ok {
 		return nil, fmt.Errorf("measures: unknown scope %q", q.Scope)
@@ -317,14 +317,14 @@ func compileMeasures(q plan.MeasureQuery, scopes []string) (*compiledMeasures, e
 	}
 	var b strings.Builder
 	b.WriteString("WITH *, " + mp.scExpr + " AS sc\n")
-	mp.writePage(&b, node, rel)
+	mp.writePage(&b, node, rel, full)
 	if q.WantTotal {
 		mp.writeTotal(&b)
 	} else {
 		b.WriteString("WITH *, 0 AS total\n")
 	}
 	body := b.String()
-	return &compiledMeasures{cypher: "UNWIND $scopes AS scope\n" + body + "RETURN scope, rows, total", params: mp.p, body: body}, nil
+	return &compiledMeasures{cypher: "UNWIND $scopes AS scope\n" + body + "RETURN scope, rows, total, short", params: mp.p, body: body}, nil
 }
 
 // narrow turns a plan scope with a section filter into that section's
@@ -544,7 +544,7 @@ func (mp *measurePlan) walk(b *strings.Builder, guard string) {
 // filter applied as they stream, at most the page from each place; the
 // pages are merged by the final sort. It reads the whole of a place only
 // when the filter leaves fewer than a page of it, so it never needs the
-// anchored read (more is false).
+// anchored read.
 func (mp *measurePlan) closureWalk(b *strings.Builder) {
 	inner := *mp
 	inner.def = scopeDef{label: "Place", rel: mp.def.rel}
@@ -557,7 +557,6 @@ func (mp *measurePlan) closureWalk(b *strings.Builder) {
 	b.WriteString(strings.ReplaceAll(strings.Replace(w.String(), " LIMIT $budget", "", 1), "    ", "      "))
 	b.WriteString("      WITH sc, m WHERE " + mp.where(0, false) + "\n      WITH m LIMIT $limit\n      RETURN m\n    }\n")
 	b.WriteString("    WITH DISTINCT m\n    RETURN collect(m) AS hits\n  }\n")
-	b.WriteString("  WITH sc, hits, false AS more\n")
 }
 
 // sizeExpr is the expression of how many measures the scope node sc holds.
@@ -569,30 +568,60 @@ func (mp *measurePlan) sizeExpr() string {
 }
 
 // writePage writes the subquery that yields rows: the page of scope sc.
-func (mp *measurePlan) writePage(b *strings.Builder, node, rel string) {
+//
+// Without full, the page is the walk alone: short says that the walk gave
+// up after its budget, and the caller asks again with full for those
+// scopes. The walk alone is a much smaller query, and Neo4j plans each new
+// query text once: the whole planner took 1–1.6 s to plan for a filtered
+// page (EXPLAIN), which a page then pays only when a filter is sparse.
+func (mp *measurePlan) writePage(b *strings.Builder, node, rel string, full bool) {
 	b.WriteString("CALL {\n  WITH sc\n")
+	skip := -1
+	if mp.def.rel != "" {
+		skip = 0
+	}
+	unfiltered := len(mp.preds) == 0 && len(mp.anchors) <= 1 && (mp.def.rel != "") == (len(mp.anchors) == 1)
 	switch {
 	case mp.def.closure:
+		// Each place's walk streams to the end of the page or of the
+		// place: the pages are complete.
 		mp.closureWalk(b)
-	case len(mp.preds) == 0 && len(mp.anchors) <= 1 && (mp.def.rel != "") == (len(mp.anchors) == 1):
+		b.WriteString("  WITH hits, false AS short\n")
+		b.WriteString("  CALL {\n    WITH hits\n    UNWIND hits AS m\n")
+		b.WriteString("    WITH m ORDER BY " + mp.orderBy(false) + " LIMIT $limit\n  ")
+		mp.writeRows(b, node, rel, "")
+		b.WriteString("  RETURN rows, short\n}\n")
+		return
+	case unfiltered || !full:
 		// Without a filter every row the walk reads is on the page: it
-		// never gives up, and the query needs no anchored read (a smaller
-		// query is planned faster, once per shape).
+		// never gives up, and the query needs no anchored read.
 		b.WriteString("  CALL {\n    WITH sc\n")
 		mp.walk(b, "")
+		if !unfiltered {
+			b.WriteString("    WITH sc, m WHERE " + mp.where(skip, false) + "\n")
+		}
 		b.WriteString("    WITH m LIMIT $limit\n    RETURN collect(m) AS hits\n  }\n")
-		b.WriteString("  UNWIND hits AS m\n")
-		b.WriteString("  WITH m ORDER BY " + mp.orderBy(false) + " LIMIT $limit\n")
-		mp.writeRows(b, node, rel)
+		if unfiltered {
+			b.WriteString("  WITH hits, false AS short\n")
+		} else {
+			// Short of the page, the walk either read its index to the end
+			// (the page is complete) or gave up after its budget: walked
+			// again, only then, and counted.
+			b.WriteString("  WITH sc, hits, size(hits) < $limit AS short\n")
+			b.WriteString("  CALL {\n    WITH sc, short\n")
+			mp.walk(b, "short")
+			b.WriteString("    RETURN count(m) AS walked\n  }\n")
+			b.WriteString("  WITH hits, short AND walked = $budget AS short\n")
+		}
+		b.WriteString("  CALL {\n    WITH hits\n    UNWIND hits AS m\n")
+		b.WriteString("    WITH m ORDER BY " + mp.orderBy(false) + " LIMIT $limit\n  ")
+		mp.writeRows(b, node, rel, "")
+		b.WriteString("  RETURN rows, short\n}\n")
 		return
 	default:
 		// The walk streams: it stops as soon as the filter has passed the
 		// page. For a relation scope it reads the scope's own links, so
 		// the scope's condition need not be checked again.
-		skip := -1
-		if mp.def.rel != "" {
-			skip = 0
-		}
 		b.WriteString("  CALL {\n    WITH sc\n")
 		mp.walk(b, "")
 		b.WriteString("    WITH sc, m WHERE " + mp.where(skip, false) + "\n    WITH m LIMIT $limit\n    RETURN collect(m) AS hits\n  }\n")
@@ -615,17 +644,17 @@ func (mp *measurePlan) writePage(b *strings.Builder, node, rel string) {
 	b.WriteString("    RETURN collect(m) AS fb\n  }\n")
 	b.WriteString("  UNWIND CASE WHEN more THEN fb ELSE hits END AS m\n")
 	b.WriteString("  WITH m ORDER BY " + mp.orderBy(false) + " LIMIT $limit\n")
-	mp.writeRows(b, node, rel)
+	mp.writeRows(b, node, rel, ", false AS short")
 }
 
 // writeRows ends the page's subquery: the rows of the page's measures m,
 // in order, with their sort keys and what the selection prefetches.
-func (mp *measurePlan) writeRows(b *strings.Builder, node, rel string) {
+func (mp *measurePlan) writeRows(b *strings.Builder, node, rel, extra string) {
 	keyList := make([]string, len(mp.keys))
 	for i, k := range mp.keys {
 		keyList[i] = "m." + k.prop
 	}
-	b.WriteString("  RETURN collect({node: " + node + ", keys: [" + strings.Join(keyList, ", ") + "], rel: " + rel + "}) AS rows\n}\n")
+	b.WriteString("  RETURN collect({node: " + node + ", keys: [" + strings.Join(keyList, ", ") + "], rel: " + rel + "}) AS rows" + extra + "\n}\n")
 }
 
 // anchored writes the read of the measures of sc that match the filter
@@ -787,37 +816,89 @@ func keyset(exprs []string, c string, desc []bool, before bool) string {
 	return b.String()
 }
 
-// Measures implements plan.Store: one round trip for every scope id.
+// Measures implements plan.Store: one round trip for every scope id, and
+// a second for the scopes whose walk fell short of the page (see
+// writePage), if any.
 func (s *Store) Measures(ctx context.Context, q plan.MeasureQuery, scopeIDs []plan.ID) (map[plan.ID]*plan.MeasurePage, error) {
 	scopes := idStrings(scopeIDs)
 	if q.Scope == plan.ScopeAll {
 		scopes = []string{""}
 	}
-	cm, err := compileMeasures(q, scopes)
+	out, short, err := s.measurePages(ctx, q, scopes, false)
 	if err != nil {
 		return nil, err
 	}
-	recs, err := s.read(ctx, cm.cypher, cm.params)
-	if err != nil {
-		return nil, fmt.Errorf("page measures (%s scope, %d scopes): %w", q.Scope, len(scopes), err)
-	}
-	out := make(map[plan.ID]*plan.MeasurePage, len(recs))
-	for _, rec := range recs {
-		scope, err := recordValue[string](rec, "scope")
-		if err != nil {
-			return nil, fmt.Errorf("page measures: %w", err)
+	if len(short) > 0 {
+		if err := s.completePages(ctx, q, short, out); err != nil {
+			return nil, err
 		}
-		page, err := scanPage(rec, q)
-		if err != nil {
-			return nil, fmt.Errorf("page measures of %s: %w", scope, err)
-		}
-		out[plan.ID(scope)] = page
 	}
 	return out, nil
 }
 
-// scanPage reads the rows and total of one scope's page from rec.
-func scanPage(rec *neo4j.Record, q plan.MeasureQuery) (*plan.MeasurePage, error) {
+// measurePages runs the compiled query for scopes and returns the pages
+// and the scopes whose page fell short.
+func (s *Store) measurePages(ctx context.Context, q plan.MeasureQuery, scopes []string, full bool) (map[plan.ID]*plan.MeasurePage, []string, error) {
+	cm, err := compileMeasures(q, scopes, full)
+	if err != nil {
+		return nil, nil, err
+	}
+	recs, err := s.read(ctx, cm.cypher, cm.params)
+	if err != nil {
+		return nil, nil, fmt.Errorf("page measures (%s scope, %d scopes): %w", q.Scope, len(scopes), err)
+	}
+	out := make(map[plan.ID]*plan.MeasurePage, len(recs))
+	var short []string
+	for _, rec := range recs {
+		scope, err := recordValue[string](rec, "scope")
+		if err != nil {
+			return nil, nil, fmt.Errorf("page measures: %w", err)
+		}
+		page, isShort, err := scanPage(rec, q)
+		if err != nil {
+			return nil, nil, fmt.Errorf("page measures of %s: %w", scope, err)
+		}
+		out[plan.ID(scope)] = page
+		if isShort {
+			short = append(short, scope)
+		}
+	}
+	return out, short, nil
+}
+
+// completePages reads again, with the whole planner, the pages of the
+// scopes whose walk fell short, and puts them in out (keeping the totals
+// the first read counted).
+func (s *Store) completePages(ctx context.Context, q plan.MeasureQuery, scopes []string, out map[plan.ID]*plan.MeasurePage) error {
+	q.WantTotal = false
+	full, _, err := s.measurePages(ctx, q, scopes, true)
+	if err != nil {
+		return err
+	}
+	for id, page := range full {
+		if old, ok := out[id]; ok {
+			page.TotalCount = old.TotalCount
+		}
+		out[id] = page
+	}
+	return nil
+}
+
+// scanPage reads the rows and total of one scope's page from rec, and
+// whether the page fell short (writePage).
+func scanPage(rec *neo4j.Record, q plan.MeasureQuery) (*plan.MeasurePage, bool, error) {
+	page, err := scanPageRows(rec, q)
+	if err != nil {
+		return nil, false, err
+	}
+	short, err := recordValue[bool](rec, "short")
+	if err != nil {
+		return nil, false, err
+	}
+	return page, short, nil
+}
+
+func scanPageRows(rec *neo4j.Record, q plan.MeasureQuery) (*plan.MeasurePage, error) {
 	limit := 20
 	if q.First != nil {
 		limit = *q.First

@@ -159,14 +159,14 @@ func (s *Store) FindByKey(ctx context.Context, k plan.Kind, key string, with pla
 	b.WriteString("MATCH (n:Entity {id: $id})\n")
 	if with.Measures != nil {
 		// The page's subqueries need only the scope: the node's id.
-		cm, err := compileMeasures(*with.Measures, nil)
+		cm, err := compileMeasures(*with.Measures, nil, false)
 		if err != nil {
 			return plan.Found{}, err
 		}
 		params = cm.params
 		b.WriteString("WITH n, n.id AS scope\n")
 		b.WriteString(cm.body)
-		b.WriteString("RETURN n AS node, " + rel + " AS rel, rows, total")
+		b.WriteString("RETURN n AS node, " + rel + " AS rel, rows, total, short")
 	} else {
 		b.WriteString("RETURN n AS node, " + rel + " AS rel")
 	}
@@ -191,8 +191,18 @@ func (s *Store) FindByKey(ctx context.Context, k plan.Kind, key string, with pla
 		return plan.Found{}, fmt.Errorf("find %s: prefetched: %w", id, err)
 	}
 	if with.Measures != nil {
-		if found.Measures, err = scanPage(recs[0], *with.Measures); err != nil {
+		page, short, err := scanPage(recs[0], *with.Measures)
+		if err != nil {
 			return plan.Found{}, fmt.Errorf("find %s: page of measures: %w", id, err)
+		}
+		found.Measures = page
+		if short {
+			// The walk fell short of the page: the whole planner, once more.
+			pages := map[plan.ID]*plan.MeasurePage{n.NodeID(): page}
+			if err := s.completePages(ctx, *with.Measures, []string{string(n.NodeID())}, pages); err != nil {
+				return plan.Found{}, fmt.Errorf("find %s: page of measures: %w", id, err)
+			}
+			found.Measures = pages[n.NodeID()]
 		}
 	}
 	return found, nil
