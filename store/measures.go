@@ -587,10 +587,7 @@ func (mp *measurePlan) writePage(b *strings.Builder, node, rel string, full bool
 		// place: the pages are complete.
 		mp.closureWalk(b)
 		b.WriteString("  WITH hits, false AS short\n")
-		b.WriteString("  CALL {\n    WITH hits\n    UNWIND hits AS m\n")
-		b.WriteString("    WITH m ORDER BY " + mp.orderBy(false) + " LIMIT $limit\n  ")
-		mp.writeRows(b, node, rel, "")
-		b.WriteString("  RETURN rows, short\n}\n")
+		mp.writeHitRows(b, node, rel)
 		return
 	case unfiltered || !full:
 		// Without a filter every row the walk reads is on the page: it
@@ -613,10 +610,7 @@ func (mp *measurePlan) writePage(b *strings.Builder, node, rel string, full bool
 			b.WriteString("    RETURN count(m) AS walked\n  }\n")
 			b.WriteString("  WITH hits, short AND walked = $budget AS short\n")
 		}
-		b.WriteString("  CALL {\n    WITH hits\n    UNWIND hits AS m\n")
-		b.WriteString("    WITH m ORDER BY " + mp.orderBy(false) + " LIMIT $limit\n  ")
-		mp.writeRows(b, node, rel, "")
-		b.WriteString("  RETURN rows, short\n}\n")
+		mp.writeHitRows(b, node, rel)
 		return
 	default:
 		// The walk streams: it stops as soon as the filter has passed the
@@ -645,6 +639,15 @@ func (mp *measurePlan) writePage(b *strings.Builder, node, rel string, full bool
 	b.WriteString("  UNWIND CASE WHEN more THEN fb ELSE hits END AS m\n")
 	b.WriteString("  WITH m ORDER BY " + mp.orderBy(false) + " LIMIT $limit\n")
 	mp.writeRows(b, node, rel, ", false AS short")
+}
+
+// writeHitRows ends the page's subquery from hits (the page's measures)
+// and short: the rows in order, and short.
+func (mp *measurePlan) writeHitRows(b *strings.Builder, node, rel string) {
+	b.WriteString("  CALL {\n    WITH hits\n    UNWIND hits AS m\n")
+	b.WriteString("    WITH m ORDER BY " + mp.orderBy(false) + " LIMIT $limit\n  ")
+	mp.writeRows(b, node, rel, "")
+	b.WriteString("  RETURN rows, short\n}\n")
 }
 
 // writeRows ends the page's subquery: the rows of the page's measures m,

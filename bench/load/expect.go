@@ -777,22 +777,6 @@ RETURN c.id AS id ORDER BY deg, id`, map[string]any{"ds": s.Spec.Dataset, "maxde
 	}
 	s.Facts = append(s.Facts, fmt.Sprintf("neighborhood: depth 2 around %s: %d nodes, %d edges", center, len(want.Nodes), len(want.Edges)))
 
-	type oursD struct {
-		Neighborhood *struct {
-			Truncated bool `json:"truncated"`
-			Nodes     []struct {
-				ID    string `json:"id"`
-				Type  string `json:"type"`
-				Label string `json:"label"`
-			} `json:"nodes"`
-			Edges []struct {
-				ID     string `json:"id"`
-				Source string `json:"source"`
-				Target string `json:"target"`
-				Type   string `json:"type"`
-			} `json:"edges"`
-		} `json:"neighborhood"`
-	}
 	type peerD struct {
 		Places []json.RawMessage `json:"places"`
 	}
@@ -808,32 +792,12 @@ RETURN c.id AS id ORDER BY deg, id`, map[string]any{"ds": s.Spec.Dataset, "maxde
 	w.check = func(d Dialect, body []byte) error {
 		switch d {
 		case Ours, Floor:
-			data, err := decode[oursD](body)
+			got, truncated, err := decodeNeighborhood("neighborhood", body)
 			if err != nil {
 				return err
 			}
-			g := data.Neighborhood
-			if g == nil {
-				return fmt.Errorf("neighborhood is null")
-			}
-			if g.Truncated {
+			if truncated {
 				return fmt.Errorf("neighborhood: truncated")
-			}
-			got := &hoodAnswer{}
-			for _, n := range g.Nodes {
-				id, err := plan.ParseGlobalID(n.ID)
-				if err != nil {
-					return fmt.Errorf("neighborhood: bad id %q", n.ID)
-				}
-				got.Nodes = append(got.Nodes, hoodNode{ID: string(id), Type: n.Type, Label: n.Label})
-			}
-			for _, e := range g.Edges {
-				src, err1 := plan.ParseGlobalID(e.Source)
-				dst, err2 := plan.ParseGlobalID(e.Target)
-				if err1 != nil || err2 != nil {
-					return fmt.Errorf("neighborhood: bad edge %q -> %q", e.Source, e.Target)
-				}
-				got.Edges = append(got.Edges, hoodEdge{Source: string(src), Type: e.Type, Target: string(dst)})
 			}
 			return same("neighborhood", got.canon(), want)
 		case Peer:
@@ -1010,4 +974,52 @@ func sorted(l []string) []string {
 	}
 	sort.Strings(l)
 	return l
+}
+
+// decodeNeighborhood reads our (or the floor's) answer to a neighborhood
+// query, with the global ids decoded; what names the workload in errors.
+func decodeNeighborhood(what string, body []byte) (*hoodAnswer, bool, error) {
+	data, err := decode[neighborhoodData](body)
+	if err != nil {
+		return nil, false, err
+	}
+	g := data.Neighborhood
+	if g == nil {
+		return nil, false, fmt.Errorf("%s: neighborhood is null", what)
+	}
+	got := &hoodAnswer{}
+	for _, n := range g.Nodes {
+		id, err := plan.ParseGlobalID(n.ID)
+		if err != nil {
+			return nil, false, fmt.Errorf("%s: bad id %q", what, n.ID)
+		}
+		got.Nodes = append(got.Nodes, hoodNode{ID: string(id), Type: n.Type, Label: n.Label})
+	}
+	for _, e := range g.Edges {
+		src, err1 := plan.ParseGlobalID(e.Source)
+		dst, err2 := plan.ParseGlobalID(e.Target)
+		if err1 != nil || err2 != nil {
+			return nil, false, fmt.Errorf("%s: bad edge %q -> %q", what, e.Source, e.Target)
+		}
+		got.Edges = append(got.Edges, hoodEdge{Source: string(src), Type: e.Type, Target: string(dst)})
+	}
+	return got, g.Truncated, nil
+}
+
+// neighborhoodData is our (and the floor's) answer to a neighborhood query.
+type neighborhoodData struct {
+	Neighborhood *struct {
+		Truncated bool `json:"truncated"`
+		Nodes     []struct {
+			ID    string `json:"id"`
+			Type  string `json:"type"`
+			Label string `json:"label"`
+		} `json:"nodes"`
+		Edges []struct {
+			ID     string `json:"id"`
+			Source string `json:"source"`
+			Target string `json:"target"`
+			Type   string `json:"type"`
+		} `json:"edges"`
+	} `json:"neighborhood"`
 }

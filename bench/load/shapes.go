@@ -356,22 +356,6 @@ RETURN COUNT { (c)-[:WITHIN]->(:Place) } AS within, COUNT { (c)<-[:WITHIN]-(:Pla
 	s.Facts = append(s.Facts, fmt.Sprintf("walk: depth %d from %s (%d measures located there), limit %d: the dataset has %d nodes within %d hops (%d, %d, %d at 1, 2, 3 hops); %s; the peer's nested query takes at most %d of each list",
 		WalkDepth, start, nMeasures, WalkLimit, len(dist), WalkDepth, perLevel[1], perLevel[2], perLevel[3], exact, PeerWalkFan))
 
-	type oursD struct {
-		Neighborhood *struct {
-			Truncated bool `json:"truncated"`
-			Nodes     []struct {
-				ID    string `json:"id"`
-				Type  string `json:"type"`
-				Label string `json:"label"`
-			} `json:"nodes"`
-			Edges []struct {
-				ID     string `json:"id"`
-				Source string `json:"source"`
-				Target string `json:"target"`
-				Type   string `json:"type"`
-			} `json:"edges"`
-		} `json:"neighborhood"`
-	}
 	type peerD struct {
 		Places []map[string]any `json:"places"`
 	}
@@ -387,32 +371,11 @@ RETURN COUNT { (c)-[:WITHIN]->(:Place) } AS within, COUNT { (c)<-[:WITHIN]-(:Pla
 	w.check = func(d Dialect, body []byte) error {
 		switch d {
 		case Ours, Floor:
-			data, err := decode[oursD](body)
+			got, truncated, err := decodeNeighborhood("walk", body)
 			if err != nil {
 				return err
 			}
-			g := data.Neighborhood
-			if g == nil {
-				return fmt.Errorf("neighborhood is null")
-			}
-			nodes := make([]hoodNode, 0, len(g.Nodes))
-			for _, n := range g.Nodes {
-				id, err := plan.ParseGlobalID(n.ID)
-				if err != nil {
-					return fmt.Errorf("walk: bad id %q", n.ID)
-				}
-				nodes = append(nodes, hoodNode{ID: string(id), Type: n.Type, Label: n.Label})
-			}
-			edges := make([]hoodEdge, 0, len(g.Edges))
-			for _, e := range g.Edges {
-				src, err1 := plan.ParseGlobalID(e.Source)
-				dst, err2 := plan.ParseGlobalID(e.Target)
-				if err1 != nil || err2 != nil {
-					return fmt.Errorf("walk: bad edge %q -> %q", e.Source, e.Target)
-				}
-				edges = append(edges, hoodEdge{Source: string(src), Type: e.Type, Target: string(dst)})
-			}
-			return f.checkGraph(g.Truncated, nodes, edges)
+			return f.checkGraph(truncated, got.Nodes, got.Edges)
 		case Peer:
 			data, err := decode[peerD](body)
 			if err != nil {
