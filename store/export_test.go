@@ -30,32 +30,34 @@ func StaleDerived(ctx context.Context, s *Store) ([]string, error) {
 		for _, st := range plan.Statuses {
 			checks = append(checks, fmt.Sprintf("coalesce(c.%s, -1) <> coalesce([x IN by WHERE x.s = '%s' | x.n][0], 0)", statusCountProp(st), st))
 		}
-		recs, err := s.read(ctx, "MATCH (c:"+d.label+")\nWITH c, "+byStatus(d, "c")+" AS by\nWHERE "+strings.Join(checks, " OR ")+"\nRETURN 'count of ' + c.id AS what", nil)
+		what, err := readWhat(ctx, s, "MATCH (c:"+d.label+")\nWITH c, "+byStatus(d, "c")+" AS by\nWHERE "+strings.Join(checks, " OR ")+"\nRETURN 'count of ' + c.id AS what")
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range recs {
-			w, err := recordValue[string](r, "what")
-			if err != nil {
-				return nil, err
-			}
-			stale = append(stale, w)
-		}
+		stale = append(stale, what...)
 	}
-	var checks []string
-	for _, k := range linkKeyProps {
-		checks = append(checks, "coalesce(toString(r."+k+"), '-') <> coalesce(toString(m."+k+"), '-')")
-	}
-	recs, err := s.read(ctx, "MATCH (m:Measure)-[r:"+strings.Join(linkTypes, "|")+"]->(h)\nWHERE r.hub IS NULL OR r.hub <> h.id OR r.mid <> m.id OR "+strings.Join(checks, " OR ")+"\nRETURN 'keys of ' + m.id + ' ' + type(r) + ' ' + h.id + ' (' + coalesce(r.dataset, '-') + '): ' + reduce(d = '', k IN keys(r) | d + CASE WHEN k IN ['hub', 'mid', 'source', 'excerpt', 'dataset', 'propsHash'] OR toString(r[k]) = toString(m[k]) THEN '' ELSE k + '=' + toString(r[k]) + '/' + coalesce(toString(m[k]), 'null') + ' ' END) AS what", nil)
+	// The link keys: the loader's own condition, and which keys differ.
+	what, err := readWhat(ctx, s, "MATCH (m:Measure)-[r:"+strings.Join(linkTypes, "|")+"]->(h)\nWHERE "+linkKeysDiffer("r", "m", "h")+
+		"\nRETURN 'keys of ' + m.id + ' ' + type(r) + ' ' + h.id + ' (' + coalesce(r.dataset, '-') + '): ' + reduce(d = '', k IN keys(r) | d + CASE WHEN k IN ['hub', 'mid', 'source', 'excerpt', 'dataset', 'propsHash'] OR toString(r[k]) = toString(m[k]) THEN '' ELSE k + '=' + toString(r[k]) + '/' + coalesce(toString(m[k]), 'null') + ' ' END) AS what")
 	if err != nil {
 		return nil, err
 	}
+	return append(stale, what...), nil
+}
+
+// readWhat runs cypher and returns its column what.
+func readWhat(ctx context.Context, s *Store, cypher string) ([]string, error) {
+	recs, err := s.read(ctx, cypher, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(recs))
 	for _, r := range recs {
 		w, err := recordValue[string](r, "what")
 		if err != nil {
 			return nil, err
 		}
-		stale = append(stale, w)
+		out = append(out, w)
 	}
-	return stale, nil
+	return out, nil
 }

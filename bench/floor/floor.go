@@ -384,13 +384,18 @@ type graphEdge struct {
 	Type   string `json:"type"`
 }
 
-func (h *Handler) neighborhood(w http.ResponseWriter, r *http.Request) {
-	depth, err := intParam(r, "depth", 1, 1, 3)
-	if err != nil {
-		badRequest(w, "%v", err)
-		return
+// walkParams reads the depth (1 to 3, default 1) and the limit (1 to 1000,
+// default 200) of a neighbourhood or walk request.
+func walkParams(r *http.Request) (depth, limit int, err error) {
+	if depth, err = intParam(r, "depth", 1, 1, 3); err != nil {
+		return 0, 0, err
 	}
-	limit, err := intParam(r, "limit", 200, 1, 1000)
+	limit, err = intParam(r, "limit", 200, 1, 1000)
+	return depth, limit, err
+}
+
+func (h *Handler) neighborhood(w http.ResponseWriter, r *http.Request) {
+	depth, limit, err := walkParams(r)
 	if err != nil {
 		badRequest(w, "%v", err)
 		return

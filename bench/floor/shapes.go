@@ -119,12 +119,7 @@ RETURN truncated,
 }()
 
 func (h *Handler) walk(w http.ResponseWriter, r *http.Request) {
-	depth, err := intParam(r, "depth", 1, 1, 3)
-	if err != nil {
-		badRequest(w, "%v", err)
-		return
-	}
-	limit, err := intParam(r, "limit", 200, 1, 1000)
+	depth, limit, err := walkParams(r)
 	if err != nil {
 		badRequest(w, "%v", err)
 		return
