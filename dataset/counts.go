@@ -1,46 +1,11 @@
 package dataset
 
-import "strconv"
+import (
+	"slices"
+	"strconv"
 
-// Node labels of the graph model.
-const (
-	LabelPlan      = "Plan"
-	LabelSection   = "Section"
-	LabelAspect    = "Aspect"
-	LabelMeasure   = "Measure"
-	LabelProject   = "Project"
-	LabelSector    = "Sector"
-	LabelPlace     = "Place"
-	LabelMilestone = "Milestone"
-	LabelSource    = "Source"
+	"github.com/shenzhenplan/kgapi/plan"
 )
-
-// Relationship types of the graph model.
-const (
-	RelHasSection   = "HAS_SECTION"   // Plan → Section
-	RelHasAspect    = "HAS_ASPECT"    // Section → Aspect
-	RelPartOf       = "PART_OF"       // Measure → Section or Aspect
-	RelAdvances     = "ADVANCES"      // Measure → Project
-	RelInSector     = "IN_SECTOR"     // Measure or Project → Sector
-	RelLocatedIn    = "LOCATED_IN"    // Measure or Project → Place
-	RelWithin       = "WITHIN"        // Place → Place
-	RelDueBy        = "DUE_BY"        // Measure → Milestone
-	RelHasMilestone = "HAS_MILESTONE" // Plan → Milestone
-	RelParent       = "PARENT"        // Plan → its parent Plan
-	RelSupportedBy  = "SUPPORTED_BY"  // any node → Source, one per (node, source, excerpt)
-)
-
-// Labels lists the node labels of the graph model.
-func Labels() []string {
-	return []string{LabelPlan, LabelSection, LabelAspect, LabelMeasure, LabelProject,
-		LabelSector, LabelPlace, LabelMilestone, LabelSource}
-}
-
-// RelTypes lists the relationship types of the graph model.
-func RelTypes() []string {
-	return []string{RelHasSection, RelHasAspect, RelPartOf, RelAdvances, RelInSector,
-		RelLocatedIn, RelWithin, RelDueBy, RelHasMilestone, RelParent, RelSupportedBy}
-}
 
 // Counts is the number of nodes per label and relationships per type that a
 // dataset gives in Neo4j. Every label and type of the model has an entry.
@@ -74,43 +39,43 @@ func (d *Dataset) Counts() Counts {
 		rels: map[relKey]struct{}{},
 		srcs: map[supportKey]struct{}{},
 	}
-	for _, l := range Labels() {
-		c.ids[l] = map[string]int32{}
+	for _, k := range plan.Kinds {
+		c.ids[string(k)] = map[string]int32{}
 	}
 	for _, s := range d.Sources {
-		c.node(LabelSource, s.ID)
+		c.node(string(plan.KindSource), s.ID)
 	}
 	for _, p := range d.Projects {
-		c.node(LabelProject, p.Slug)
+		c.node(string(plan.KindProject), p.Slug)
 	}
 	for _, s := range d.Sectors {
-		c.node(LabelSector, s.Slug)
+		c.node(string(plan.KindSector), s.Slug)
 	}
 	for _, p := range d.Places {
-		c.node(LabelPlace, p.Slug)
+		c.node(string(plan.KindPlace), p.Slug)
 	}
 	for _, m := range d.Milestones {
-		c.node(LabelMilestone, m.Slug)
+		c.node(string(plan.KindMilestone), m.Slug)
 	}
 	for _, p := range d.Plans {
-		c.node(LabelPlan, p.Slug)
+		c.node(string(plan.KindPlan), p.Slug)
 	}
 
 	for _, p := range d.Plans {
-		pn := c.ids[LabelPlan][p.Slug]
+		pn := c.ids[string(plan.KindPlan)][p.Slug]
 		if p.Parent != nil {
-			c.link(relParent, pn, LabelPlan, p.Parent.To)
+			c.link(relParent, pn, string(plan.KindPlan), p.Parent.To)
 		}
-		c.links(relHasMilestone, pn, LabelMilestone, p.Milestones)
+		c.links(relHasMilestone, pn, string(plan.KindMilestone), p.Milestones)
 		c.support(pn, p.Sources)
 		for _, s := range p.Sections {
 			sid := p.Slug + "/" + strconv.Itoa(s.Number)
-			sn := c.node(LabelSection, sid)
+			sn := c.node(string(plan.KindSection), sid)
 			c.rel(relHasSection, pn, sn)
 			c.support(sn, s.Sources)
 			c.measures(p.Slug, sn, s.Measures)
 			for _, a := range s.Aspects {
-				an := c.node(LabelAspect, sid+"/"+strconv.Itoa(a.Number))
+				an := c.node(string(plan.KindAspect), sid+"/"+strconv.Itoa(a.Number))
 				c.rel(relHasAspect, sn, an)
 				c.support(an, a.Sources)
 				c.measures(p.Slug, an, a.Measures)
@@ -118,53 +83,57 @@ func (d *Dataset) Counts() Counts {
 		}
 	}
 	for _, p := range d.Projects {
-		pn := c.ids[LabelProject][p.Slug]
-		c.links(relLocatedIn, pn, LabelPlace, p.Places)
-		c.links(relInSector, pn, LabelSector, p.Sectors)
+		pn := c.ids[string(plan.KindProject)][p.Slug]
+		c.links(relLocatedIn, pn, string(plan.KindPlace), p.Places)
+		c.links(relInSector, pn, string(plan.KindSector), p.Sectors)
 		c.support(pn, p.Sources)
 	}
 	for _, s := range d.Sectors {
-		c.support(c.ids[LabelSector][s.Slug], s.Sources)
+		c.support(c.ids[string(plan.KindSector)][s.Slug], s.Sources)
 	}
 	for _, p := range d.Places {
-		pn := c.ids[LabelPlace][p.Slug]
+		pn := c.ids[string(plan.KindPlace)][p.Slug]
 		if p.Within != nil {
-			c.link(relWithin, pn, LabelPlace, p.Within.To)
+			c.link(relWithin, pn, string(plan.KindPlace), p.Within.To)
 		}
 		c.support(pn, p.Sources)
 	}
 	for _, m := range d.Milestones {
-		c.support(c.ids[LabelMilestone][m.Slug], m.Sources)
+		c.support(c.ids[string(plan.KindMilestone)][m.Slug], m.Sources)
 	}
 
 	out := Counts{Nodes: map[string]int{}, Rels: map[string]int{}}
 	for l, ids := range c.ids {
 		out.Nodes[l] = len(ids)
 	}
-	types := RelTypes()
+	types := plan.RelTypes()
 	for _, t := range types {
 		out.Rels[t] = 0
 	}
 	for k := range c.rels {
 		out.Rels[types[k.typ]]++
 	}
-	out.Rels[RelSupportedBy] = len(c.srcs)
+	out.Rels[plan.RelTypeSupportedBy] = len(c.srcs)
 	return out
 }
 
-// Indexes into RelTypes(), for compact relationship keys (same order).
-const (
-	relHasSection uint8 = iota
-	relHasAspect
-	relPartOf
-	relAdvances
-	relInSector
-	relLocatedIn
-	relWithin
-	relDueBy
-	relHasMilestone
-	relParent
+// Indexes into plan.RelTypes(), for compact relationship keys.
+var (
+	relHasSection   = relIndex(plan.RelTypeHasSection)
+	relHasAspect    = relIndex(plan.RelTypeHasAspect)
+	relPartOf       = relIndex(plan.RelTypePartOf)
+	relAdvances     = relIndex(plan.RelTypeAdvances)
+	relInSector     = relIndex(plan.RelTypeInSector)
+	relLocatedIn    = relIndex(plan.RelTypeLocatedIn)
+	relWithin       = relIndex(plan.RelTypeWithin)
+	relDueBy        = relIndex(plan.RelTypeDueBy)
+	relHasMilestone = relIndex(plan.RelTypeHasMilestone)
+	relParent       = relIndex(plan.RelTypeParent)
 )
+
+func relIndex(typ string) uint8 {
+	return uint8(slices.Index(plan.RelTypes(), typ))
+}
 
 // counter collects distinct nodes, numbered in the order first seen, and
 // distinct relationships between them.
@@ -214,21 +183,21 @@ func (c *counter) links(typ uint8, from int32, toLabel string, ls []Link) {
 
 func (c *counter) support(node int32, rs []Ref) {
 	for _, r := range rs {
-		if n, ok := c.ids[LabelSource][r.Source]; ok {
+		if n, ok := c.ids[string(plan.KindSource)][r.Source]; ok {
 			c.srcs[supportKey{node, n, r.Excerpt}] = struct{}{}
 		}
 	}
 }
 
 // measures adds the measures of a section or aspect (container) of a plan.
-func (c *counter) measures(plan string, container int32, ms []Measure) {
+func (c *counter) measures(planSlug string, container int32, ms []Measure) {
 	for _, m := range ms {
-		mn := c.node(LabelMeasure, plan+"/"+m.Code)
+		mn := c.node(string(plan.KindMeasure), planSlug+"/"+m.Code)
 		c.rel(relPartOf, mn, container)
-		c.links(relAdvances, mn, LabelProject, m.Projects)
-		c.links(relInSector, mn, LabelSector, m.Sectors)
-		c.links(relLocatedIn, mn, LabelPlace, m.Places)
-		c.links(relDueBy, mn, LabelMilestone, m.Milestones)
+		c.links(relAdvances, mn, string(plan.KindProject), m.Projects)
+		c.links(relInSector, mn, string(plan.KindSector), m.Sectors)
+		c.links(relLocatedIn, mn, string(plan.KindPlace), m.Places)
+		c.links(relDueBy, mn, string(plan.KindMilestone), m.Milestones)
 		c.support(mn, m.Sources)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/shenzhenplan/kgapi/plan"
 )
 
 const bundled = "../data/shenzhen-2019-2025.yaml"
@@ -76,8 +78,8 @@ func TestCountsBundled(t *testing.T) {
 		t.Errorf("generic walk: measures %d, DUE_BY %d, PARENT %d; want 38, 38, 1",
 			want.Nodes["Measure"], want.Rels["DUE_BY"], want.Rels["PARENT"])
 	}
-	if len(got.Nodes) != len(Labels()) || len(got.Rels) != len(RelTypes()) {
-		t.Errorf("Counts has %d labels and %d types, want %d and %d", len(got.Nodes), len(got.Rels), len(Labels()), len(RelTypes()))
+	if len(got.Nodes) != len(plan.Kinds) || len(got.Rels) != len(plan.RelTypes()) {
+		t.Errorf("Counts has %d labels and %d types, want %d and %d", len(got.Nodes), len(got.Rels), len(plan.Kinds), len(plan.RelTypes()))
 	}
 	total := 0
 	for _, n := range got.Nodes {
@@ -170,7 +172,7 @@ func genericCounts(doc map[string]any) Counts {
 			}
 		}
 	}
-	for _, typ := range RelTypes() {
+	for _, typ := range plan.RelTypes() {
 		c.Rels[typ] = len(rels[typ])
 	}
 	return c

@@ -62,38 +62,11 @@ func measureSelection(ctx context.Context) (*graphql.OperationContext, ast.Selec
 	return oc, sel
 }
 
-// fieldProps maps, for each kind, every field to the stored properties it
-// reads; relationship and computed fields read none (the id is always
-// brought). A selected field missing here brings whole nodes back, so a
-// new field is never answered from a partial node.
-var fieldProps = map[plan.Kind]map[string][]string{
-	plan.KindPlan: {"id": nil, "slug": {"slug"}, "title": {"title"}, "titleZh": {"titleZh"}, "issuer": {"issuer"},
-		"summary": {"summary"}, "goal": {"goal"}, "goalYear": {"goalYear"}, "declaredMeasureCount": {"declaredMeasureCount"},
-		"tranches": {"tranches"}, "domains": {"domains"}, "catalogedMeasureCount": nil,
-		"parent": nil, "sections": nil, "milestones": nil, "sources": nil, "measures": nil},
-	plan.KindSection: {"id": nil, "number": {"number"}, "title": {"title"}, "summary": {"summary"},
-		"plan": {"plan"}, "aspects": nil, "sources": nil, "measures": nil},
-	plan.KindAspect: {"id": nil, "number": {"number"}, "title": {"title"}, "summary": {"summary"},
-		"section": {"section"}, "sources": nil, "measures": nil},
-	plan.KindMeasure: {"id": nil, "code": {"code"}, "title": {"title"}, "titleZh": {"titleZh"}, "description": {"description"},
-		"status": {"status"}, "plan": {"plan"}, "section": {"sectionId"}, "aspect": {"aspectId"},
-		"projects": nil, "sectors": nil, "places": nil, "milestones": nil, "sources": nil, "statusHistory": nil},
-	plan.KindProject: {"id": nil, "slug": {"slug"}, "name": {"name"}, "nameZh": {"nameZh"}, "kind": {"kind"},
-		"description": {"description"}, "places": nil, "sectors": nil, "measures": nil, "sources": nil},
-	plan.KindSector: {"id": nil, "slug": {"slug"}, "name": {"name"}, "nameZh": {"nameZh"},
-		"projects": nil, "sources": nil, "measures": nil},
-	plan.KindPlace: {"id": nil, "slug": {"slug"}, "name": {"name"}, "nameZh": {"nameZh"}, "kind": {"kind"},
-		"within": nil, "contains": nil, "projects": nil, "sources": nil, "measures": nil},
-	plan.KindMilestone: {"id": nil, "slug": {"slug"}, "year": {"year"}, "date": {"date"}, "approximate": {"approximate"},
-		"label": {"label"}, "sources": nil, "measures": nil},
-	plan.KindSource: {"id": nil, "title": {"title"}, "publisher": {"publisher"}, "url": {"url"},
-		"publishedOn": {"publishedOn"}, "excerpt": nil},
-}
-
 // propsFor is the properties the selection sel of a node of kind k reads,
-// sorted, or nil when it selects a field fieldProps does not know.
+// sorted, or nil when it selects a field the model (plan.FieldProps) does
+// not know: a new field is never answered from a partial node.
 func propsFor(oc *graphql.OperationContext, k plan.Kind, sel ast.SelectionSet) []string {
-	fields, ok := fieldProps[k]
+	fields, ok := plan.FieldProps[k]
 	if !ok {
 		return nil
 	}
@@ -131,21 +104,15 @@ func nodePrefetch(ctx context.Context, k plan.Kind) []plan.Prefetch {
 	return prefetchSpec(graphql.GetOperationContext(ctx), k, fc.Field.Selections, 1)
 }
 
-// measureScopes is the scope of the measures connection of each kind.
-var measureScopes = map[plan.Kind]plan.Scope{
-	plan.KindPlan: plan.ScopePlan, plan.KindSection: plan.ScopeSection, plan.KindAspect: plan.ScopeAspect,
-	plan.KindProject: plan.ScopeProject, plan.KindSector: plan.ScopeSector, plan.KindPlace: plan.ScopePlace,
-	plan.KindMilestone: plan.ScopeMilestone,
-}
-
 // nestedMeasures finds, under the current field (one node of kind k), a
 // measures connection that can be answered in the node's lookup: the first
 // one, when its arguments are valid. It returns the store query, equal
 // (and so with the same plan.PageKey) to the one the connection's resolver
 // will build, or nil.
 func nestedMeasures(ctx context.Context, k plan.Kind) *plan.MeasureQuery {
-	scope, ok := measureScopes[k]
-	if !ok || !graphql.HasOperationContext(ctx) {
+	km, _ := plan.KindOf(k)
+	scope := km.Scope
+	if scope == "" || !graphql.HasOperationContext(ctx) {
 		return nil
 	}
 	fc := graphql.GetFieldContext(ctx)

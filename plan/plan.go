@@ -28,9 +28,6 @@ const (
 	KindSource    Kind = "Source"
 )
 
-// Kinds lists every node kind.
-var Kinds = []Kind{KindPlan, KindSection, KindAspect, KindMeasure, KindProject, KindSector, KindPlace, KindMilestone, KindSource}
-
 // ParseKind returns the kind named s, case-insensitively.
 func ParseKind(s string) (Kind, bool) {
 	for _, k := range Kinds {

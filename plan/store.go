@@ -239,24 +239,6 @@ type Found struct {
 // reached from each node id, in the relation's order.
 type Prefetched map[Relation]map[ID][]Node
 
-// PrefetchTargets lists the relations (and reference fields) a query may
-// prefetch, with the kind of node each reaches.
-var PrefetchTargets = map[Relation]Kind{
-	RelPlanParent: KindPlan, RelPlanSections: KindSection, RelPlanMilestones: KindMilestone, RelPlanSources: KindSource,
-	RelSectionPlan: KindPlan, RelSectionAspects: KindAspect, RelSectionSources: KindSource,
-	RelAspectSection: KindSection, RelAspectSources: KindSource,
-	RelMeasureProjects: KindProject, RelMeasureSectors: KindSector, RelMeasurePlaces: KindPlace,
-	RelMeasureMilestone: KindMilestone, RelMeasureSources: KindSource,
-	RelProjectPlaces: KindPlace, RelProjectSectors: KindSector, RelProjectSources: KindSource,
-	RelSectorProjects: KindProject, RelSectorSources: KindSource,
-	RelPlaceWithin: KindPlace, RelPlaceContains: KindPlace, RelPlaceProjects: KindProject, RelPlaceSources: KindSource,
-	RelMilestoneSources: KindSource,
-	"Measure.section":   KindSection, "Measure.aspect": KindAspect, "Measure.plan": KindPlan,
-}
-
-// References are the prefetchable to-one fields held as an id on the node.
-var References = map[Relation]bool{"Measure.section": true, "Measure.aspect": true, "Measure.plan": true, "Section.plan": true, "Aspect.section": true}
-
 // PageKey identifies a measure query among those of one request: two
 // queries with equal keys read the same page with the same selection. Its
 // fields are canonical encodings of the query's parts (comparable, so that

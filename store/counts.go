@@ -91,9 +91,9 @@ func refreshAllCounts(run func(string, map[string]any) ([]*neo4j.Record, error))
 // they are within; each once.
 const scopeNodesOf = `MATCH (c:Entity) WHERE c.id IN [m.plan, m.sectionId, m.aspectId] RETURN c
   UNION
-  WITH m MATCH (m)-[:` + RelAdvances + `|` + RelInSector + `|` + RelDueBy + `]->(c) RETURN c
+  WITH m MATCH (m)-[:` + plan.RelTypeAdvances + `|` + plan.RelTypeInSector + `|` + plan.RelTypeDueBy + `]->(c) RETURN c
   UNION
-  WITH m MATCH (m)-[:` + RelLocatedIn + `]->(:Place)-[:` + RelWithin + `*0..8]->(c:Place) RETURN c`
+  WITH m MATCH (m)-[:` + plan.RelTypeLocatedIn + `]->(:Place)-[:` + plan.RelTypeWithin + `*0..8]->(c:Place) RETURN c`
 
 // moveStatusCount moves measure id's count from status from to status to
 // on every node that counts it, in tx.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
@@ -48,7 +49,7 @@ type ExportMeasure struct {
 // ("" for the structural HAS_SECTION, HAS_ASPECT and PART_OF).
 type ExportLink struct {
 	From    plan.ID
-	Type    string // one of RelTypes
+	Type    string // one of plan.RelTypes()
 	To      plan.ID
 	Source  plan.ID
 	Excerpt string
@@ -73,7 +74,7 @@ func (e *PlanExport) Out(from plan.ID, typ string) []ExportLink { return e.out[e
 // any link among them. The links that can carry provenance start at the
 // plan, its measures, their projects and places, and end inside the export
 // by construction (but for places more than eight levels up).
-const exportNodesCypher = `MATCH (p:Plan {id: $plan})
+var exportNodesCypher = `MATCH (p:Plan {id: $plan})
 WITH p,
   COLLECT { MATCH (p)-[:PARENT]->(x:Plan) RETURN x } AS parents,
   COLLECT { MATCH (p)-[:HAS_SECTION]->(x:Section) RETURN x } AS sections,
@@ -92,7 +93,7 @@ WITH nodes,
   COLLECT { UNWIND nodes AS a MATCH (a)-[:SUPPORTED_BY]->(x:Source) RETURN DISTINCT x } AS cited,
   COLLECT {
     UNWIND linkStarts AS a
-    MATCH (a)-[r:PARENT|HAS_MILESTONE|ADVANCES|IN_SECTOR|LOCATED_IN|WITHIN|DUE_BY]->()
+    MATCH (a)-[r:` + graphRels + `]->()
     WHERE r.source IS NOT NULL
     MATCH (x:Source {id: $sourcePrefix + r.source})
     RETURN DISTINCT x
@@ -103,8 +104,8 @@ RETURN n AS node, CASE WHEN n:Plan THEN COUNT { (m:Measure {plan: n.id}) } END A
 
 // exportLinksCypher returns the relationships that start at the given
 // nodes; ExportPlan keeps those that end at one of them too.
-const exportLinksCypher = `UNWIND $ids AS key
-MATCH (a:Entity {id: key})-[r:HAS_SECTION|HAS_ASPECT|PART_OF|ADVANCES|IN_SECTOR|LOCATED_IN|WITHIN|DUE_BY|HAS_MILESTONE|PARENT|SUPPORTED_BY]->(b:Entity)
+var exportLinksCypher = `UNWIND $ids AS key
+MATCH (a:Entity {id: key})-[r:` + strings.Join(plan.ExportedRelTypes(), "|") + `]->(b:Entity)
 RETURN a.id AS from, type(r) AS type, b.id AS to, r.source AS source, r.excerpt AS excerpt`
 
 // ExportPlan reads everything an open-data export of the plan with the slug
@@ -165,7 +166,7 @@ func (s *Store) ExportPlan(ctx context.Context, planSlug string) (*PlanExport, e
 			continue // for example the parent plan's own sections
 		}
 		switch {
-		case l.Type == RelSupportedBy:
+		case l.Type == plan.RelTypeSupportedBy:
 			l.Source = l.To
 		case src != "":
 			l.Source = plan.NewID(plan.KindSource, src)

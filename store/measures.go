@@ -96,8 +96,16 @@ func linkKeys(props map[string]any, measure, hub string) map[string]any {
 // scopeProps are the measure properties that hold a scope's id (a
 // measure's plan, section and aspect follow from its id and never
 // change); links carry them too, so that a filtered count reads an index
-// (store/schema.go).
-var scopeProps = []string{"plan", "sectionId", "aspectId"}
+// (store/schema.go). From the model: the scopes held in a property.
+var scopeProps = func() []string {
+	var out []string
+	for _, ms := range plan.MeasureScopes {
+		if ms.Prop != "" {
+			out = append(out, ms.Prop)
+		}
+	}
+	return out
+}()
 
 // linkKeyProps are the measure properties a link copies (besides hub and mid).
 var linkKeyProps = slices.Concat(sortKeyProps, scopeProps)
@@ -122,8 +130,17 @@ func linkKeysDiffer(r, m, h string) string {
 	return "(" + strings.Join(parts, " OR ") + ")"
 }
 
-// linkTypes are the relationship types from a measure to a scope node.
-var linkTypes = []string{RelAdvances, RelInSector, RelLocatedIn, RelDueBy}
+// linkTypes are the relationship types from a measure to a scope node
+// (from the model: the scopes held through a relationship).
+var linkTypes = func() []string {
+	var out []string
+	for _, ms := range plan.MeasureScopes {
+		if ms.Rel != "" {
+			out = append(out, ms.Rel)
+		}
+	}
+	return out
+}()
 
 // sortKey is one key of a page's total order: a measure property and its direction.
 type sortKey struct {
@@ -156,30 +173,30 @@ func orderKeys(order []plan.Order) []sortKey {
 
 // scopeDef says how a scope holds its measures: in a property of the
 // measure (plan, section, aspect), or through a relationship to the scope
-// node (closure: a place holds the measures of the places within it too).
+// node, with the nodes within it when the kind nests (closure: a place
+// holds the measures of the places within it too, through nests).
 type scopeDef struct {
 	prop    string
 	label   string
 	rel     string
 	closure bool
+	nests   string
 }
 
-// measureScopes is the allow-list of measure scopes.
-var measureScopes = map[plan.Scope]scopeDef{
-	plan.ScopeAll:       {},
-	plan.ScopePlan:      {prop: "plan", label: "Plan"},
-	plan.ScopeSection:   {prop: "sectionId", label: "Section"},
-	plan.ScopeAspect:    {prop: "aspectId", label: "Aspect"},
-	plan.ScopeProject:   {label: "Project", rel: RelAdvances},
-	plan.ScopeSector:    {label: "Sector", rel: RelInSector},
-	plan.ScopePlace:     {label: "Place", rel: RelLocatedIn, closure: true},
-	plan.ScopeMilestone: {label: "Milestone", rel: RelDueBy},
-}
+// measureScopes is the allow-list of measure scopes: the model's
+// (plan.MeasureScopes) and the whole graph.
+var measureScopes = func() map[plan.Scope]scopeDef {
+	out := map[plan.Scope]scopeDef{plan.ScopeAll: {}}
+	for _, ms := range plan.MeasureScopes {
+		out[ms.Scope] = scopeDef{prop: ms.Prop, label: string(ms.Kind), rel: ms.Rel, closure: ms.Nests != "", nests: ms.Nests}
+	}
+	return out
+}()
 
 // reach is the pattern from a hub h to the measures m it holds.
 func (d scopeDef) reach(h string) string {
 	if d.closure {
-		return "(" + h + ")<-[:" + RelWithin + "*0..8]-(:Place)<-[:" + d.rel + "]-(m:Measure)"
+		return "(" + h + ")<-[:" + d.nests + "*0..8]-(:" + d.label + ")<-[:" + d.rel + "]-(m:Measure)"
 	}
 	return "(" + h + ")<-[:" + d.rel + "]-(m:Measure)"
 }
@@ -187,7 +204,7 @@ func (d scopeDef) reach(h string) string {
 // member is the condition "measure m is in the hub matched by node".
 func (d scopeDef) member(node string) string {
 	if d.closure {
-		return "EXISTS { (m)-[:" + d.rel + "]->(:Place)-[:" + RelWithin + "*0..8]->" + node + " }"
+		return "EXISTS { (m)-[:" + d.rel + "]->(:" + d.label + ")-[:" + d.nests + "*0..8]->" + node + " }"
 	}
 	return "EXISTS { (m)-[:" + d.rel + "]->" + node + " }"
 }
@@ -371,24 +388,24 @@ func (mp *measurePlan) filters() {
 	}
 	if len(f.Sectors) > 0 {
 		rel(plan.ScopeSector, "MATCH (h:Sector) WHERE h.slug IN $sectors",
-			"EXISTS { (m)-[:"+RelInSector+"]->(x:Sector) WHERE x.slug IN $sectors }")
+			"EXISTS { (m)-[:"+plan.RelTypeInSector+"]->(x:Sector) WHERE x.slug IN $sectors }")
 		p["sectors"] = f.Sectors
 	}
 	if len(f.Projects) > 0 {
 		rel(plan.ScopeProject, "MATCH (h:Project) WHERE h.slug IN $projects",
-			"EXISTS { (m)-[:"+RelAdvances+"]->(x:Project) WHERE x.slug IN $projects }")
+			"EXISTS { (m)-[:"+plan.RelTypeAdvances+"]->(x:Project) WHERE x.slug IN $projects }")
 		p["projects"] = f.Projects
 	}
 	if len(f.Places) > 0 {
 		// A place includes the places within it.
 		rel(plan.ScopePlace, "MATCH (h:Place) WHERE h.slug IN $places",
-			"EXISTS { (m)-[:"+RelLocatedIn+"]->(:Place)-[:"+RelWithin+"*0..8]->(x:Place) WHERE x.slug IN $places }")
+			"EXISTS { (m)-[:"+plan.RelTypeLocatedIn+"]->(:Place)-[:"+plan.RelTypeWithin+"*0..8]->(x:Place) WHERE x.slug IN $places }")
 		p["places"] = f.Places
 	}
 	if f.MilestoneYearMin != nil || f.MilestoneYearMax != nil {
 		years := "($ymin IS NULL OR %[1]s.year >= $ymin) AND ($ymax IS NULL OR %[1]s.year <= $ymax)"
 		rel(plan.ScopeMilestone, "MATCH (h:Milestone) WHERE "+fmt.Sprintf(years, "h"),
-			"EXISTS { (m)-[:"+RelDueBy+"]->(x:Milestone) WHERE "+fmt.Sprintf(years, "x")+" }")
+			"EXISTS { (m)-[:"+plan.RelTypeDueBy+"]->(x:Milestone) WHERE "+fmt.Sprintf(years, "x")+" }")
 		p["ymin"], p["ymax"] = optInt(f.MilestoneYearMin), optInt(f.MilestoneYearMax)
 	}
 	if len(f.Statuses) > 0 {
@@ -549,7 +566,7 @@ func (mp *measurePlan) closureWalk(b *strings.Builder) {
 	inner := *mp
 	inner.def = scopeDef{label: "Place", rel: mp.def.rel}
 	inner.walkOn = "p.id"
-	b.WriteString("  CALL {\n    WITH sc\n    MATCH (:Place {id: sc})<-[:" + RelWithin + "*0..8]-(p:Place)\n")
+	b.WriteString("  CALL {\n    WITH sc\n    MATCH (:Place {id: sc})<-[:" + plan.RelTypeWithin + "*0..8]-(p:Place)\n")
 	b.WriteString("    CALL {\n      WITH sc, p\n")
 	var w strings.Builder
 	inner.walk(&w, "")
@@ -717,7 +734,7 @@ func (mp *measurePlan) hubWalk(ind string, skip int, a anchor) string {
 	b.WriteString(ind + a.hubs + "\n")
 	on := "h.id"
 	if a.def.closure {
-		b.WriteString(ind + "MATCH (h)<-[:" + RelWithin + "*0..8]-(h2:Place)\n" + ind + "WITH DISTINCT sc, h2\n")
+		b.WriteString(ind + "MATCH (h)<-[:" + plan.RelTypeWithin + "*0..8]-(h2:Place)\n" + ind + "WITH DISTINCT sc, h2\n")
 		on = "h2.id"
 	}
 	inner := *mp
@@ -759,7 +776,7 @@ func (mp *measurePlan) writeTotal(b *strings.Builder) {
 		b.WriteString("  " + a.hubs + "\n")
 		on := "h"
 		if a.def.closure {
-			b.WriteString("  MATCH (h)<-[:" + RelWithin + "*0..8]-(h2:Place)\n")
+			b.WriteString("  MATCH (h)<-[:" + plan.RelTypeWithin + "*0..8]-(h2:Place)\n")
 			on = "h2"
 		}
 		b.WriteString("  MATCH ()-[r:" + a.def.rel + "]->() WHERE r.hub = " + on + ".id AND r." + mp.def.prop + " = sc\n")

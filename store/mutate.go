@@ -241,16 +241,25 @@ RETURN m AS node, created, before, oldStatus`, map[string]any{
 	return r.m, r.created, nil
 }
 
-// linkTargets is the allow-list of link kinds: relationship type and target label.
-var linkTargets = map[plan.LinkKind]struct {
+// linkTarget is what a link kind links a measure to.
+type linkTarget struct {
 	rel   string
 	label plan.Kind
-}{
-	plan.LinkProject:   {RelAdvances, plan.KindProject},
-	plan.LinkSector:    {RelInSector, plan.KindSector},
-	plan.LinkPlace:     {RelLocatedIn, plan.KindPlace},
-	plan.LinkMilestone: {RelDueBy, plan.KindMilestone},
 }
+
+// linkTargets is the allow-list of link kinds, from the model: each
+// relationship the Measure kind has to another kind, named by the kind in
+// capitals (PROJECT, SECTOR, PLACE, MILESTONE).
+var linkTargets = func() map[plan.LinkKind]linkTarget {
+	measure, _ := plan.KindOf(plan.KindMeasure)
+	out := map[plan.LinkKind]linkTarget{}
+	for _, e := range measure.Edges {
+		if e.Type != "" && e.Ref == "" {
+			out[plan.LinkKind(strings.ToUpper(string(e.To)))] = linkTarget{e.Type, e.To}
+		}
+	}
+	return out
+}()
 
 // LinkMeasure implements plan.Writer. A measure's milestoneYear follows its DUE_BY links.
 func (s *Store) LinkMeasure(ctx context.Context, in plan.LinkInput, remove bool, by string) (*plan.Measure, error) {
@@ -318,7 +327,7 @@ SET m.sortYear = coalesce(m.milestoneYear, $noYear), m.sortYearDesc = coalesce(-
 WITH m, t
 CALL {
   WITH t
-  MATCH (t)-[:`+RelWithin+`*0..8]->(c)
+  MATCH (t)-[:`+plan.RelTypeWithin+`*0..8]->(c)
   RETURN collect(c.id) AS counted
 }
 RETURN m AS node, counted`, map[string]any{

@@ -7,57 +7,25 @@ import (
 	"github.com/shenzhenplan/kgapi/plan"
 )
 
-// References followed through an id held on the node (to-one fields), for prefetching.
-var references = map[plan.Relation]relation{
-	"Measure.section": {"(b:Section {id: a.sectionId})", plan.KindSection, "b.number"},
-	"Measure.aspect":  {"(b:Aspect {id: a.aspectId})", plan.KindAspect, "b.number"},
-	"Measure.plan":    {"(b:Plan {id: a.plan})", plan.KindPlan, "b.slug"},
-	"Section.plan":    {"(b:Plan {id: a.plan})", plan.KindPlan, "b.slug"},
-	"Aspect.section":  {"(b:Section {id: a.section})", plan.KindSection, "b.number"},
-}
-
-// Prefetchable reports whether rel can be prefetched, and the kind it reaches.
-func Prefetchable(rel plan.Relation) (plan.Kind, bool) {
-	if r, ok := relations[rel]; ok {
-		return r.to, true
-	}
-	if r, ok := references[rel]; ok {
-		return r.to, true
-	}
-	return "", false
-}
-
 // prefetchExpr compiles the prefetch tree below variable v (the node at
 // depth d) into a map of COLLECT subqueries, one per relation, keyed by
-// position. Every fragment comes from the allow-lists above; variable names
-// are generated.
+// position. Every fragment comes from the model (see stepOf); variable
+// names are generated.
 func prefetchExpr(v string, ps []plan.Prefetch, d int) (string, error) {
 	if len(ps) == 0 {
 		return "{}", nil
 	}
 	parts := make([]string, 0, len(ps))
 	for i, p := range ps {
-		r, ok := relations[p.Rel]
-		isRef := false
-		if !ok {
-			if r, ok = references[p.Rel]; !ok {
-				return "", fmt.Errorf("prefetch: unknown relation %q", p.Rel)
-			}
-			isRef = true
-		}
 		a, rv, b := v, fmt.Sprintf("r%d_%d", d, i), fmt.Sprintf("n%d_%d", d, i)
-		pattern := r.pattern
-		if !isRef {
-			// "(a:Kind {id: key})" becomes the bound variable.
-			open := strings.Index(pattern, "{id: key})")
-			pattern = "(a)" + pattern[open+len("{id: key})"):]
+		st, err := stepOf(p.Rel, a, rv, b)
+		if err != nil {
+			return "", fmt.Errorf("prefetch: %w", err)
 		}
-		pattern = strings.NewReplacer("(a)", "("+a+")", "a.", a+".", "[r:", "["+rv+":", "(b:", "("+b+":").Replace(pattern)
-		order := strings.NewReplacer("b.", b+".", "r.", rv+".").Replace(r.order)
 		// Only a source cites an excerpt (Source.excerpt); other targets
 		// leave the relationship's property unread.
 		excerpt := "null"
-		if !isRef && r.to == plan.KindSource {
+		if st.cites {
 			excerpt = rv + ".excerpt"
 		}
 		child, err := prefetchExpr(b, p.Children, d+1)
@@ -69,7 +37,7 @@ func prefetchExpr(v string, ps []plan.Prefetch, d int) (string, error) {
 			return "", err
 		}
 		parts = append(parts, fmt.Sprintf("p%d: COLLECT { MATCH %s RETURN {node: %s, excerpt: %s, rel: %s} AS x ORDER BY %s }",
-			i, pattern, node, excerpt, child, order))
+			i, st.pattern, node, excerpt, child, st.order))
 	}
 	return "{" + strings.Join(parts, ", ") + "}", nil
 }

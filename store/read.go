@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -10,51 +11,61 @@ import (
 	"github.com/shenzhenplan/kgapi/plan"
 )
 
-// relation is one batched traversal: a fixed pattern from (a) to (b), the
-// kind of b and the order of the results.
-type relation struct {
-	pattern string // uses a, r and b
-	to      plan.Kind
-	order   string
-}
-
-// relations is the allow-list of traversals behind plan.Relation.
-var relations = map[plan.Relation]relation{
-	plan.RelPlanParent:       {"(a:Plan {id: key})-[r:PARENT]->(b:Plan)", plan.KindPlan, "b.slug"},
-	plan.RelPlanSections:     {"(a:Plan {id: key})-[r:HAS_SECTION]->(b:Section)", plan.KindSection, "b.number"},
-	plan.RelPlanMilestones:   {"(a:Plan {id: key})-[r:HAS_MILESTONE]->(b:Milestone)", plan.KindMilestone, "b.year"},
-	plan.RelSectionPlan:      {"(a:Section {id: key})<-[r:HAS_SECTION]-(b:Plan)", plan.KindPlan, "b.slug"},
-	plan.RelSectionAspects:   {"(a:Section {id: key})-[r:HAS_ASPECT]->(b:Aspect)", plan.KindAspect, "b.number"},
-	plan.RelAspectSection:    {"(a:Aspect {id: key})<-[r:HAS_ASPECT]-(b:Section)", plan.KindSection, "b.number"},
-	plan.RelMeasureProjects:  {"(a:Measure {id: key})-[r:ADVANCES]->(b:Project)", plan.KindProject, "b.name"},
-	plan.RelMeasureSectors:   {"(a:Measure {id: key})-[r:IN_SECTOR]->(b:Sector)", plan.KindSector, "b.name"},
-	plan.RelMeasurePlaces:    {"(a:Measure {id: key})-[r:LOCATED_IN]->(b:Place)", plan.KindPlace, "b.name"},
-	plan.RelMeasureMilestone: {"(a:Measure {id: key})-[r:DUE_BY]->(b:Milestone)", plan.KindMilestone, "b.year"},
-	plan.RelProjectPlaces:    {"(a:Project {id: key})-[r:LOCATED_IN]->(b:Place)", plan.KindPlace, "b.name"},
-	plan.RelProjectSectors:   {"(a:Project {id: key})-[r:IN_SECTOR]->(b:Sector)", plan.KindSector, "b.name"},
-	plan.RelSectorProjects:   {"(a:Sector {id: key})<-[r:IN_SECTOR]-(b:Project)", plan.KindProject, "b.name"},
-	plan.RelPlaceWithin:      {"(a:Place {id: key})-[r:WITHIN]->(b:Place)", plan.KindPlace, "b.name"},
-	plan.RelPlaceContains:    {"(a:Place {id: key})<-[r:WITHIN]-(b:Place)", plan.KindPlace, "b.name"},
-	plan.RelPlaceProjects:    {"(a:Place {id: key})<-[r:LOCATED_IN]-(b:Project)", plan.KindProject, "b.name"},
-}
-
-func init() {
-	for rel, from := range map[plan.Relation]plan.Kind{
-		plan.RelPlanSources: plan.KindPlan, plan.RelSectionSources: plan.KindSection, plan.RelAspectSources: plan.KindAspect,
-		plan.RelMeasureSources: plan.KindMeasure, plan.RelProjectSources: plan.KindProject, plan.RelSectorSources: plan.KindSector,
-		plan.RelPlaceSources: plan.KindPlace, plan.RelMilestoneSources: plan.KindMilestone,
-	} {
-		relations[rel] = relation{"(a:" + string(from) + " {id: key})-[r:SUPPORTED_BY]->(b:Source)", plan.KindSource, "b.id, r.excerpt"}
+// relationCypher holds, for each relation the store walks
+// (plan.Traversals), the batched query that walks it from many nodes at once.
+var relationCypher = func() map[plan.Relation]string {
+	out := make(map[plan.Relation]string, len(plan.Traversals))
+	for rel, t := range plan.Traversals {
+		st, err := stepOf(rel, "a", "r", "b")
+		if err != nil {
+			continue // cannot happen: every traversal has a step
+		}
+		out[rel] = fmt.Sprintf("UNWIND $ids AS key\nMATCH (a:%s {id: key})\nMATCH %s\nRETURN key, b AS node, r.excerpt AS excerpt\nORDER BY key, %s",
+			t.From, st.pattern, st.order)
 	}
-	for rel, r := range relations {
-		relationCypher[rel] = buildRelationCypher(r)
-	}
+	return out
+}()
+
+// step is one relation of the model as Cypher, from a bound variable a to
+// the variable b through relationship variable r: the pattern, the ORDER BY
+// of the reached nodes, and whether the relationship cites (carries an
+// excerpt).
+type step struct {
+	pattern, order string
+	to             plan.Kind
+	cites          bool
 }
 
-var relationCypher = map[plan.Relation]string{}
-
-func buildRelationCypher(r relation) string {
-	return "UNWIND $ids AS key\nMATCH " + r.pattern + "\nRETURN key, b AS node, r.excerpt AS excerpt\nORDER BY key, " + r.order
+// stepOf is rel's step: a walk of a relationship type when the model has
+// one for rel (plan.Traversals), else a reference the node keeps
+// (plan.References). Every fragment comes from the model; nothing from a
+// request.
+func stepOf(rel plan.Relation, a, r, b string) (step, error) {
+	if t, ok := plan.Traversals[rel]; ok {
+		l, rt := "-", "->"
+		if t.In {
+			l, rt = "<-", "-"
+		}
+		var order []string
+		for _, p := range t.Order {
+			order = append(order, b+"."+p)
+		}
+		if !slices.Contains(t.Order, "id") {
+			order = append(order, b+".id")
+		}
+		if t.Cites {
+			order = append(order, r+".excerpt")
+		}
+		return step{
+			pattern: fmt.Sprintf("(%s)%s[%s:%s]%s(%s:%s)", a, l, r, t.Type, rt, b, t.To),
+			order:   strings.Join(order, ", "), to: t.To, cites: t.Cites,
+		}, nil
+	}
+	if prop, ok := plan.References[rel]; ok {
+		to := plan.PrefetchTargets[rel]
+		return step{pattern: fmt.Sprintf("(%s:%s {id: %s.%s})", b, to, a, prop), order: b + ".id", to: to}, nil
+	}
+	return step{}, fmt.Errorf("unknown relation %q", rel)
 }
 
 // Related implements plan.Store: one round trip for all ids.
@@ -230,13 +241,22 @@ RETURN m AS node ORDER BY m.plan LIMIT 1`, map[string]any{"code": code, "plan": 
 	return m, nil
 }
 
-// listCypher is the allow-list of List queries.
-var listCypher = map[plan.Kind]string{
-	plan.KindProject:   "MATCH (n:Project) RETURN n AS node ORDER BY n.name, n.slug",
-	plan.KindSector:    "MATCH (n:Sector) RETURN n AS node ORDER BY n.name, n.slug",
-	plan.KindPlace:     "MATCH (n:Place) RETURN n AS node ORDER BY n.name, n.slug",
-	plan.KindMilestone: "MATCH (n:Milestone) RETURN n AS node ORDER BY n.year, n.slug",
-}
+// listCypher is the query of each kind's top-level list (the kinds with a
+// ListOrder in the model).
+var listCypher = func() map[plan.Kind]string {
+	out := map[plan.Kind]string{}
+	for _, k := range plan.Model.Kinds {
+		if k.ListOrder == nil {
+			continue
+		}
+		order := make([]string, len(k.ListOrder))
+		for i, p := range k.ListOrder {
+			order[i] = "n." + p
+		}
+		out[k.Kind] = fmt.Sprintf("MATCH (n:%s) RETURN n AS node ORDER BY %s", k.Kind, strings.Join(order, ", "))
+	}
+	return out
+}()
 
 // List implements plan.Store.
 func (s *Store) List(ctx context.Context, k plan.Kind) ([]plan.Node, error) {

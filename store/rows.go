@@ -12,24 +12,6 @@ import (
 	"github.com/shenzhenplan/kgapi/plan"
 )
 
-// Relationship types of the graph model (the allow-list).
-const (
-	RelHasSection   = "HAS_SECTION"
-	RelHasAspect    = "HAS_ASPECT"
-	RelPartOf       = "PART_OF"
-	RelAdvances     = "ADVANCES"
-	RelInSector     = "IN_SECTOR"
-	RelLocatedIn    = "LOCATED_IN"
-	RelWithin       = "WITHIN"
-	RelDueBy        = "DUE_BY"
-	RelHasMilestone = "HAS_MILESTONE"
-	RelParent       = "PARENT"
-	RelSupportedBy  = "SUPPORTED_BY"
-)
-
-// RelTypes lists the relationship types in the order the loader writes them.
-var RelTypes = []string{RelHasSection, RelHasAspect, RelPartOf, RelAdvances, RelInSector, RelLocatedIn, RelWithin, RelDueBy, RelHasMilestone, RelParent, RelSupportedBy}
-
 // nodeRow is one node to write: its id and properties (nil removes a property).
 type nodeRow struct {
 	ID    string
@@ -47,7 +29,7 @@ type relRow struct {
 }
 
 func (r relRow) key(typ string) string {
-	if typ == RelSupportedBy {
+	if typ == plan.RelTypeSupportedBy {
 		return r.From + "|" + r.To + "|" + r.Excerpt
 	}
 	return r.From + "|" + r.To
@@ -109,7 +91,7 @@ func ToRows(ds *dataset.Dataset, name string) *Rows {
 		b.node(plan.KindPlace, id, map[string]any{"slug": p.Slug, "name": p.Name, "nameZh": str(p.NameZh), "kind": str(p.Kind)})
 		b.sources(id, p.Sources)
 		if p.Within != nil {
-			b.link(RelWithin, id, plan.KindPlace, *p.Within)
+			b.link(plan.RelTypeWithin, id, plan.KindPlace, *p.Within)
 		}
 	}
 	for _, p := range ds.Projects {
@@ -118,8 +100,8 @@ func ToRows(ds *dataset.Dataset, name string) *Rows {
 			"slug": p.Slug, "name": p.Name, "nameZh": str(p.NameZh), "kind": str(p.Kind), "description": str(p.Description),
 		})
 		b.sources(id, p.Sources)
-		b.links(RelLocatedIn, id, plan.KindPlace, p.Places)
-		b.links(RelInSector, id, plan.KindSector, p.Sectors)
+		b.links(plan.RelTypeLocatedIn, id, plan.KindPlace, p.Places)
+		b.links(plan.RelTypeInSector, id, plan.KindSector, p.Sectors)
 	}
 	for _, p := range ds.Plans {
 		pid := plan.NewID(plan.KindPlan, p.Slug)
@@ -134,16 +116,16 @@ func ToRows(ds *dataset.Dataset, name string) *Rows {
 		})
 		b.sources(pid, p.Sources)
 		if p.Parent != nil {
-			b.link(RelParent, pid, plan.KindPlan, *p.Parent)
+			b.link(plan.RelTypeParent, pid, plan.KindPlan, *p.Parent)
 		}
-		b.links(RelHasMilestone, pid, plan.KindMilestone, p.Milestones)
+		b.links(plan.RelTypeHasMilestone, pid, plan.KindMilestone, p.Milestones)
 		for _, sec := range p.Sections {
 			sid := plan.NewID(plan.KindSection, fmt.Sprintf("%s/S%d", p.Slug, sec.Number))
 			b.node(plan.KindSection, sid, map[string]any{
 				"plan": string(pid), "number": int64(sec.Number), "title": sec.Title, "summary": str(sec.Summary),
 			})
 			b.sources(sid, sec.Sources)
-			b.rel(RelHasSection, string(pid), string(sid), "", "")
+			b.rel(plan.RelTypeHasSection, string(pid), string(sid), "", "")
 			for _, m := range sec.Measures {
 				b.measure(pid, p.Slug, sid, sec.Number, "", 0, m, years)
 			}
@@ -153,7 +135,7 @@ func ToRows(ds *dataset.Dataset, name string) *Rows {
 					"plan": string(pid), "section": string(sid), "number": int64(a.Number), "title": a.Title, "summary": str(a.Summary),
 				})
 				b.sources(aid, a.Sources)
-				b.rel(RelHasAspect, string(sid), string(aid), "", "")
+				b.rel(plan.RelTypeHasAspect, string(sid), string(aid), "", "")
 				for _, m := range a.Measures {
 					b.measure(pid, p.Slug, sid, sec.Number, aid, a.Number, m, years)
 				}
@@ -202,7 +184,7 @@ func (b *rowBuilder) links(typ string, from plan.ID, to plan.Kind, ls []dataset.
 
 func (b *rowBuilder) sources(id plan.ID, refs []dataset.Ref) {
 	for _, r := range refs {
-		b.rel(RelSupportedBy, string(id), string(plan.NewID(plan.KindSource, r.Source)), r.Source, r.Excerpt)
+		b.rel(plan.RelTypeSupportedBy, string(id), string(plan.NewID(plan.KindSource, r.Source)), r.Source, r.Excerpt)
 	}
 }
 
@@ -241,12 +223,12 @@ func (b *rowBuilder) measure(pid plan.ID, planSlug string, sid plan.ID, secNum i
 	}
 	b.node(plan.KindMeasure, id, props)
 	b.sources(id, m.Sources)
-	b.rel(RelPartOf, string(id), parent, "", "")
+	b.rel(plan.RelTypePartOf, string(id), parent, "", "")
 	for _, l := range []struct {
 		typ   string
 		to    plan.Kind
 		links []dataset.Link
-	}{{RelAdvances, plan.KindProject, m.Projects}, {RelInSector, plan.KindSector, m.Sectors}, {RelLocatedIn, plan.KindPlace, m.Places}, {RelDueBy, plan.KindMilestone, m.Milestones}} {
+	}{{plan.RelTypeAdvances, plan.KindProject, m.Projects}, {plan.RelTypeInSector, plan.KindSector, m.Sectors}, {plan.RelTypeLocatedIn, plan.KindPlace, m.Places}, {plan.RelTypeDueBy, plan.KindMilestone, m.Milestones}} {
 		for _, link := range l.links {
 			to := string(plan.NewID(l.to, link.To))
 			keys := linkKeys(props, string(id), to)

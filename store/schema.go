@@ -25,6 +25,11 @@ func schemaStatements() []string {
 	for _, k := range plan.Kinds {
 		out = append(out, fmt.Sprintf("CREATE CONSTRAINT %s_id IF NOT EXISTS FOR (n:%s) REQUIRE n.id IS UNIQUE", lower(string(k)), k))
 	}
+	for _, k := range plan.Model.Kinds {
+		if k.Key != "" {
+			out = append(out, fmt.Sprintf("CREATE INDEX %s_%s IF NOT EXISTS FOR (n:%s) ON (n.%s)", lower(string(k.Kind)), k.Key, k.Kind, k.Key))
+		}
+	}
 	out = append(out, measurePageIndexes()...)
 	out = append(out,
 		"CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE",
@@ -32,15 +37,25 @@ func schemaStatements() []string {
 		"CREATE INDEX measure_status IF NOT EXISTS FOR (n:Measure) ON (n.status)",
 		"CREATE TEXT INDEX measure_search_text IF NOT EXISTS FOR (n:Measure) ON (n.searchText)",
 		"CREATE INDEX entity_dataset IF NOT EXISTS FOR (n:Entity) ON (n.dataset)",
-		"CREATE INDEX project_slug IF NOT EXISTS FOR (n:Project) ON (n.slug)",
-		"CREATE INDEX sector_slug IF NOT EXISTS FOR (n:Sector) ON (n.slug)",
-		"CREATE INDEX place_slug IF NOT EXISTS FOR (n:Place) ON (n.slug)",
-		"CREATE INDEX plan_slug IF NOT EXISTS FOR (n:Plan) ON (n.slug)",
-		"CREATE FULLTEXT INDEX "+SearchIndex+" IF NOT EXISTS FOR (n:Plan|Section|Aspect|Measure|Project|Sector|Place|Milestone) "+
-			"ON EACH [n.title, n.titleZh, n.name, n.nameZh, n.code, n.summary, n.description, n.label] "+
-			"OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk', `fulltext.eventually_consistent`: true}}",
+		searchIndexStatement(),
 	)
 	return out
+}
+
+// searchIndexStatement creates the full-text index over the searchable
+// properties of the model (plan.SearchIndexed).
+func searchIndexStatement() string {
+	kinds, props := plan.SearchIndexed()
+	labels := make([]string, len(kinds))
+	for i, k := range kinds {
+		labels[i] = string(k)
+	}
+	for i, p := range props {
+		props[i] = "n." + p
+	}
+	return "CREATE FULLTEXT INDEX " + SearchIndex + " IF NOT EXISTS FOR (n:" + strings.Join(labels, "|") + ") " +
+		"ON EACH [" + strings.Join(props, ", ") + "] " +
+		"OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk', `fulltext.eventually_consistent`: true}}"
 }
 
 // measurePageIndexes are the indexes the measure-page planner reads in
@@ -134,12 +149,12 @@ func (s *Store) missingIndexes(ctx context.Context) (bool, error) {
 	}
 	for _, stmt := range schemaStatements() {
 		f := strings.Fields(stmt)
-		// CREATE [FULLTEXT] INDEX name …; constraints own their index.
+		// CREATE [FULLTEXT|TEXT] INDEX name …; constraints own their index.
 		if f[1] == "CONSTRAINT" {
 			continue
 		}
 		name := f[2]
-		if f[1] == "FULLTEXT" {
+		if f[1] == "FULLTEXT" || f[1] == "TEXT" {
 			name = f[3]
 		}
 		if !have[name] {

@@ -12,8 +12,9 @@ import (
 
 // graphRels are the relationship types a neighbourhood or a path follows:
 // every fact except provenance (every node cites the same few sources, which
-// would connect everything to everything in two hops).
-const graphRels = "HAS_SECTION|HAS_ASPECT|PART_OF|ADVANCES|IN_SECTOR|LOCATED_IN|WITHIN|DUE_BY|HAS_MILESTONE|PARENT"
+// would connect everything to everything in two hops): the model's walked
+// types.
+var graphRels = strings.Join(plan.WalkedRelTypes(), "|")
 
 // nodeView is the id and display label of a node: its code and title, name or label.
 const nodeView = `{id: n.id, label: CASE WHEN n:Measure THEN n.code + ' ' + n.title WHEN n:Section THEN 'Section ' + n.number + ': ' + n.title WHEN n:Aspect THEN 'Aspect ' + n.number + ': ' + n.title ELSE coalesce(n.name, n.title, n.label, n.id) END}`

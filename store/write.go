@@ -91,10 +91,10 @@ RETURN outcome, count(*) AS n`
 func relWrite(typ string, from, to plan.Kind) string {
 	key := ""
 	same := `old.source = row.source AND old.excerpt = row.excerpt AND old.dataset = $dataset AND coalesce(old.propsHash, '') = coalesce(row.propsHash, '')`
-	if typ == RelSupportedBy {
+	if typ == plan.RelTypeSupportedBy {
 		key = ` {excerpt: row.excerpt}`
 	}
-	if typ == RelHasSection || typ == RelHasAspect || typ == RelPartOf {
+	if typ == plan.RelTypeHasSection || typ == plan.RelTypeHasAspect || typ == plan.RelTypePartOf {
 		same = `old.dataset = $dataset`
 	}
 	return `UNWIND $rows AS row
@@ -145,7 +145,7 @@ RETURN count(*) AS n`
 
 func pruneRels(typ string) string {
 	key := `a.id + '|' + b.id`
-	if typ == RelSupportedBy {
+	if typ == plan.RelTypeSupportedBy {
 		key = `a.id + '|' + b.id + '|' + r.excerpt`
 	}
 	return `MATCH (a)-[r:` + typ + ` {dataset: $dataset}]->(b) WHERE NOT ` + key + ` IN $keep
@@ -232,7 +232,7 @@ func (s *Store) Load(ctx context.Context, rows *Rows, opt LoadOptions) (*LoadRep
 			ids[n.ID] = true
 		}
 	}
-	for _, typ := range RelTypes {
+	for _, typ := range plan.RelTypes() {
 		rels := rows.Rels[typ]
 		var jobs []batchJob
 		for _, g := range byEnds(rels) {
@@ -258,7 +258,7 @@ func (s *Store) Load(ctx context.Context, rows *Rows, opt LoadOptions) (*LoadRep
 		rep.Rels[typ] = o
 	}
 	if opt.Prune {
-		for _, typ := range RelTypes {
+		for _, typ := range plan.RelTypes() {
 			keep := make([]string, len(rows.Rels[typ]))
 			for i, r := range rows.Rels[typ] {
 				keep[i] = r.key(typ)

@@ -350,7 +350,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 }
 
 // graphRels are the relationship types a neighbourhood follows (the API's).
-const graphRels = "HAS_SECTION|HAS_ASPECT|PART_OF|ADVANCES|IN_SECTOR|LOCATED_IN|WITHIN|DUE_BY|HAS_MILESTONE|PARENT"
+var graphRels = strings.Join(plan.WalkedRelTypes(), "|")
 
 // neighborhoodCypher: every node within `depth` hops (nearest first, then by
 // id, at most $limit + 1 to tell truncation), their display labels, and the

@@ -646,7 +646,7 @@ type hoodAnswer struct {
 	Edges []hoodEdge
 }
 
-const graphRels = "HAS_SECTION|HAS_ASPECT|PART_OF|ADVANCES|IN_SECTOR|LOCATED_IN|WITHIN|DUE_BY|HAS_MILESTONE|PARENT"
+var graphRels = strings.Join(plan.WalkedRelTypes(), "|")
 
 // hood computes the 2-hop neighbourhood of id by breadth-first search in
 // Go, one plain query per level; nil when it exceeds limit nodes.

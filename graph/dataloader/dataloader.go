@@ -333,7 +333,7 @@ func (l *Loaders) Seed(parents []plan.Node, ps []plan.Prefetch, rel plan.Prefetc
 		for _, list := range byParent {
 			children = append(children, list...)
 		}
-		if plan.References[p.Rel] {
+		if _, ref := plan.References[p.Rel]; ref {
 			val := make(map[plan.ID]plan.Node, len(byParent))
 			for id, list := range byParent {
 				if len(list) > 0 {

@@ -87,11 +87,11 @@ func MeasuresCSV(e *store.PlanExport, excel bool) ([]byte, error) {
 		}
 		row := []string{
 			m.Code, m.Title, deref(m.TitleZh), string(m.Status), section, sectionTitle, aspect, aspectTitle,
-			joinKeys(e, m.ID, store.RelAdvances, slugOf),
-			joinKeys(e, m.ID, store.RelInSector, slugOf),
-			joinKeys(e, m.ID, store.RelLocatedIn, slugOf),
-			joinKeys(e, m.ID, store.RelDueBy, yearOf),
-			joinKeys(e, m.ID, store.RelSupportedBy, func(n plan.Node) string { return n.NodeID().Key() }),
+			joinKeys(e, m.ID, plan.RelTypeAdvances, slugOf),
+			joinKeys(e, m.ID, plan.RelTypeInSector, slugOf),
+			joinKeys(e, m.ID, plan.RelTypeLocatedIn, slugOf),
+			joinKeys(e, m.ID, plan.RelTypeDueBy, yearOf),
+			joinKeys(e, m.ID, plan.RelTypeSupportedBy, func(n plan.Node) string { return n.NodeID().Key() }),
 			m.ID.Global(),
 		}
 		if excel {

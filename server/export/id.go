@@ -8,23 +8,30 @@ import (
 	"github.com/shenzhenplan/kgapi/plan"
 )
 
-// sourceFields is what a node's sources show.
-const sourceFields = "sources { id title url excerpt }"
-
-// nodeFields is the selection of each kind in the query /id/ redirects to.
-var nodeFields = map[plan.Kind]string{
-	plan.KindPlan: "slug title titleZh issuer summary goal goalYear declaredMeasureCount catalogedMeasureCount tranches domains " +
-		"parent { id slug title } sections { id number title } milestones { id year label } " + sourceFields,
-	plan.KindSection: "number title summary plan { id slug title } aspects { id number title } " + sourceFields,
-	plan.KindAspect:  "number title summary section { id number title } " + sourceFields,
-	plan.KindMeasure: "code title titleZh description status plan { id slug title } section { id number title } aspect { id number title } " +
-		"projects { id slug name } sectors { id slug name } places { id slug name } milestones { id year label } " + sourceFields,
-	plan.KindProject:   "slug name nameZh kind description places { id slug name } sectors { id slug name } " + sourceFields,
-	plan.KindSector:    "slug name nameZh projects { id slug name } " + sourceFields,
-	plan.KindPlace:     "slug name nameZh kind within { id slug name } contains { id slug name } projects { id slug name } " + sourceFields,
-	plan.KindMilestone: "slug year date approximate label " + sourceFields,
-	plan.KindSource:    "title publisher url publishedOn",
-}
+// nodeFields is the selection of each kind in the query /id/ redirects to,
+// from the model: the kind's scalar fields, each
+// link with the linked nodes' brief fields, and the sources with their
+// excerpts.
+var nodeFields = func() map[plan.Kind]string {
+	out := map[plan.Kind]string{}
+	for _, k := range plan.Model.Kinds {
+		var f []string
+		for _, p := range k.Props {
+			if p.Field != "" {
+				f = append(f, p.Field)
+			}
+		}
+		for _, e := range k.Edges {
+			to, _ := plan.KindOf(e.To)
+			f = append(f, e.Field+" { id "+strings.Join(to.Brief, " ")+" }")
+		}
+		if k.Sourced {
+			f = append(f, "sources { id title url excerpt }")
+		}
+		out[k.Kind] = strings.Join(f, " ")
+	}
+	return out
+}()
 
 // NodeQuery is the GraphQL query that fetches the node with the id: its
 // type's fields, its direct links and its sources.

@@ -130,13 +130,13 @@ func Context(base string) map[string]any {
 // linkTerm is the term of the context that states each kind of link; a
 // quotation's "supports" names it.
 var linkTerm = map[string]string{
-	store.RelAdvances:     "projects",
-	store.RelInSector:     "sectors",
-	store.RelLocatedIn:    "places",
-	store.RelWithin:       "containedInPlace",
-	store.RelDueBy:        "milestones",
-	store.RelHasMilestone: "milestones",
-	store.RelParent:       "isBasedOn",
+	plan.RelTypeAdvances:     "projects",
+	plan.RelTypeInSector:     "sectors",
+	plan.RelTypeLocatedIn:    "places",
+	plan.RelTypeWithin:       "containedInPlace",
+	plan.RelTypeDueBy:        "milestones",
+	plan.RelTypeHasMilestone: "milestones",
+	plan.RelTypeParent:       "isBasedOn",
 }
 
 // actionStatus maps a measure's status onto schema.org's ActionStatusType.
@@ -193,11 +193,11 @@ func PlanJSONLD(e *store.PlanExport, base string) map[string]any {
 		if len(pl.Domains) > 0 {
 			n["keywords"] = pl.Domains
 		}
-		if parents := targets(e, pl.ID, store.RelParent, iri); len(parents) > 0 {
+		if parents := targets(e, pl.ID, plan.RelTypeParent, iri); len(parents) > 0 {
 			n["isBasedOn"] = one(parents)
 		}
-		setList(n, "hasTopConcept", targets(e, pl.ID, store.RelHasSection, iri))
-		setList(n, "milestones", targets(e, pl.ID, store.RelHasMilestone, iri))
+		setList(n, "hasTopConcept", targets(e, pl.ID, plan.RelTypeHasSection, iri))
+		setList(n, "milestones", targets(e, pl.ID, plan.RelTypeHasMilestone, iri))
 		cite(n, e, pl.ID, iri)
 		return n
 	}
@@ -252,10 +252,10 @@ func PlanJSONLD(e *store.PlanExport, base string) map[string]any {
 		} else {
 			n["broader"] = iri(m.SectionID)
 		}
-		setList(n, "projects", targets(e, m.ID, store.RelAdvances, iri))
-		setList(n, "sectors", targets(e, m.ID, store.RelInSector, iri))
-		setList(n, "places", targets(e, m.ID, store.RelLocatedIn, iri))
-		setList(n, "milestones", targets(e, m.ID, store.RelDueBy, iri))
+		setList(n, "projects", targets(e, m.ID, plan.RelTypeAdvances, iri))
+		setList(n, "sectors", targets(e, m.ID, plan.RelTypeInSector, iri))
+		setList(n, "places", targets(e, m.ID, plan.RelTypeLocatedIn, iri))
+		setList(n, "milestones", targets(e, m.ID, plan.RelTypeDueBy, iri))
 		if d := earliest(e, m.ID); d != nil {
 			n["endDate"] = d
 		}
@@ -269,8 +269,8 @@ func PlanJSONLD(e *store.PlanExport, base string) map[string]any {
 		setPtr(n, "nameZh", pr.NameZh)
 		setPtr(n, "kind", pr.Kind)
 		setPtr(n, "description", pr.Description)
-		setList(n, "places", targets(e, pr.ID, store.RelLocatedIn, iri))
-		setList(n, "sectors", targets(e, pr.ID, store.RelInSector, iri))
+		setList(n, "places", targets(e, pr.ID, plan.RelTypeLocatedIn, iri))
+		setList(n, "sectors", targets(e, pr.ID, plan.RelTypeInSector, iri))
 		cite(n, e, pr.ID, iri)
 		add(n)
 	}
@@ -290,7 +290,7 @@ func PlanJSONLD(e *store.PlanExport, base string) map[string]any {
 		setText(n, "name", pl.Name)
 		setPtr(n, "nameZh", pl.NameZh)
 		setPtr(n, "kind", pl.Kind)
-		if within := targets(e, pl.ID, store.RelWithin, iri); len(within) > 0 {
+		if within := targets(e, pl.ID, plan.RelTypeWithin, iri); len(within) > 0 {
 			n["containedInPlace"] = one(within)
 		}
 		cite(n, e, pl.ID, iri)
@@ -371,7 +371,7 @@ func milestoneDate(m *plan.Milestone) map[string]any {
 // earliest is the date of a measure's earliest milestone, or nil.
 func earliest(e *store.PlanExport, id plan.ID) map[string]any {
 	var best *plan.Milestone
-	for _, l := range e.Out(id, store.RelDueBy) {
+	for _, l := range e.Out(id, plan.RelTypeDueBy) {
 		if m, ok := e.Node(l.To).(*plan.Milestone); ok && (best == nil || m.Year < best.Year) {
 			best = m
 		}
@@ -406,10 +406,10 @@ func cite(n map[string]any, e *store.PlanExport, id plan.ID, iri func(plan.ID) s
 		}
 		quotes = append(quotes, q)
 	}
-	for _, l := range e.Out(id, store.RelSupportedBy) {
+	for _, l := range e.Out(id, plan.RelTypeSupportedBy) {
 		note(l, "")
 	}
-	for _, typ := range store.RelTypes {
+	for _, typ := range plan.RelTypes() {
 		term, ok := linkTerm[typ]
 		if !ok {
 			continue
