@@ -68,7 +68,7 @@ var knobs = []knob{
 	{"INTROSPECTION", "introspection", "", "true or false (default: on, off with PRODUCTION=true)"},
 	{"FIELD_SUGGESTIONS", "field-suggestions", "", "\"did you mean\" hints in validation errors: true or false (default: on, off with PRODUCTION=true)"},
 	{"MAX_DEPTH", "max-depth", "10", "deepest nesting of fields in one operation"},
-	{"MAX_COMPLEXITY", "max-complexity", "1000", "most complexity points in one operation (connections cost by first/last)"},
+	{"MAX_COMPLEXITY", "max-complexity", "1000", "cost budget of one operation, in nodes read (README: Cost model)"},
 	{"MAX_ALIASES", "max-aliases", "15", "most aliased fields in one operation"},
 	{"MAX_BODY_BYTES", "max-body-bytes", "1048576", "largest request body"},
 	{"MAX_TOKENS", "max-tokens", "10000", "most lexical tokens in one query document"},

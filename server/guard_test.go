@@ -170,10 +170,11 @@ func TestLimits(t *testing.T) {
 	checks := []check{
 		{"DepthInside", server.DefaultLimits, q(nest(10)), false, ""},
 		{"DepthOutside", server.DefaultLimits, q(nest(11)), true, "11 levels deep, more than the limit of 10"},
-		{"ComplexityInside", lim(func(l *server.Limits) { l.MaxComplexity = 1 + 3*30 }), q(costly(30)), false, ""},
-		{"ComplexityOutside", lim(func(l *server.Limits) { l.MaxComplexity = 1 + 3*30 - 1 }), q(costly(30)), true, "exceeds the limit of 90"},
-		{"DefaultComplexityInside", server.DefaultLimits, q("{ measures(first: 100) { nodes { code title sectors { name } projects { name } } } }"), false, ""},
-		{"DefaultComplexityOutside", server.DefaultLimits, q("{ measures(first: 100) { nodes { code title sectors { name } projects { name } places { name } milestones { year } } } }"), true, "limit of 1000"},
+		// A page costs 1 and 1 per measure it may return (graph/cost.go).
+		{"ComplexityInside", lim(func(l *server.Limits) { l.MaxComplexity = 1 + 30 }), q(costly(30)), false, ""},
+		{"ComplexityOutside", lim(func(l *server.Limits) { l.MaxComplexity = 1 + 30 - 1 }), q(costly(30)), true, "exceeds the limit of 30"},
+		{"DefaultComplexityInside", server.DefaultLimits, q("{ measures(first: 100) { nodes { code title sectors { name } projects { name } places { name } milestones { year } } } }"), false, ""},
+		{"DefaultComplexityOutside", server.DefaultLimits, q("{ sectors { measures(first: 10) { nodes { code projects { measures(first: 10) { nodes { code } } } } } } }"), true, "limit of 1000"},
 		{"AliasesInside", server.DefaultLimits, q(aliased(15)), false, ""},
 		{"AliasesOutside", server.DefaultLimits, q(aliased(16)), true, "16 aliases, more than the limit of 15"},
 		{"BodyInside", server.DefaultLimits, body(int(server.DefaultLimits.MaxBodyBytes)), false, ""},

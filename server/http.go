@@ -141,10 +141,10 @@ func (d Deps) withDefaults() Deps {
 // NewGraphQL is the gqlgen server with explicit transports and extensions.
 func NewGraphQL(d Deps) *handler.Server {
 	d = d.withDefaults()
-	srv := handler.New(generated.NewExecutableSchema(generated.Config{
-		Resolvers:  &graph.Resolver{Store: d.Store, Writer: d.Writer, Events: d.Events, NoPrefetch: d.NoPrefetch},
-		Complexity: complexity(),
+	es := graph.Priced(generated.NewExecutableSchema(generated.Config{
+		Resolvers: &graph.Resolver{Store: d.Store, Writer: d.Writer, Events: d.Events, NoPrefetch: d.NoPrefetch},
 	}))
+	srv := handler.New(es)
 	auth := NewAuthenticator(d.Tokens)
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 15 * time.Second,
@@ -173,7 +173,7 @@ func NewGraphQL(d Deps) *handler.Server {
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: countedCache[string]{Cache: lru.New[string](1000), name: "persisted_query", m: d.Metrics}})
 	srv.Use(guard{limits: d.Limits, readRequired: d.ReadTokenRequired})
-	srv.Use(extension.FixedComplexityLimit(d.Limits.MaxComplexity))
+	srv.Use(extension.FixedComplexityLimit(d.Limits.MaxComplexity, graph.CostOptions(es.Schema())...))
 	if d.ResponseCacheBytes > 0 {
 		ttl := d.ResponseCacheTTL
 		if ttl <= 0 {
