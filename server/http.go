@@ -106,6 +106,11 @@ func NewHandler(d Deps) http.Handler {
 	mux.Handle("/explore/", explorer)
 	mux.Handle("/", playground.Handler())
 
+	var h http.Handler = mux
+	if d.RateLimit > 0 {
+		h = newRateLimiter(d.RateLimit, d.RateBurst).middleware(h)
+	}
+	h = NewAuthenticator(d.Tokens).middleware(h)
 	c := cors.New(cors.Options{
 		AllowedOrigins:   d.CORSOrigins,
 		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodOptions},
@@ -114,11 +119,7 @@ func NewHandler(d Deps) http.Handler {
 		AllowCredentials: len(d.CORSOrigins) > 0 && !contains(d.CORSOrigins, "*"),
 		MaxAge:           600,
 	})
-	var h http.Handler = mux
-	if d.RateLimit > 0 {
-		h = newRateLimiter(d.RateLimit, d.RateBurst).middleware(h)
-	}
-	h = NewAuthenticator(d.Tokens).middleware(h)
+	h = refuseGETMutations(d.Limits.MaxTokens, h)
 	return withRequestLog(d.Log, d.Metrics, withTimeout(d.QueryTimeout, c.Handler(h)))
 }
 
@@ -163,8 +164,8 @@ func NewGraphQL(d Deps) *handler.Server {
 	})
 	srv.AddTransport(transport.SSE{})
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(getTransport{log: d.Log}) // GraphQL over HTTP: see transport.go
+	srv.AddTransport(postTransport{log: d.Log})
 	srv.SetQueryCache(countedCache[*ast.QueryDocument]{Cache: lru.New[*ast.QueryDocument](1000), name: "parsed_query", m: d.Metrics})
 	srv.SetParserTokenLimit(d.Limits.MaxTokens)
 	srv.SetDisableSuggestion(d.DisableSuggestions)
