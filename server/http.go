@@ -111,16 +111,42 @@ func NewHandler(d Deps) http.Handler {
 		h = newRateLimiter(d.RateLimit, d.RateBurst).middleware(h)
 	}
 	h = NewAuthenticator(d.Tokens).middleware(h)
-	c := cors.New(cors.Options{
-		AllowedOrigins:   d.CORSOrigins,
-		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowedHeaders:   []string{"Content-Type", "Authorization", "Accept", "X-Request-Id"},
-		ExposedHeaders:   []string{"X-Request-Id"},
-		AllowCredentials: len(d.CORSOrigins) > 0 && !contains(d.CORSOrigins, "*"),
-		MaxAge:           600,
-	})
 	h = refuseGETMutations(d.Limits.MaxTokens, h)
-	return withRequestLog(d.Log, d.Metrics, withTimeout(d.QueryTimeout, c.Handler(h)))
+	return withRequestLog(d.Log, d.Metrics, withTimeout(d.QueryTimeout, newCORS(d.CORSOrigins).Handler(h)))
+}
+
+// newCORS answers cross-origin requests as CORS_ORIGINS says:
+//
+//	empty                 no origin but the API's own: no Access-Control-Allow-* header, ever
+//	*                     any origin, without credentials (Access-Control-Allow-Origin: *)
+//	a list of origins     exactly those (no patterns), with credentials (the origin echoed, Vary: Origin)
+//
+// A preflight (OPTIONS with Access-Control-Request-Method) from an origin not
+// allowed gets 204 and no Access-Control-Allow-* header, so the browser does
+// not send the request; a simple request from it is served without them, so
+// the browser does not let the page read the answer. (rs/cors reads an empty
+// AllowedOrigins as "any origin": the empty setting needs its own rule.)
+func newCORS(origins []string) *cors.Cors {
+	opts := cors.Options{
+		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept", "X-Request-Id"},
+		ExposedHeaders: []string{"X-Request-Id"},
+		MaxAge:         600,
+	}
+	switch {
+	case len(origins) == 0:
+		opts.AllowOriginFunc = func(string) bool { return false }
+	case contains(origins, "*"):
+		opts.AllowedOrigins = []string{"*"}
+	default:
+		allowed := make(map[string]bool, len(origins))
+		for _, o := range origins {
+			allowed[strings.ToLower(o)] = true
+		}
+		opts.AllowOriginFunc = func(origin string) bool { return allowed[strings.ToLower(origin)] }
+		opts.AllowCredentials = true
+	}
+	return cors.New(opts)
 }
 
 func (d Deps) withDefaults() Deps {

@@ -122,3 +122,96 @@ func TestGETMutationRefusedFirst(t *testing.T) {
 		}
 	})
 }
+
+// CORS as the README says, for each setting of CORS_ORIGINS: a preflight
+// and a POST from a listed origin, an unlisted one and no origin.
+func TestCORS(t *testing.T) {
+	const listed, unlisted = "https://app.example.org", "https://evil.example"
+	type want struct {
+		allowOrigin string // Access-Control-Allow-Origin ("": none)
+		credentials bool   // Access-Control-Allow-Credentials: true
+	}
+	none := want{}
+	cases := []struct {
+		name    string
+		origins []string
+		want    map[string]want // by request Origin
+	}{
+		{"Empty", nil, map[string]want{listed: none, unlisted: none, "": none}},
+		{"Any", []string{"*"}, map[string]want{listed: {allowOrigin: "*"}, unlisted: {allowOrigin: "*"}, "": none}},
+		{"List", []string{listed, "http://localhost:5173"}, map[string]want{listed: {allowOrigin: listed, credentials: true}, unlisted: none, "": none}},
+	}
+	for _, tc := range cases {
+		srv := guarded(t, nil, server.Deps{CORSOrigins: tc.origins})
+		for _, origin := range []string{listed, unlisted, ""} {
+			w := tc.want[origin]
+			name := origin
+			if name == "" {
+				name = "NoOrigin"
+			}
+			check := func(t *testing.T, resp *http.Response, preflight bool) {
+				t.Helper()
+				h := resp.Header
+				if got := h.Get("Access-Control-Allow-Origin"); got != w.allowOrigin {
+					t.Errorf("Access-Control-Allow-Origin %q, want %q", got, w.allowOrigin)
+				}
+				if got := h.Get("Access-Control-Allow-Credentials") == "true"; got != w.credentials {
+					t.Errorf("Access-Control-Allow-Credentials %q, want credentials %v", h.Get("Access-Control-Allow-Credentials"), w.credentials)
+				}
+				if w.allowOrigin == "" {
+					for k := range h {
+						if strings.HasPrefix(k, "Access-Control-") {
+							t.Errorf("%s: %q for an origin not allowed", k, h.Get(k))
+						}
+					}
+				}
+				if preflight && w.allowOrigin != "" {
+					if m := h.Get("Access-Control-Allow-Methods"); !strings.Contains(m, http.MethodPost) {
+						t.Errorf("Access-Control-Allow-Methods %q lacks POST", m)
+					}
+					if hs := strings.ToLower(h.Get("Access-Control-Allow-Headers")); !strings.Contains(hs, "authorization") || !strings.Contains(hs, "content-type") {
+						t.Errorf("Access-Control-Allow-Headers %q lacks authorization or content-type", hs)
+					}
+				}
+				if !preflight && w.allowOrigin != "" && h.Get("Access-Control-Expose-Headers") != "X-Request-Id" {
+					t.Errorf("Access-Control-Expose-Headers %q, want X-Request-Id", h.Get("Access-Control-Expose-Headers"))
+				}
+			}
+			t.Run(tc.name+"/Preflight/"+name, func(t *testing.T) {
+				req, _ := http.NewRequest(http.MethodOptions, srv.URL+"/graphql", nil)
+				if origin != "" {
+					req.Header.Set("Origin", origin)
+				}
+				req.Header.Set("Access-Control-Request-Method", http.MethodPost)
+				req.Header.Set("Access-Control-Request-Headers", "authorization,content-type") // as browsers send it: lower case, sorted
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode/100 != 2 {
+					t.Errorf("preflight status %d", resp.StatusCode)
+				}
+				check(t, resp, true)
+			})
+			t.Run(tc.name+"/POST/"+name, func(t *testing.T) {
+				req, _ := http.NewRequest(http.MethodPost, srv.URL+"/graphql", strings.NewReader(`{"query":"{ __typename }"}`))
+				req.Header.Set("Content-Type", "application/json")
+				if origin != "" {
+					req.Header.Set("Origin", origin)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				// The server answers; whether the page may read it is the browser's call, from the headers.
+				if resp.StatusCode != http.StatusOK || !bytes.Contains(b, []byte(`"__typename":"Query"`)) {
+					t.Errorf("POST: %d %s", resp.StatusCode, b)
+				}
+				check(t, resp, false)
+			})
+		}
+	}
+}
