@@ -149,7 +149,7 @@ describe('GraphiQL page (offline, in Chromium)', () => {
 
     // GraphiQL re-parses the editor 100 ms after the last change (debounced)
     // and only then forgets the old operation name; a click before that sends
-    // the new text with operationName "ShenzhenPlan" (HTTP 422, "operation
+    // the new text with operationName "ShenzhenPlan" (a request error, "operation
     // ShenzhenPlan not found"). The tab's title changing from "ShenzhenPlan"
     // to "<untitled>" is the visible sign that it has caught up.
     await page.locator('.graphiql-tab-active', { hasText: '<untitled>' }).waitFor({ timeout: 10_000 });

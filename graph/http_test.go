@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -208,11 +209,31 @@ func TestHTTP(t *testing.T) {
 		}
 	})
 	t.Run("GET rejects what is not a valid query", func(t *testing.T) {
-		for _, q := range []string{`mutation { plans { slug } }`, `subscription { plans { slug } }`, `{ plans { slug }`, `{ nope }`, ``} {
-			r := get(t, q, "", "")
-			t.Logf("GET %q: %d %s", q, r.Status, r.Body)
-			if len(r.Errors) == 0 || r.hasData() || r.Status < 400 || r.Status >= 500 {
-				t.Errorf("GET %q: %d %s, want a 4xx with errors and no data", q, r.Status, r.Body)
+		// GraphQL over HTTP: a mutation or subscription is the wrong method
+		// (405), a missing query an invalid request (400); a document that
+		// does not parse or validate is a request error: 200 with
+		// application/json, 400 with application/graphql-response+json.
+		// Never a "data" entry.
+		cases := []struct {
+			q, accept string
+			status    int
+		}{
+			{`mutation { plans { slug } }`, "", http.StatusMethodNotAllowed},
+			{`subscription { plans { slug } }`, "", http.StatusMethodNotAllowed},
+			{``, "", http.StatusBadRequest},
+			{`{ plans { slug }`, "", http.StatusOK},
+			{`{ nope }`, "", http.StatusOK},
+			{`{ plans { slug }`, "application/graphql-response+json", http.StatusBadRequest},
+			{`{ nope }`, "application/graphql-response+json", http.StatusBadRequest},
+		}
+		for _, tc := range cases {
+			r := get(t, tc.q, "", tc.accept)
+			t.Logf("GET %q (Accept %q): %d %s", tc.q, tc.accept, r.Status, r.Body)
+			if len(r.Errors) == 0 || r.Status != tc.status || bytes.Contains(r.Body, []byte(`"data"`)) {
+				t.Errorf("GET %q (Accept %q): %d %s, want %d with errors and no data entry", tc.q, tc.accept, r.Status, r.Body, tc.status)
+			}
+			if tc.status == http.StatusMethodNotAllowed && r.Header.Get("Allow") != http.MethodPost {
+				t.Errorf("GET %q: Allow %q, want POST", tc.q, r.Header.Get("Allow"))
 			}
 			noStack(t, r)
 		}

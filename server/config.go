@@ -58,7 +58,7 @@ var knobs = []knob{
 	{"NEO4J_MAX_POOL", "neo4j-max-pool", "100", "most Bolt connections the API keeps open"},
 	{"NEO4J_FETCH_SIZE", "neo4j-fetch-size", "1000", "records fetched per batch from Neo4j (-1: all at once)"},
 	{"LISTEN_ADDR", "listen-addr", "127.0.0.1:8080", "host:port the HTTP server listens on"},
-	{"CORS_ORIGINS", "cors-origins", "", "comma-separated origins allowed to call the API from a browser (e.g. https://app.example.org); empty: same origin only"},
+	{"CORS_ORIGINS", "cors-origins", "", "browser origins allowed to call the API: empty: none but the API's own (no CORS headers); *: any origin, without credentials; else a comma-separated list of exact origins (e.g. https://app.example.org), with credentials"},
 	{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 	{"LOG_FORMAT", "log-format", "json", "json or console"},
 	{"QUERY_TIMEOUT", "query-timeout", "10s", "deadline of every request, passed to Neo4j as the transaction timeout"},
@@ -148,11 +148,14 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 			continue
 		}
 		u, err := url.Parse(o)
-		if o != "*" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/")) {
+		if o != "*" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Contains(u.Host, "*") || (u.Path != "" && u.Path != "/")) {
 			bad("CORS_ORIGINS: %q is not an origin like https://app.example.org (or *)", o)
 			continue
 		}
 		cfg.CORSOrigins = append(cfg.CORSOrigins, strings.TrimSuffix(o, "/"))
+	}
+	if len(cfg.CORSOrigins) > 1 && contains(cfg.CORSOrigins, "*") {
+		bad("CORS_ORIGINS: * (any origin) stands alone; it cannot be combined with a list of origins")
 	}
 	switch cfg.LogLevel {
 	case "debug", "info", "warn", "error":

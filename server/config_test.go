@@ -37,6 +37,13 @@ func TestLoadConfig(t *testing.T) {
 		{name: "BadScheme", env: map[string]string{"NEO4J_URI": "http://localhost:7474"}, wantErr: []string{"NEO4J_URI", "bolt://"}},
 		{name: "BadListenAddr", env: map[string]string{"LISTEN_ADDR": "8080"}, wantErr: []string{"LISTEN_ADDR"}},
 		{name: "BadOrigin", env: map[string]string{"CORS_ORIGINS": "example.org"}, wantErr: []string{"CORS_ORIGINS", "example.org"}},
+		{name: "OriginPattern", env: map[string]string{"CORS_ORIGINS": "https://*.example.org"}, wantErr: []string{"CORS_ORIGINS", "*.example.org"}},
+		{name: "AnyOriginInAList", env: map[string]string{"CORS_ORIGINS": "https://a.example.org,*"}, wantErr: []string{"CORS_ORIGINS", "stands alone"}},
+		{name: "AnyOrigin", env: map[string]string{"CORS_ORIGINS": " * "}, check: func(t *testing.T, c server.Config) {
+			if len(c.CORSOrigins) != 1 || c.CORSOrigins[0] != "*" {
+				t.Errorf("CORS origins %q, want [*]", c.CORSOrigins)
+			}
+		}},
 		{name: "BadLogFormat", env: map[string]string{"LOG_FORMAT": "xml"}, wantErr: []string{"LOG_FORMAT"}},
 		{name: "BadTimeout", env: map[string]string{"QUERY_TIMEOUT": "soon"}, wantErr: []string{"QUERY_TIMEOUT"}},
 		{name: "AllProblemsAtOnce", env: map[string]string{"LOG_LEVEL": "loud", "NEO4J_MAX_POOL": "0"}, wantErr: []string{"LOG_LEVEL", "NEO4J_MAX_POOL"}},

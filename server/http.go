@@ -106,20 +106,47 @@ func NewHandler(d Deps) http.Handler {
 	mux.Handle("/explore/", explorer)
 	mux.Handle("/", playground.Handler())
 
-	c := cors.New(cors.Options{
-		AllowedOrigins:   d.CORSOrigins,
-		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowedHeaders:   []string{"Content-Type", "Authorization", "Accept", "X-Request-Id"},
-		ExposedHeaders:   []string{"X-Request-Id"},
-		AllowCredentials: len(d.CORSOrigins) > 0 && !contains(d.CORSOrigins, "*"),
-		MaxAge:           600,
-	})
 	var h http.Handler = mux
 	if d.RateLimit > 0 {
 		h = newRateLimiter(d.RateLimit, d.RateBurst).middleware(h)
 	}
 	h = NewAuthenticator(d.Tokens).middleware(h)
-	return withRequestLog(d.Log, d.Metrics, withTimeout(d.QueryTimeout, c.Handler(h)))
+	h = refuseGETMutations(d.Limits.MaxTokens, h)
+	return withRequestLog(d.Log, d.Metrics, withTimeout(d.QueryTimeout, newCORS(d.CORSOrigins).Handler(h)))
+}
+
+// newCORS answers cross-origin requests as CORS_ORIGINS says:
+//
+//	empty                 no origin but the API's own: no Access-Control-Allow-* header, ever
+//	*                     any origin, without credentials (Access-Control-Allow-Origin: *)
+//	a list of origins     exactly those (no patterns), with credentials (the origin echoed, Vary: Origin)
+//
+// A preflight (OPTIONS with Access-Control-Request-Method) from an origin not
+// allowed gets 204 and no Access-Control-Allow-* header, so the browser does
+// not send the request; a simple request from it is served without them, so
+// the browser does not let the page read the answer. (rs/cors reads an empty
+// AllowedOrigins as "any origin": the empty setting needs its own rule.)
+func newCORS(origins []string) *cors.Cors {
+	opts := cors.Options{
+		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept", "X-Request-Id"},
+		ExposedHeaders: []string{"X-Request-Id"},
+		MaxAge:         600,
+	}
+	switch {
+	case len(origins) == 0:
+		opts.AllowOriginFunc = func(string) bool { return false }
+	case contains(origins, "*"):
+		opts.AllowedOrigins = []string{"*"}
+	default:
+		allowed := make(map[string]bool, len(origins))
+		for _, o := range origins {
+			allowed[strings.ToLower(o)] = true
+		}
+		opts.AllowOriginFunc = func(origin string) bool { return allowed[strings.ToLower(origin)] }
+		opts.AllowCredentials = true
+	}
+	return cors.New(opts)
 }
 
 func (d Deps) withDefaults() Deps {
@@ -163,8 +190,8 @@ func NewGraphQL(d Deps) *handler.Server {
 	})
 	srv.AddTransport(transport.SSE{})
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(getTransport{log: d.Log}) // GraphQL over HTTP: see transport.go
+	srv.AddTransport(postTransport{log: d.Log})
 	srv.SetQueryCache(countedCache[*ast.QueryDocument]{Cache: lru.New[*ast.QueryDocument](1000), name: "parsed_query", m: d.Metrics})
 	srv.SetParserTokenLimit(d.Limits.MaxTokens)
 	srv.SetDisableSuggestion(d.DisableSuggestions)

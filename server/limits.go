@@ -26,8 +26,9 @@ type Limits struct {
 // DefaultLimits are the documented defaults.
 var DefaultLimits = Limits{MaxDepth: 10, MaxComplexity: 1000, MaxAliases: 15, MaxBodyBytes: 1 << 20, MaxTokens: 10000, MaxBatch: 10}
 
-// guard is the gqlgen extension that enforces depth, aliases and
-// authorisation once an operation is parsed and validated.
+// guard is the gqlgen extension that enforces the method (GET: queries
+// only), authorisation, depth and aliases once an operation is parsed and
+// validated, in that order.
 type guard struct {
 	limits       Limits
 	readRequired bool
@@ -69,6 +70,9 @@ func (g guard) MutateOperationContext(ctx context.Context, oc *graphql.Operation
 
 func (g guard) check(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	op := oc.Operation
+	if isGET(ctx) && op.Operation != ast.Query {
+		return methodNotAllowed(string(op.Operation)) // the method is wrong whoever asks: before the token
+	}
 	c := callerFrom(ctx)
 	needsToken := op.Operation != ast.Query || g.readRequired
 	if (needsToken && !c.authenticated) || (c.presented && !c.authenticated) {

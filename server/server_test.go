@@ -139,7 +139,9 @@ func TestHTTP(t *testing.T) {
 				t.Errorf("CORS headers for a foreign origin: %v", r.Header)
 			}
 		}},
-		{"SyntaxErrorHasLocationsNoStack", "/graphql?query=" + url.QueryEscape("{ plan { "), nil, 422, `"locations"`, nil},
+		// GraphQL over HTTP: a request error is 200 with application/json, 400 with application/graphql-response+json.
+		{"SyntaxErrorHasLocationsNoStack", "/graphql?query=" + url.QueryEscape("{ plan { "), nil, 200, `"locations"`, nil},
+		{"SyntaxErrorGraphQLResponseJSON", "/graphql?query=" + url.QueryEscape("{ plan { "), map[string]string{"Accept": "application/graphql-response+json"}, 400, `"locations"`, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,312 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
+	"go.uber.org/zap"
+
+	"github.com/shenzhenplan/kgapi/plan"
+)
+
+// GraphQL over HTTP (https://graphql.github.io/graphql-over-http/draft/),
+// the GET and POST sides of /graphql. gqlgen's own transports answer 422 to
+// application/json clients on parse and validation failures and always
+// write a "data" entry; these follow the spec instead:
+//
+//   - Invalid parameters (a body that is not a JSON object, a missing or
+//     non-string query, variables or extensions that are not objects): 400,
+//     whatever the media type.
+//   - A request that is not executed (parse, validation or variable
+//     coercion failure, authentication, limits): errors and no "data"
+//     entry; 200 with application/json, 4xx with
+//     application/graphql-response+json (401 when a token is needed, else 400).
+//   - A mutation or subscription sent with GET: 405 with Allow: POST, before
+//     any other check (see refuseGETMutations).
+
+// The response media types.
+const (
+	mediaJSON            = "application/json"
+	mediaGraphQLResponse = "application/graphql-response+json"
+)
+
+// Codes of the transport's errors.
+const (
+	codeBadRequest       = "BAD_REQUEST"
+	codeMethodNotAllowed = "METHOD_NOT_ALLOWED"
+)
+
+// responseMedia is the media type of the answer to r: the first of
+// application/json and application/graphql-response+json its Accept header
+// names; application/json when it names neither (or is missing, */*,
+// application/*), as the spec asks of servers for legacy clients.
+func responseMedia(r *http.Request) string {
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch mt {
+		case mediaJSON:
+			return mediaJSON
+		case mediaGraphQLResponse:
+			return mediaGraphQLResponse
+		}
+	}
+	return mediaJSON
+}
+
+// postTransport serves POST /graphql with a JSON body.
+type postTransport struct{ log *zap.Logger }
+
+func (postTransport) Supports(r *http.Request) bool {
+	if r.Method != http.MethodPost || r.Header.Get("Upgrade") != "" {
+		return false
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == mediaJSON
+}
+
+func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	media := responseMedia(r)
+	w.Header().Set("Content-Type", media)
+	start := graphql.Now()
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		writeBadRequest(w, "could not read the request body")
+		return
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
+		writeBadRequest(w, "the request body is not a JSON object with a query (GraphQL over HTTP)")
+		return
+	}
+	raw := &graphql.RawParams{Headers: r.Header}
+	if err := decodeString(fields["query"], &raw.Query); err != nil {
+		writeBadRequest(w, "the query parameter must be a string")
+		return
+	}
+	if err := decodeString(fields["operationName"], &raw.OperationName); err != nil {
+		writeBadRequest(w, "the operationName parameter must be a string or null")
+		return
+	}
+	if raw.Variables, err = decodeObject(fields["variables"]); err != nil {
+		writeBadRequest(w, "the variables parameter must be an object or null")
+		return
+	}
+	if raw.Extensions, err = decodeObject(fields["extensions"]); err != nil {
+		writeBadRequest(w, "the extensions parameter must be an object or null")
+		return
+	}
+	raw.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	serveGraphQL(w, r.Context(), exec, raw, media, t.log)
+}
+
+// getTransport serves GET /graphql?query=…: queries only.
+type getTransport struct{ log *zap.Logger }
+
+func (getTransport) Supports(r *http.Request) bool {
+	return r.Method == http.MethodGet && r.Header.Get("Upgrade") == ""
+}
+
+func (t getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	media := responseMedia(r)
+	w.Header().Set("Content-Type", media)
+	start := graphql.Now()
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		writeBadRequest(w, "the query string is not URL-encoded")
+		return
+	}
+	raw := &graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName"), Headers: r.Header}
+	if v := q.Get("variables"); v != "" {
+		if raw.Variables, err = decodeObject(json.RawMessage(v)); err != nil {
+			writeBadRequest(w, "the variables parameter must be a JSON object")
+			return
+		}
+	}
+	if v := q.Get("extensions"); v != "" {
+		if raw.Extensions, err = decodeObject(json.RawMessage(v)); err != nil {
+			writeBadRequest(w, "the extensions parameter must be a JSON object")
+			return
+		}
+	}
+	raw.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	serveGraphQL(w, withGET(r.Context()), exec, raw, media, t.log)
+}
+
+// serveGraphQL runs one operation whose parameters are well-formed.
+func serveGraphQL(w http.ResponseWriter, ctx context.Context, exec graphql.GraphExecutor, raw *graphql.RawParams, media string, log *zap.Logger) {
+	if raw.Query == "" && raw.Extensions["persistedQuery"] == nil {
+		writeBadRequest(w, "the request has no query: send the GraphQL document as the query parameter")
+		return
+	}
+	oc, errs := exec.CreateOperationContext(ctx, raw)
+	if errs != nil {
+		status := requestErrorStatus(errs, media)
+		switch status {
+		case http.StatusMethodNotAllowed:
+			w.Header().Set("Allow", http.MethodPost)
+		case http.StatusUnauthorized:
+			w.Header().Set("WWW-Authenticate", "Bearer")
+		}
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs)
+		writeResponse(w, status, requestErrorResponse{Errors: resp.Errors, Extensions: resp.Extensions}, log)
+		return
+	}
+	if isGET(ctx) && oc.Operation.Operation != ast.Query { // the guard refuses it first; kept for safety
+		writeMethodNotAllowed(w, string(oc.Operation.Operation))
+		return
+	}
+	responses, ctx := exec.DispatchOperation(ctx, oc)
+	writeResponse(w, http.StatusOK, responses(ctx), log)
+}
+
+// requestErrorStatus is the status of a request that was not executed.
+func requestErrorStatus(errs gqlerror.List, media string) int {
+	if hasCode(errs, codeMethodNotAllowed) {
+		return http.StatusMethodNotAllowed
+	}
+	if media == mediaJSON {
+		return http.StatusOK
+	}
+	if hasCode(errs, codeUnauthenticated) {
+		return http.StatusUnauthorized
+	}
+	return http.StatusBadRequest
+}
+
+func hasCode(errs gqlerror.List, code string) bool {
+	for _, e := range errs {
+		if c, _ := e.Extensions["code"].(string); c == code {
+			return true
+		}
+	}
+	return false
+}
+
+// requestErrorResponse is the answer to a request that was not executed:
+// it has no "data" entry (GraphQL spec, section Response).
+type requestErrorResponse struct {
+	Errors     gqlerror.List  `json:"errors"`
+	Extensions map[string]any `json:"extensions,omitempty"`
+}
+
+func writeResponse(w http.ResponseWriter, status int, resp any, log *zap.Logger) {
+	b, err := json.Marshal(resp)
+	if err != nil {
+		log.Error("encode the GraphQL response", zap.Error(fmt.Errorf("server: %w", err)))
+		status = http.StatusInternalServerError
+		b, _ = json.Marshal(requestErrorResponse{Errors: gqlerror.List{{
+			Message: "internal error: the response could not be encoded", Extensions: map[string]any{"code": plan.EINTERNAL},
+		}}})
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// writeBadRequest answers invalid parameters: 400 and no "data" entry.
+// The Content-Type is already set.
+func writeBadRequest(w http.ResponseWriter, msg string) {
+	w.WriteHeader(http.StatusBadRequest)
+	_ = json.NewEncoder(w).Encode(requestErrorResponse{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": codeBadRequest}}}})
+}
+
+// writeMethodNotAllowed answers a mutation or subscription sent with GET.
+// The Content-Type is already set.
+func writeMethodNotAllowed(w http.ResponseWriter, operation string) {
+	w.Header().Set("Allow", http.MethodPost)
+	w.WriteHeader(http.StatusMethodNotAllowed)
+	_ = json.NewEncoder(w).Encode(requestErrorResponse{Errors: gqlerror.List{methodNotAllowed(operation)}})
+}
+
+func methodNotAllowed(operation string) *gqlerror.Error {
+	return &gqlerror.Error{
+		Message:    fmt.Sprintf("GET requests carry queries only: send this %s with POST", operation),
+		Extensions: map[string]any{"code": codeMethodNotAllowed},
+	}
+}
+
+type getKey struct{}
+
+// withGET marks the context of a GraphQL request sent with GET, for the guard.
+func withGET(ctx context.Context) context.Context { return context.WithValue(ctx, getKey{}, true) }
+
+func isGET(ctx context.Context) bool { b, _ := ctx.Value(getKey{}).(bool); return b }
+
+// refuseGETMutations answers GET /graphql carrying a mutation or a
+// subscription with 405 and Allow: POST before any other check runs
+// (authentication, rate limiting, limits): the method is wrong whoever asks.
+// Documents it cannot parse (within maxTokens) pass on, to be answered with
+// the parse error; so does a persisted query sent by hash, which the guard
+// refuses once the document is known.
+func refuseGETMutations(maxTokens int, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || r.URL.Path != "/graphql" || r.Header.Get("Upgrade") != "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil || q.Get("query") == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: q.Get("query")}, maxTokens)
+		if err != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		op := doc.Operations.ForName(q.Get("operationName"))
+		if op == nil || op.Operation == ast.Query {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if info := requestInfoFrom(r.Context()); info != nil {
+			info.mu.Lock()
+			info.operation, info.opType, info.rejected = q.Get("operationName"), string(op.Operation), true
+			if info.operation == "" {
+				info.operation = op.Name
+			}
+			info.mu.Unlock()
+		}
+		w.Header().Set("Content-Type", responseMedia(r))
+		writeMethodNotAllowed(w, string(op.Operation))
+	})
+}
+
+// decodeString reads a JSON string or null (absent: unchanged).
+func decodeString(v json.RawMessage, dst *string) error {
+	if len(v) == 0 || bytes.Equal(v, []byte("null")) {
+		return nil
+	}
+	return json.Unmarshal(v, dst)
+}
+
+// decodeObject reads a JSON object or null (absent: nil), numbers kept as
+// json.Number as gqlgen's own transports do.
+func decodeObject(v json.RawMessage) (map[string]any, error) {
+	if len(v) == 0 || bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(v))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("decode an object: %w", err)
+	}
+	if m == nil || dec.More() {
+		return nil, fmt.Errorf("decode an object: not one JSON object")
+	}
+	return m, nil
+}
