@@ -7,6 +7,26 @@ import (
 	"github.com/shenzhenplan/kgapi/plan"
 )
 
+// recorded returns ctx with a receipt for the writes it makes (the
+// request's, when the HTTP layer made one) and that receipt.
+func recorded(ctx context.Context) (context.Context, *plan.Receipt) {
+	if rc := plan.ReceiptFrom(ctx); rc != nil {
+		return ctx, rc
+	}
+	rc := &plan.Receipt{}
+	return plan.WithReceipt(ctx, rc), rc
+}
+
+// changed tells the broker that this process committed the change of
+// measure m that the receipt's last entry records.
+func (r *Resolver) changed(rc *plan.Receipt, m *plan.Measure, by string) {
+	seqs := rc.Seqs()
+	if len(seqs) == 0 {
+		return
+	}
+	r.Events.Local(plan.Change{Seq: seqs[len(seqs)-1], Kind: plan.ChangeMutation, IDs: []plan.ID{m.ID}, By: by})
+}
+
 func (r *Resolver) writer() (plan.Writer, error) {
 	if r.Writer == nil {
 		return nil, plan.Errorf(plan.EUNAVAIL, "this server is read-only")
@@ -37,11 +57,12 @@ func (r *Resolver) setMeasureStatus(ctx context.Context, code string, status pla
 		s := string(*asOf)
 		date = &s
 	}
+	ctx, rc := recorded(ctx)
 	m, err := w.SetMeasureStatus(ctx, deref(planSlug), code, status, note, date, by)
 	if err != nil {
 		return nil, err
 	}
-	r.Events.Publish(m.ID)
+	r.changed(rc, m, by)
 	return m, nil
 }
 
@@ -54,11 +75,12 @@ func (r *Resolver) upsertMeasure(ctx context.Context, in model.MeasureInput) (*p
 	for _, s := range in.Sources {
 		mi.Sources = append(mi.Sources, plan.SourceRef{Source: s.Source, Excerpt: s.Excerpt})
 	}
+	ctx, rc := recorded(ctx)
 	m, _, err := w.UpsertMeasure(ctx, mi, by)
 	if err != nil {
 		return nil, err
 	}
-	r.Events.Publish(m.ID)
+	r.changed(rc, m, by)
 	return m, nil
 }
 
@@ -74,44 +96,118 @@ func (r *Resolver) linkMeasure(ctx context.Context, in model.LinkInput, remove b
 		}
 		li.Source = &plan.SourceRef{Source: in.Source.Source, Excerpt: in.Source.Excerpt}
 	}
+	ctx, rc := recorded(ctx)
 	m, err := w.LinkMeasure(ctx, li, remove, by)
 	if err != nil {
 		return nil, err
 	}
-	r.Events.Publish(m.ID)
+	r.changed(rc, m, by)
 	return m, nil
 }
 
-func (r *Resolver) measureChanged(ctx context.Context, code, planSlug *string) (<-chan *plan.Measure, error) {
+func (r *Resolver) measureChanged(ctx context.Context, code, planSlug *string, after *int) (<-chan *plan.Measure, error) {
+	changes, err := r.changes(ctx, after)
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan *plan.Measure, 1)
+	go func() {
+		defer close(out)
+		for c := range changes {
+			var ids []plan.ID
+			for _, id := range c.IDs {
+				if matches(id, code, planSlug) {
+					ids = append(ids, id)
+				}
+			}
+			if len(ids) == 0 {
+				continue
+			}
+			nodes, err := r.Store.Nodes(ctx, ids)
+			if err != nil {
+				continue // the store logs it; the measure's next change brings it again
+			}
+			for _, id := range ids {
+				m, ok := nodes[id].(*plan.Measure)
+				if !ok {
+					continue
+				}
+				select {
+				case out <- m:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out, nil
+}
+
+// changes is the change log from after (from now when nil), in order, to
+// an authenticated subscriber.
+func (r *Resolver) changes(ctx context.Context, after *int) (<-chan plan.Change, error) {
 	if _, err := actor(ctx); err != nil {
 		return nil, err
 	}
 	if r.Events == nil {
 		return nil, plan.Errorf(plan.EUNAVAIL, "this server has no subscriptions")
 	}
-	ids := r.Events.Subscribe(ctx)
-	out := make(chan *plan.Measure, 1)
+	if after == nil {
+		if n, ok := ctx.Value(resumeKey{}).(int); ok {
+			after = &n
+		}
+	}
+	if after != nil && *after < 0 {
+		return nil, plan.Errorf(plan.EINVALID, "after must be a sequence number (0 or more)")
+	}
+	return changeStream(ctx, r.Events, r.Store, after)
+}
+
+type resumeKey struct{}
+
+// WithResume returns a context whose subscriptions resume after change
+// seq when they do not say `after` themselves: an SSE client's
+// Last-Event-ID.
+func WithResume(ctx context.Context, seq int) context.Context {
+	return context.WithValue(ctx, resumeKey{}, seq)
+}
+
+// changeEvents is the changes subscription: each change as a pointer.
+func (r *Resolver) changeEvents(ctx context.Context, after *int) (<-chan *plan.Change, error) {
+	changes, err := r.changes(ctx, after)
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan *plan.Change, 1)
 	go func() {
 		defer close(out)
-		for id := range ids {
-			if !matches(id, code, planSlug) {
-				continue
-			}
-			nodes, err := r.Store.Nodes(ctx, []plan.ID{id})
-			if err != nil {
-				continue // the next change brings it again; the error is the store's to log
-			}
-			m, ok := nodes[id].(*plan.Measure)
-			if !ok {
-				continue
-			}
+		for c := range changes {
 			select {
-			case out <- m:
+			case out <- &c:
 			case <-ctx.Done():
 				return
 			}
 		}
 	}()
+	return out, nil
+}
+
+// changeMeasures is Change.measures: the measures as they are now (one
+// round trip), those since deleted left out.
+func (r *Resolver) changeMeasures(ctx context.Context, c *plan.Change) ([]*plan.Measure, error) {
+	if len(c.IDs) == 0 {
+		return []*plan.Measure{}, nil
+	}
+	nodes, err := r.Store.Nodes(ctx, c.IDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*plan.Measure, 0, len(c.IDs))
+	for _, id := range c.IDs {
+		if m, ok := nodes[id].(*plan.Measure); ok {
+			out = append(out, m)
+		}
+	}
 	return out, nil
 }
 
@@ -136,4 +232,12 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// optString is s, nil when empty.
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

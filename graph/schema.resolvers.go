@@ -28,6 +28,21 @@ func (r *aspectResolver) Measures(ctx context.Context, obj *plan.Aspect, filter 
 	return r.measures(ctx, plan.ScopeAspect, obj, connArgs{filter, orderBy, first, after, last, before})
 }
 
+// Seq is the resolver for the seq field.
+func (r *changeResolver) Seq(ctx context.Context, obj *plan.Change) (int, error) {
+	return int(obj.Seq), nil
+}
+
+// Measures is the resolver for the measures field.
+func (r *changeResolver) Measures(ctx context.Context, obj *plan.Change) ([]*plan.Measure, error) {
+	return r.changeMeasures(ctx, obj)
+}
+
+// Summary is the resolver for the summary field.
+func (r *changeResolver) Summary(ctx context.Context, obj *plan.Change) (*string, error) {
+	return optString(obj.Summary), nil
+}
+
 // Plan is the resolver for the plan field.
 func (r *measureResolver) Plan(ctx context.Context, obj *plan.Measure) (*plan.Plan, error) {
 	return ref[*plan.Plan](ctx, r.Resolver, "Measure.plan", obj, planOfMeasure)
@@ -317,12 +332,20 @@ func (r *statusChangeResolver) AsOf(ctx context.Context, obj *plan.StatusChange)
 }
 
 // MeasureChanged is the resolver for the measureChanged field.
-func (r *subscriptionResolver) MeasureChanged(ctx context.Context, code *string, plan *string) (<-chan *plan.Measure, error) {
-	return r.measureChanged(ctx, code, plan)
+func (r *subscriptionResolver) MeasureChanged(ctx context.Context, code *string, plan *string, after *int) (<-chan *plan.Measure, error) {
+	return r.measureChanged(ctx, code, plan, after)
+}
+
+// Changes is the resolver for the changes field.
+func (r *subscriptionResolver) Changes(ctx context.Context, after *int) (<-chan *plan.Change, error) {
+	return r.changeEvents(ctx, after)
 }
 
 // Aspect returns generated.AspectResolver implementation.
 func (r *Resolver) Aspect() generated.AspectResolver { return &aspectResolver{r} }
+
+// Change returns generated.ChangeResolver implementation.
+func (r *Resolver) Change() generated.ChangeResolver { return &changeResolver{r} }
 
 // Measure returns generated.MeasureResolver implementation.
 func (r *Resolver) Measure() generated.MeasureResolver { return &measureResolver{r} }
@@ -362,6 +385,7 @@ func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subsc
 
 type (
 	aspectResolver       struct{ *Resolver }
+	changeResolver       struct{ *Resolver }
 	measureResolver      struct{ *Resolver }
 	milestoneResolver    struct{ *Resolver }
 	mutationResolver     struct{ *Resolver }

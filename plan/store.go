@@ -42,6 +42,8 @@ const (
 // Store reads the knowledge graph. Every method that takes a slice of ids
 // answers for all of them in one database round trip.
 type Store interface {
+	// ChangeLog reads the graph's change log (subscriptions, caches).
+	ChangeLog
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Nodes returns the nodes with the given ids; unknown ids are absent from the map.

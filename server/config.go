@@ -41,6 +41,10 @@ type Config struct {
 	// at most ResponseCacheTTL.
 	ResponseCacheMB  int
 	ResponseCacheTTL time.Duration
+	// ChangePollInterval is how often the change log is read.
+	ChangePollInterval time.Duration
+	// ChangeLogRetention is how many change-log entries are kept.
+	ChangeLogRetention int
 }
 
 // DefaultPassword is the password of the local development Neo4j (make db-up).
@@ -76,7 +80,9 @@ var knobs = []knob{
 	{"RATE_LIMIT", "rate-limit", "0", "requests per second per client (token, else IP); 0 turns it off"},
 	{"RATE_BURST", "rate-burst", "0", "requests a client may send at once above the rate (0: the rate, rounded up)"},
 	{"RESPONSE_CACHE_MB", "response-cache-mb", "0", "megabytes of successful query responses to keep (0: no response cache); emptied by every write of this process"},
-	{"RESPONSE_CACHE_TTL", "response-cache-ttl", "10s", "longest a cached response is served (bounds staleness after writes by other processes)"},
+	{"RESPONSE_CACHE_TTL", "response-cache-ttl", "10s", "longest a cached response is served (the change-log follower empties the cache within CHANGE_POLL_INTERVAL of a write anywhere; this bounds it should the follower stall)"},
+	{"CHANGE_POLL_INTERVAL", "change-poll-interval", "200ms", "how often this replica reads the change log: subscriptions and caches hear of writes through other replicas and the loader within it"},
+	{"CHANGE_LOG_RETENTION", "change-log-retention", "10000", "change-log entries kept in the graph (how far back a subscriber can resume)"},
 }
 
 // Knobs lists the environment variables the API reads, for documentation and tests.
@@ -216,6 +222,10 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 	if cfg.ResponseCacheTTL, err = time.ParseDuration(get("RESPONSE_CACHE_TTL")); err != nil || cfg.ResponseCacheTTL <= 0 {
 		bad("RESPONSE_CACHE_TTL=%q must be a positive duration such as 10s", get("RESPONSE_CACHE_TTL"))
 	}
+	if cfg.ChangePollInterval, err = time.ParseDuration(get("CHANGE_POLL_INTERVAL")); err != nil || cfg.ChangePollInterval < 10*time.Millisecond || cfg.ChangePollInterval > time.Minute {
+		bad("CHANGE_POLL_INTERVAL=%q must be a duration between 10ms and 1m", get("CHANGE_POLL_INTERVAL"))
+	}
+	cfg.ChangeLogRetention = positive("CHANGE_LOG_RETENTION")
 	if len(problems) > 0 {
 		return cfg, errors.New("invalid configuration:\n  " + strings.Join(problems, "\n  "))
 	}

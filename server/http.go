@@ -112,7 +112,7 @@ func NewHandler(d Deps) http.Handler {
 	}
 	h = NewAuthenticator(d.Tokens).middleware(h)
 	h = refuseGETMutations(d.Limits.MaxTokens, h)
-	return withRequestLog(d.Log, d.Metrics, withTimeout(d.QueryTimeout, newCORS(d.CORSOrigins).Handler(h)))
+	return withRequestLog(d.Log, d.Metrics, withTimeout(d.QueryTimeout, newCORS(d.CORSOrigins).Handler(withBookmarks(withSSEResume(h)))))
 }
 
 // newCORS answers cross-origin requests as CORS_ORIGINS says:
@@ -129,8 +129,8 @@ func NewHandler(d Deps) http.Handler {
 func newCORS(origins []string) *cors.Cors {
 	opts := cors.Options{
 		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept", "X-Request-Id"},
-		ExposedHeaders: []string{"X-Request-Id"},
+		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept", "X-Request-Id", BookmarkHeader, "Last-Event-ID"},
+		ExposedHeaders: []string{"X-Request-Id", BookmarkHeader, ChangeSeqHeader},
 		MaxAge:         600,
 	}
 	switch {
@@ -216,6 +216,7 @@ func NewGraphQL(d Deps) *handler.Server {
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		return next(dataloader.With(ctx, dataloader.New(d.Store)))
 	})
+	srv.AroundResponses(bookmarkExtensions)
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		resp := next(ctx)
 		if info := requestInfoFrom(ctx); info != nil && resp != nil {

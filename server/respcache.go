@@ -11,6 +11,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/shenzhenplan/kgapi/plan"
 )
 
 // responseCache is the opt-in cache of whole query responses
@@ -71,6 +73,12 @@ func (c *responseCache) InterceptOperation(ctx context.Context, next graphql.Ope
 	}
 	key, ok := cacheKey(oc)
 	if !ok {
+		return next(ctx)
+	}
+	if len(plan.BookmarksFrom(ctx)) > 0 {
+		// The client waits for a write that this replica's cache may
+		// predate: the database answers (and the answer is not kept).
+		c.count("bypass")
 		return next(ctx)
 	}
 	if resp, hit := c.get(key); hit {

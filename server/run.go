@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/shenzhenplan/kgapi/graph"
 	"github.com/shenzhenplan/kgapi/store"
 )
 
@@ -45,6 +46,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	st, err := store.Open(store.Config{
 		URI: cfg.Neo4jURI, User: cfg.Neo4jUser, Password: cfg.Neo4jPassword, Database: cfg.Neo4jDatabase,
 		MaxPoolSize: cfg.Neo4jMaxPool, FetchSize: cfg.Neo4jFetch, QueryTimeout: cfg.QueryTimeout,
+		ChangeRetention: cfg.ChangeLogRetention,
 	})
 	if err != nil {
 		return err
@@ -66,6 +68,15 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	cancel()
 
+	// Subscriptions and caches follow the change log: writes through any
+	// replica, and loader runs, reach this one within the poll interval.
+	events := graph.NewBroker()
+	followCtx, stopFollowing := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopFollowing()
+	go events.Follow(followCtx, st, cfg.ChangePollInterval, func(err error) {
+		log.Warn("read the change log", zap.Error(err))
+	})
+
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)
@@ -78,6 +89,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			Limits: cfg.Limits, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
 			Metrics:            NewMetrics(st, cfg.Neo4jMaxPool),
 			ResponseCacheBytes: cfg.ResponseCacheMB << 20, ResponseCacheTTL: cfg.ResponseCacheTTL,
+			Events: events,
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,

@@ -18,7 +18,7 @@ import (
 func (s *Store) Checksum(ctx context.Context) (string, error) {
 	h := sha256.New()
 	for _, q := range []string{
-		`MATCH (n) WHERE NOT n:TestHarness
+		`MATCH (n) WHERE NOT n:TestHarness AND NOT n:Change AND NOT n:ChangeLog
 RETURN [l IN labels(n) WHERE true | l] AS labels, properties(n) AS props`,
 		`MATCH (a)-[r]->(b)
 RETURN type(r) AS type, a.id AS from, b.id AS to, properties(r) AS props`,

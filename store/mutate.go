@@ -25,6 +25,7 @@ WITH m ORDER BY m.plan LIMIT 1
 // SetMeasureStatus implements plan.Writer: the status and one appended
 // history entry, in one write transaction.
 func (s *Store) SetMeasureStatus(ctx context.Context, planSlug, code string, status plan.Status, note, asOf *string, by string) (*plan.Measure, error) {
+	var seq int64
 	out, err := s.write(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
 		res, err := tx.Run(ctx, findMeasure+`WITH m, m.status AS old
 SET m.statusSeq = coalesce(m.statusSeq, 0) + 1, m.status = $status, m.statusSetBy = $by
@@ -53,11 +54,15 @@ RETURN m AS node, old`, map[string]any{"code": code, "plan": nullable(planIDOf(p
 		if err := moveStatusCount(ctx, tx, string(m.ID), plan.Status(old), status); err != nil {
 			return nil, err
 		}
+		if seq, err = s.appendChange(ctx, tx, plan.Change{Kind: plan.ChangeMutation, IDs: []plan.ID{m.ID}, By: by}); err != nil {
+			return nil, err
+		}
 		return m, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set status of measure %s: %w", code, err)
 	}
+	plan.ReceiptFrom(ctx).Record(seq, nil)
 	if out == nil || out.(*plan.Measure) == nil {
 		return nil, plan.Errorf(plan.ENOTFOUND, "no measure with code %q%s", code, inPlan(planSlug))
 	}
@@ -97,6 +102,7 @@ func (s *Store) UpsertMeasure(ctx context.Context, in plan.MeasureInput, by stri
 		m       *plan.Measure
 		created bool
 	}
+	var seq int64
 	out, err := s.write(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
 		// Check everything the measure will point at, in the same transaction.
 		res, err := tx.Run(ctx, `OPTIONAL MATCH (p:Plan {id: $plan})
@@ -232,11 +238,15 @@ RETURN m AS node, created, before, oldStatus`, map[string]any{
 		if err := syncLinkKeys(ctx, tx, string(m.ID)); err != nil {
 			return nil, err
 		}
+		if seq, err = s.appendChange(ctx, tx, plan.Change{Kind: plan.ChangeMutation, IDs: []plan.ID{m.ID}, By: by}); err != nil {
+			return nil, err
+		}
 		return result{m, created}, nil
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("upsert measure %s/%s: %w", in.Plan, in.Code, err)
 	}
+	plan.ReceiptFrom(ctx).Record(seq, nil)
 	r := out.(result)
 	return r.m, r.created, nil
 }
@@ -284,6 +294,7 @@ MERGE (src:Source:Entity {id: $source})
 	if remove {
 		change = `WITH m, t OPTIONAL MATCH (m)-[r:` + t.rel + `]->(t) DELETE r`
 	}
+	var seq int64
 	out, err := s.write(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
 		if !remove && ref.Source != EditSource {
 			res, err := tx.Run(ctx, "MATCH (s:Source {id: $id}) RETURN count(s) AS n", map[string]any{"id": string(plan.NewID(plan.KindSource, ref.Source))})
@@ -369,11 +380,15 @@ RETURN m AS node, counted`, map[string]any{
 		if err := syncLinkKeys(ctx, tx, string(m.ID)); err != nil {
 			return nil, err
 		}
+		if seq, err = s.appendChange(ctx, tx, plan.Change{Kind: plan.ChangeMutation, IDs: []plan.ID{m.ID}, By: by}); err != nil {
+			return nil, err
+		}
 		return m, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("link measure %s to %s %s: %w", in.Code, in.Kind, in.Target, err)
 	}
+	plan.ReceiptFrom(ctx).Record(seq, nil)
 	return out.(*plan.Measure), nil
 }
 

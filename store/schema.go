@@ -33,6 +33,9 @@ func schemaStatements() []string {
 	out = append(out, measurePageIndexes()...)
 	out = append(out,
 		"CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE",
+		// The change log (store/changes.go): one counter, entries by seq.
+		"CREATE CONSTRAINT changelog_id IF NOT EXISTS FOR (n:ChangeLog) REQUIRE n.id IS UNIQUE",
+		"CREATE CONSTRAINT change_seq IF NOT EXISTS FOR (n:Change) REQUIRE n.seq IS UNIQUE",
 		"CREATE INDEX measure_code IF NOT EXISTS FOR (n:Measure) ON (n.code)",
 		"CREATE INDEX measure_status IF NOT EXISTS FOR (n:Measure) ON (n.status)",
 		"CREATE TEXT INDEX measure_search_text IF NOT EXISTS FOR (n:Measure) ON (n.searchText)",

@@ -32,6 +32,8 @@ type Config struct {
 	FetchSize int
 	// QueryTimeout bounds every transaction, client-side and as Neo4j's transaction timeout (0: 10 s).
 	QueryTimeout time.Duration
+	// ChangeRetention is how many change-log entries to keep (0: DefaultChangeRetention).
+	ChangeRetention int
 }
 
 // Store is a Neo4j-backed plan.Store. It is safe for concurrent use.
@@ -41,6 +43,8 @@ type Store struct {
 	db      string
 	fetch   int
 	timeout time.Duration
+	// keepChanges is how many change-log entries to keep (0: the default).
+	keepChanges int
 }
 
 var _ plan.Store = (*Store)(nil)
@@ -65,7 +69,7 @@ func Open(cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create Neo4j driver for %s: %w", cfg.URI, err)
 	}
-	return &Store{driver: drv, db: cfg.Database, fetch: cfg.FetchSize, timeout: cfg.QueryTimeout}, nil
+	return &Store{driver: drv, db: cfg.Database, fetch: cfg.FetchSize, timeout: cfg.QueryTimeout, keepChanges: cfg.ChangeRetention}, nil
 }
 
 // Close closes the driver and its connections.
@@ -136,6 +140,8 @@ func (s *Store) read(ctx context.Context, cypher string, params map[string]any) 
 	defer cancel()
 	sess, done := s.session(ctx, neo4j.SessionConfig{
 		AccessMode: neo4j.AccessModeRead, DatabaseName: s.db, FetchSize: s.fetch,
+		// A client that wrote through another replica reads at least its write.
+		Bookmarks: neo4j.BookmarksFromRawValues(plan.BookmarksFrom(ctx)...),
 	})
 	defer done()
 	recs, err = neo4j.ExecuteRead(ctx, sess, func(tx neo4j.ManagedTransaction) ([]*neo4j.Record, error) {
@@ -177,12 +183,16 @@ func (s *Store) write(ctx context.Context, fn func(tx neo4j.ManagedTransaction) 
 	if err != nil {
 		return nil, err
 	}
-	sess, done := s.session(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeWrite, DatabaseName: s.db})
+	sess, done := s.session(ctx, neo4j.SessionConfig{
+		AccessMode: neo4j.AccessModeWrite, DatabaseName: s.db,
+		Bookmarks: neo4j.BookmarksFromRawValues(plan.BookmarksFrom(ctx)...),
+	})
 	defer done()
 	out, err = neo4j.ExecuteWrite(ctx, sess, fn, neo4j.WithTxTimeout(timeout))
 	if err != nil {
 		return nil, translate(ctx, err)
 	}
+	plan.ReceiptFrom(ctx).Record(0, neo4j.BookmarksToRawValues(sess.LastBookmarks()))
 	return out, nil
 }
 

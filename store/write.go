@@ -315,8 +315,33 @@ func (s *Store) Load(ctx context.Context, rows *Rows, opt LoadOptions) (*LoadRep
 		if err := s.RefreshStatistics(ctx); err != nil {
 			return nil, err
 		}
+		// Every API replica hears of the load through the change log.
+		if _, err := s.write(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+			return s.appendChange(ctx, tx, plan.Change{Kind: plan.ChangeLoad, By: rows.Dataset, Summary: rep.Summary()})
+		}); err != nil {
+			return nil, fmt.Errorf("record the load in the change log: %w", err)
+		}
 	}
 	return rep, nil
+}
+
+// Summary says what the load changed, per label and type, in a line:
+// "Measure +3 ~1 -0, ADVANCES +2 ~0 -1" (created, updated, deleted);
+// unchanged labels and types are left out.
+func (r *LoadReport) Summary() string {
+	var parts []string
+	labels, types := r.Labels()
+	for _, l := range labels {
+		if o := r.Nodes[l]; o.Changed() {
+			parts = append(parts, fmt.Sprintf("%s +%d ~%d -%d", l, o.Created, o.Updated, o.Deleted))
+		}
+	}
+	for _, t := range types {
+		if o := r.Rels[t]; o.Changed() {
+			parts = append(parts, fmt.Sprintf("%s +%d ~%d -%d", t, o.Created, o.Updated, o.Deleted))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // batchJob is one UNWIND batch: its statement, and its parameters built

@@ -30,6 +30,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Aspect() AspectResolver
+	Change() ChangeResolver
 	Measure() MeasureResolver
 	Milestone() MilestoneResolver
 	Mutation() MutationResolver
@@ -56,6 +57,15 @@ type ComplexityRoot struct {
 		Sources  func(childComplexity int) int
 		Summary  func(childComplexity int) int
 		Title    func(childComplexity int) int
+	}
+
+	Change struct {
+		At       func(childComplexity int) int
+		By       func(childComplexity int) int
+		Kind     func(childComplexity int) int
+		Measures func(childComplexity int) int
+		Seq      func(childComplexity int) int
+		Summary  func(childComplexity int) int
 	}
 
 	Count struct {
@@ -273,7 +283,8 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		MeasureChanged func(childComplexity int, code *string, plan *string) int
+		Changes        func(childComplexity int, after *int) int
+		MeasureChanged func(childComplexity int, code *string, plan *string, after *int) int
 	}
 }
 
@@ -285,6 +296,12 @@ type AspectResolver interface {
 	Section(ctx context.Context, obj *plan.Aspect) (*plan.Section, error)
 	Sources(ctx context.Context, obj *plan.Aspect) ([]*plan.Source, error)
 	Measures(ctx context.Context, obj *plan.Aspect, filter *model.MeasureFilter, orderBy []*model.MeasureOrder, first *int, after *string, last *int, before *string) (*model.MeasureConnection, error)
+}
+type ChangeResolver interface {
+	Seq(ctx context.Context, obj *plan.Change) (int, error)
+
+	Measures(ctx context.Context, obj *plan.Change) ([]*plan.Measure, error)
+	Summary(ctx context.Context, obj *plan.Change) (*string, error)
 }
 type MeasureResolver interface {
 	Plan(ctx context.Context, obj *plan.Measure) (*plan.Plan, error)
@@ -369,7 +386,8 @@ type StatusChangeResolver interface {
 	AsOf(ctx context.Context, obj *plan.StatusChange) (*model.Date, error)
 }
 type SubscriptionResolver interface {
-	MeasureChanged(ctx context.Context, code *string, plan *string) (<-chan *plan.Measure, error)
+	MeasureChanged(ctx context.Context, code *string, plan *string, after *int) (<-chan *plan.Measure, error)
+	Changes(ctx context.Context, after *int) (<-chan *plan.Change, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -437,6 +455,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Aspect.Title(childComplexity), true
+
+	case "Change.at":
+		if e.ComplexityRoot.Change.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.At(childComplexity), true
+	case "Change.by":
+		if e.ComplexityRoot.Change.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.By(childComplexity), true
+	case "Change.kind":
+		if e.ComplexityRoot.Change.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Kind(childComplexity), true
+	case "Change.measures":
+		if e.ComplexityRoot.Change.Measures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Measures(childComplexity), true
+	case "Change.seq":
+		if e.ComplexityRoot.Change.Seq == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Seq(childComplexity), true
+	case "Change.summary":
+		if e.ComplexityRoot.Change.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Summary(childComplexity), true
 
 	case "Count.count":
 		if e.ComplexityRoot.Count.Count == nil {
@@ -1463,6 +1518,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Subgraph.Truncated(childComplexity), true
 
+	case "Subscription.changes":
+		if e.ComplexityRoot.Subscription.Changes == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_changes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.Changes(childComplexity, args["after"].(*int)), true
 	case "Subscription.measureChanged":
 		if e.ComplexityRoot.Subscription.MeasureChanged == nil {
 			break
@@ -1473,7 +1539,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.MeasureChanged(childComplexity, args["code"].(*string), args["plan"].(*string)), true
+		return e.ComplexityRoot.Subscription.MeasureChanged(childComplexity, args["code"].(*string), args["plan"].(*string), args["after"].(*int)), true
 
 	}
 	return 0, false
@@ -2259,13 +2325,43 @@ type Mutation {
 
 "Live changes, over graphql-ws (WebSocket, token in the connection_init payload) or Server-Sent Events (token in the Authorization header)."
 type Subscription {
-  "A measure, each time a mutation changed it (after the change is committed)."
+  "A measure, each time a mutation changed it (after the change is committed), through any API replica."
   measureChanged(
     "Only this measure's changes; all measures when absent."
     code: String
     "Only measures of this plan."
     plan: String
+    "Resume after this change (a ` + "`" + `Change.seq` + "`" + `, e.g. the last one seen before a disconnect): the changes after it that the log still holds come first. From now when absent."
+    after: Int
   ): Measure!
+  "Every change of the graph, in order, none missed and none twice: mutations through any API replica and loader runs. Resume with ` + "`" + `after` + "`" + `."
+  changes(
+    "Resume after this sequence number: the changes after it that the log still holds (CHANGE_LOG_RETENTION entries) come first. From now when absent."
+    after: Int
+  ): Change!
+}
+
+"What made a change."
+enum ChangeKind {
+  "A mutation through the API."
+  MUTATION
+  "A loader run."
+  LOAD
+}
+
+"One entry of the graph's change log, appended in the same transaction as the change."
+type Change {
+  "Strictly increasing across the graph, whichever replica or loader wrote."
+  seq: Int!
+  kind: ChangeKind!
+  "When it was committed (RFC 3339)."
+  at: String!
+  "Who made it: the token's name, or the dataset a loader run wrote."
+  by: String!
+  "The measures a mutation changed (a load lists none: see summary)."
+  measures: [Measure!]!
+  "What a load changed, per label and relationship type: created (+), updated (~) and deleted (-)."
+  summary: String
 }
 `, BuiltIn: false},
 }
@@ -2293,6 +2389,24 @@ func (ec *executionContext) childFields_Aspect(ctx context.Context, field graphq
 		return ec.fieldContext_Aspect_measures(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Aspect", field.Name)
+}
+
+func (ec *executionContext) childFields_Change(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "seq":
+		return ec.fieldContext_Change_seq(ctx, field)
+	case "kind":
+		return ec.fieldContext_Change_kind(ctx, field)
+	case "at":
+		return ec.fieldContext_Change_at(ctx, field)
+	case "by":
+		return ec.fieldContext_Change_by(ctx, field)
+	case "measures":
+		return ec.fieldContext_Change_measures(ctx, field)
+	case "summary":
+		return ec.fieldContext_Change_summary(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Change", field.Name)
 }
 
 func (ec *executionContext) childFields_Count(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3551,6 +3665,20 @@ func (ec *executionContext) field_Sector_measures_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_changes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Subscription_measureChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3570,6 +3698,14 @@ func (ec *executionContext) field_Subscription_measureChanged_args(ctx context.C
 		return nil, err
 	}
 	args["plan"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -3845,6 +3981,153 @@ func (ec *executionContext) fieldContext_Aspect_measures(ctx context.Context, fi
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Change_seq(ctx context.Context, field graphql.CollectedField, obj *plan.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_seq(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().Seq(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_seq(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Change_kind(ctx context.Context, field graphql.CollectedField, obj *plan.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v plan.ChangeKind) graphql.Marshaler {
+			return ec.marshalNChangeKind2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐChangeKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "ChangeKind")
+}
+
+func (ec *executionContext) _Change_at(ctx context.Context, field graphql.CollectedField, obj *plan.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "String")
+}
+
+func (ec *executionContext) _Change_by(ctx context.Context, field graphql.CollectedField, obj *plan.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.By, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "String")
+}
+
+func (ec *executionContext) _Change_measures(ctx context.Context, field graphql.CollectedField, obj *plan.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_measures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().Measures(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*plan.Measure) graphql.Marshaler {
+			return ec.marshalNMeasure2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐMeasureᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_measures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Measure(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Change_summary(ctx context.Context, field graphql.CollectedField, obj *plan.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().Summary(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, true, true, "String")
 }
 
 func (ec *executionContext) _Count_key(ctx context.Context, field graphql.CollectedField, obj *plan.Count) (ret graphql.Marshaler) {
@@ -8234,7 +8517,7 @@ func (ec *executionContext) _Subscription_measureChanged(ctx context.Context, fi
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().MeasureChanged(ctx, fc.Args["code"].(*string), fc.Args["plan"].(*string))
+			return ec.Resolvers.Subscription().MeasureChanged(ctx, fc.Args["code"].(*string), fc.Args["plan"].(*string), fc.Args["after"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *plan.Measure) graphql.Marshaler {
@@ -8262,6 +8545,50 @@ func (ec *executionContext) fieldContext_Subscription_measureChanged(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_measureChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_changes(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().Changes(ctx, fc.Args["after"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *plan.Change) graphql.Marshaler {
+			return ec.marshalNChange2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_changes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_changes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9869,6 +10196,67 @@ func (ec *executionContext) _Aspect(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var changeImplementors = []string{"Change"}
+
+func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, obj *plan.Change) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Change")
+		case "seq":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_seq(ctx, field, obj)
+				})
+		case "kind":
+			out.Values[i] = ec._Change_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._Change_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "by":
+			out.Values[i] = ec._Change_by(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "measures":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_measures(ctx, field, obj)
+				})
+		case "summary":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_summary(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var countImplementors = []string{"Count"}
 
 func (ec *executionContext) _Count(ctx context.Context, sel ast.SelectionSet, obj *plan.Count) graphql.Marshaler {
@@ -11331,6 +11719,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	switch fields[0].Name {
 	case "measureChanged":
 		return ec._Subscription_measureChanged(ctx, fields[0])
+	case "changes":
+		return ec._Subscription_changes(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -11735,6 +12125,40 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	}
 	return res
 }
+
+func (ec *executionContext) marshalNChange2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐChange(ctx context.Context, sel ast.SelectionSet, v *plan.Change) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Change!")
+		return graphql.Null
+	}
+	return ec._Change(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNChangeKind2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐChangeKind(ctx context.Context, v any) (plan.ChangeKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNChangeKind2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐChangeKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChangeKind2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐChangeKind(ctx context.Context, sel ast.SelectionSet, v plan.ChangeKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNChangeKind2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐChangeKind[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ChangeKind!")
+	}
+	return res
+}
+
+var (
+	unmarshalNChangeKind2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐChangeKind = map[string]plan.ChangeKind{
+		"MUTATION": plan.ChangeMutation,
+		"LOAD":     plan.ChangeLoad,
+	}
+	marshalNChangeKind2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐChangeKind = map[plan.ChangeKind]string{
+		plan.ChangeMutation: "MUTATION",
+		plan.ChangeLoad:     "LOAD",
+	}
+)
 
 func (ec *executionContext) marshalNCount2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐCount(ctx context.Context, sel ast.SelectionSet, v plan.Count) graphql.Marshaler {
 	return ec._Count(ctx, sel, &v)
