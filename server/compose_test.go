@@ -3,6 +3,7 @@ package server_test
 import (
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -26,7 +27,10 @@ func TestDockerCompose(t *testing.T) {
 			Command     []string          `yaml:"command"`
 			Environment map[string]string `yaml:"environment"`
 			Ports       []string          `yaml:"ports"`
-			Volumes     []string          `yaml:"volumes"`
+			Deploy      struct {
+				Replicas string `yaml:"replicas"`
+			} `yaml:"deploy"`
+			Volumes     []string `yaml:"volumes"`
 			Healthcheck *struct {
 				Test []string `yaml:"test"`
 			} `yaml:"healthcheck"`
@@ -97,17 +101,38 @@ func TestDockerCompose(t *testing.T) {
 			}
 		}
 	}
-	// The API's published port is the one it listens on.
+	// The replicas are reached through the load balancer: an official
+	// nginx image, publishing the port, with a configuration in the
+	// repository that sends to the port the API listens on.
 	listen := compose.Services["api"].Environment["LISTEN_ADDR"]
 	_, port, _ := strings.Cut(listen, ":")
-	published := false
-	for _, p := range compose.Services["api"].Ports {
-		if strings.HasSuffix(p, ":"+port) {
-			published = true
+	if len(compose.Services["api"].Ports) > 0 {
+		t.Errorf("api publishes %v: its replicas would clash; the load balancer publishes", compose.Services["api"].Ports)
+	}
+	if compose.Services["api"].Deploy.Replicas == "" {
+		t.Error("api does not say how many replicas run (deploy.replicas)")
+	}
+	lb, ok := compose.Services["lb"]
+	if !ok || !strings.HasPrefix(lb.Image, "nginx:") {
+		t.Fatalf("service lb must use the official nginx image, got %+v", lb)
+	}
+	if !slices.Contains(lb.Ports, "8080:8080") {
+		t.Errorf("lb publishes %v, want 8080:8080", lb.Ports)
+	}
+	conf := ""
+	for _, v := range lb.Volumes {
+		if src, dst, _ := strings.Cut(v, ":"); strings.HasPrefix(dst, "/etc/nginx/nginx.conf") {
+			raw, err := os.ReadFile("../" + strings.TrimPrefix(src, "./"))
+			if err != nil {
+				t.Fatalf("lb mounts %s: %v", src, err)
+			}
+			conf = string(raw)
 		}
 	}
-	if !published {
-		t.Errorf("api listens on %s but publishes %v", listen, compose.Services["api"].Ports)
+	for _, want := range []string{"server api:" + port, "proxy_buffering off", "Upgrade $http_upgrade", "proxy_next_upstream"} {
+		if !strings.Contains(conf, want) {
+			t.Errorf("deploy/nginx.conf lacks %q", want)
+		}
 	}
 	// Every knob the code reads is documented.
 	for k := range knobs {
