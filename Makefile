@@ -8,7 +8,7 @@ GO        ?= go
 DATA      ?= data/shenzhen-2019-2025.yaml
 export NEO4J_PASSWORD ?= localdev-password
 
-.PHONY: help bench bench-planner bench-smoke soak schema-check token run api load db-up db-down db-reset db-status test test-go test-e2e generate check-generate vet build
+.PHONY: help bench bench-planner bench-smoke soak soak-replicas schema-check token run api load db-up db-down db-reset db-status test test-go test-e2e generate check-generate vet build
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -70,6 +70,9 @@ bench-planner: ## the planner's property test at 100,000 measures: random pages 
 
 soak: ## a bounded soak against a running API (make run): 3 minutes at 50 req/s
 	$(GO) run ./bench/soak -duration 3m -rate 50
+
+soak-replicas: ## 3 API replicas behind a proxy on the dev Neo4j (make db-up load): 2 minutes of a write a second, then read throughput with 1-3 replicas
+	NEO4J_URI=$${NEO4J_URI:-bolt://127.0.0.1:7687} NEO4J_PASSWORD=$${NEO4J_PASSWORD:-localdev-password} $(GO) run ./bench/replicas -duration $${SOAK_DURATION:-2m} -throughput $${THROUGHPUT_FOR:-10s}
 
 schema-check: ## breaking-change check of schema.graphqls against e2e/schema/published.graphqls (node only)
 	bash e2e/schema/check.sh
