@@ -21,7 +21,8 @@ import (
 //     population (plan.KindModel.Population);
 //   - a connection or a paged list costs 1 plus, per item it may return
 //     (first or last, DefaultPageSize by default; search 10 by default;
-//     nodes one per id), the item's node (1) and its selection;
+//     nodes one per id, _entities one per representation), the item's
+//     node (1) and its selection;
 //   - scalars (code, title, totalCount, a count, an enum) cost nothing:
 //     they come with the node that holds them, or from kept counts; an
 //     object that is not a node (an edge, a search hit, stats) costs what
@@ -104,6 +105,9 @@ func priceRules(s *ast.Schema) map[string]priceRule {
 				rules[key] = perItem(pageArg("first", 10), nil, 0)
 			case def.Name == "Query" && f.Name == "nodes":
 				rules[key] = perItem(func(args map[string]any) int { return listLen(args["ids"]) }, nil, 1)
+			case def.Name == "Query" && f.Name == "_entities":
+				// Apollo Federation: like nodes, one node per representation.
+				rules[key] = perItem(func(args map[string]any) int { return listLen(args["representations"]) }, nil, 1)
 			case def.Name == "Query" && f.Name == "neighborhood":
 				rules[key] = func(child int, args map[string]any) int {
 					return saturate(1+pageArg("limit", 200)(args)/2, child)

@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"testing"
 
@@ -61,6 +62,8 @@ func TestCostModel(t *testing.T) {
 		{"README: plan outline", `{ plan(slug: "shenzhen-pdz-action-plan") { title sections { number title aspects { number title } measures(first: 10) { nodes { code title } } } } }`, nil,
 			1 + 3*(1+3+1+10)},
 		{"stats", `{ stats { measures byStatus { key count } bySector { key label count } } }`, nil, 2},
+		{"federation: 40 measures for a gateway", `query($r: [_Any!]!) { _entities(representations: $r) { ... on Measure { title projects { name } } } }`,
+			map[string]any{"r": reps(40)}, 1 + 40*(1+2)},
 		// Refused: reads that multiply.
 		{"nested connections", `{ sectors { measures(first: 100) { nodes { projects { measures(first: 100) { nodes { code } } } } } } }`, nil,
 			20 * (1 + 1 + 100*(1+2*(1+1+100)))},
@@ -70,9 +73,11 @@ func TestCostModel(t *testing.T) {
 			b: measures(first: 100, after: "x") { nodes { code } }
 			c: measures(first: 100, orderBy: [{field: TITLE}]) { nodes { projects { name } sectors { name } places { name } sources { title } } } }`, nil,
 			2*(1+100*(1+2+2+2+2)) + 1 + 100},
+		{"federation: representations priced one by one", `query($r: [_Any!]!) { _entities(representations: $r) { ... on Measure { title projects { name } } } }`,
+			map[string]any{"r": reps(400)}, 1 + 400*(1+2)},
 		{"absurd first", `{ measures(first: 2000000000) { nodes { projects { measures(first: 2000000000) { nodes { code } } } } } }`, nil, 1 << 30},
 	}
-	pass := 9
+	pass := 10
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := price(t, tt.query, tt.vars)
@@ -84,6 +89,15 @@ func TestCostModel(t *testing.T) {
 			}
 		})
 	}
+}
+
+// reps is n representations of measures, as a gateway sends them to _entities.
+func reps(n int) []any {
+	out := make([]any, n)
+	for i := range out {
+		out[i] = map[string]any{"__typename": "Measure", "code": fmt.Sprintf("S1.M%d", i+1), "plan": map[string]any{"slug": "shenzhen-pdz-action-plan"}}
+	}
+	return out
 }
 
 // TestCostTracksReads keeps the fan-outs of the model honest: each is the

@@ -158,6 +158,64 @@ func TestRoundTrips(t *testing.T) {
 		}
 	})
 
+	t.Run("federation: 2 representations cost what all cost", func(t *testing.T) {
+		// What a gateway sends: every representation of a type goes to one
+		// entity resolver, whichever key it uses (global id, or code and
+		// plan slug), and costs one round trip; the entities found form one
+		// level, so their relationship fields are batched as anywhere else.
+		var reps []any
+		for i, m := range c.e.x.measures {
+			if i%2 == 0 {
+				reps = append(reps, map[string]any{"__typename": "Measure", "id": m.ID})
+			} else {
+				reps = append(reps, measureRep(m))
+			}
+		}
+		for _, tc := range []struct {
+			q    string
+			want int
+		}{
+			{`query($r: [_Any!]!) { _entities(representations: $r) { ... on Measure { code title } } }`, 1},
+			{`query($r: [_Any!]!) { _entities(representations: $r) { ... on Measure { code section { title } projects { name places { name } } } } }`, 4},
+		} {
+			var few, many struct {
+				Entities []*struct {
+					Code string `json:"code"`
+				} `json:"_entities"`
+			}
+			nf, nm := c.run(t, tc.q, map[string]any{"r": reps[:2]}, &few), c.run(t, tc.q, map[string]any{"r": reps}, &many)
+			t.Logf("%s: 2 representations %d round trip(s), %d representations %d", tc.q, nf, len(reps), nm)
+			if nf != nm || nm != tc.want {
+				t.Errorf("%s: %d round trips for 2 representations, %d for %d, want %d for both", tc.q, nf, nm, len(reps), tc.want)
+			}
+			for i, m := range c.e.x.measures {
+				if many.Entities[i] == nil || many.Entities[i].Code != m.Code {
+					t.Fatalf("_entities[%d]: %v, want %s", i, many.Entities[i], m.Code)
+				}
+			}
+		}
+		// Five entity types at once: one round trip each, whatever their number.
+		x := c.e.x
+		mixed := func(n int) []any {
+			var out []any
+			for i := range n {
+				out = append(out,
+					measureRep(x.measures[i%len(x.measures)]),
+					map[string]any{"__typename": "Project", "slug": x.ds.Projects[i%len(x.ds.Projects)].Slug},
+					map[string]any{"__typename": "Sector", "id": gid(plan.KindSector, x.ds.Sectors[i%len(x.ds.Sectors)].Slug)},
+					map[string]any{"__typename": "Place", "slug": x.ds.Places[i%len(x.ds.Places)].Slug},
+					map[string]any{"__typename": "Plan", "slug": x.ds.Plans[i%len(x.ds.Plans)].Slug})
+			}
+			return out
+		}
+		const q = `query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on Measure { title } ... on Project { name } ... on Sector { name } ... on Place { name } ... on Plan { title } } }`
+		nf, nm := c.run(t, q, map[string]any{"r": mixed(1)}, nil), c.run(t, q, map[string]any{"r": mixed(all)}, nil)
+		t.Logf("5 entity types: %d representations %d round trips, %d representations %d", 5, nf, 5*all, nm)
+		if nf != nm || nm != 5 {
+			t.Errorf("5 entity types: %d round trips for 5 representations, %d for %d, want 5 for both", nf, nm, 5*all)
+		}
+	})
+
 	t.Run("search hits", func(t *testing.T) {
 		// Measures only: hits of several types in one level are TestMixedTypeLevels'.
 		const q = `query($n: Int) { search(text: "science city", types: ["Measure"], first: $n) { node { id ... on Measure { section { title } projects { name places { name } } } } } }`

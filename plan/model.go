@@ -122,3 +122,11 @@ func (n *Sector) NodeID() ID    { return n.ID }
 func (n *Place) NodeID() ID     { return n.ID }
 func (n *Milestone) NodeID() ID { return n.ID }
 func (n *Source) NodeID() ID    { return n.ID }
+
+// IsEntity marks the kinds that are Apollo Federation entities (gqlgen's
+// fedruntime.Entity, the _Entity union's Go type).
+func (n *Plan) IsEntity()    {}
+func (n *Measure) IsEntity() {}
+func (n *Project) IsEntity() {}
+func (n *Sector) IsEntity()  {}
+func (n *Place) IsEntity()   {}

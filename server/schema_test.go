@@ -14,6 +14,8 @@ import (
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/shenzhenplan/kgapi/graph"
 )
 
 // publishedSchema is the public contract, the file clients are given.
@@ -218,7 +220,8 @@ func introspect(t *testing.T, url string) *schemaModel {
 // schemaFromSDL loads SDL with gqlparser (as gqlgen does) and describes it the
 // way introspection would.
 func schemaFromSDL(sdl string) (*schemaModel, error) {
-	s, err := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphqls", Input: sdl})
+	// With what gqlgen adds for Apollo Federation, as the server loads it.
+	s, err := gqlparser.LoadSchema(append([]*ast.Source{{Name: "schema.graphqls", Input: sdl}}, graph.FederationSources()...)...)
 	if err != nil {
 		return nil, err
 	}

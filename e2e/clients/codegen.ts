@@ -15,6 +15,18 @@ if (!api) {
 }
 const endpoint = new URL('graphql', api.endsWith('/') ? api : `${api}/`).href;
 
+// The API is an Apollo Federation subgraph: its schema also holds the
+// federation scalars (_Any for _entities' representations, FieldSet and
+// the policy and scope names of the federation directives). strictScalars
+// wants a type for each.
+const scalars = {
+  Date: 'string',
+  _Any: 'Record<string, unknown>',
+  FieldSet: 'string',
+  federation__Policy: 'string',
+  federation__Scope: 'string',
+};
+
 const config: CodegenConfig = {
   overwrite: true,
   silent: false,
@@ -28,7 +40,7 @@ const config: CodegenConfig = {
         useTypeImports: true,
         enumsAsTypes: true,
         strictScalars: true,
-        scalars: { Date: 'string' },
+        scalars,
       },
     },
     // Types of every operation and fragment of src/operations.graphql
@@ -40,7 +52,7 @@ const config: CodegenConfig = {
       config: {
         useTypeImports: true,
         strictScalars: true,
-        scalars: { Date: 'string' },
+        scalars,
         nonOptionalTypename: true,
       },
     },

@@ -23,6 +23,36 @@ const rel = (p) => {
   return r && !r.startsWith('..') ? r : p;
 };
 
+// A subgraph schema uses Apollo Federation's directives (@link, @key, …)
+// without declaring them: the server (gqlgen's federation plugin) and the
+// gateway supply their definitions. So a schema that links the federation
+// spec is loaded with the definitions (gqlgen's, federation v2) of @link and
+// of the directives it imports.
+const federation = {
+  link: 'directive @link(import: [String!], url: String!) repeatable on SCHEMA',
+  key: 'directive @key(fields: FieldSet!, resolvable: Boolean = true) repeatable on OBJECT | INTERFACE\nscalar FieldSet',
+  requires: 'directive @requires(fields: FieldSet!) on FIELD_DEFINITION',
+  provides: 'directive @provides(fields: FieldSet!) on FIELD_DEFINITION',
+  external: 'directive @external on OBJECT | FIELD_DEFINITION',
+  shareable: 'directive @shareable repeatable on FIELD_DEFINITION | OBJECT',
+  inaccessible:
+    'directive @inaccessible on ARGUMENT_DEFINITION | ENUM | ENUM_VALUE | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | INPUT_OBJECT | INTERFACE | OBJECT | SCALAR | UNION',
+  tag: 'directive @tag(name: String!) repeatable on ARGUMENT_DEFINITION | ENUM | ENUM_VALUE | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | INPUT_OBJECT | INTERFACE | OBJECT | SCALAR | UNION',
+  override: 'directive @override(from: String!, label: String) on FIELD_DEFINITION',
+  interfaceObject: 'directive @interfaceObject on OBJECT',
+};
+function withFederation(sdl) {
+  const link = /@link\s*\(\s*url:\s*"https:\/\/specs\.apollo\.dev\/federation\/[^"]*"\s*,\s*import:\s*\[([^\]]*)\]/.exec(sdl);
+  if (!link) return sdl;
+  const defs = [federation.link];
+  for (const [, name] of link[1].matchAll(/"@(\w+)"/g)) {
+    if (!federation[name]) throw new Error(`@link imports @${name}, which check.mjs does not know: add its definition`);
+    defs.push(federation[name]);
+  }
+  if (/@(requires|provides)\b/.test(defs.join('\n')) && !defs.includes(federation.key)) defs.push('scalar FieldSet');
+  return `${sdl}\n${defs.join('\n')}\n`;
+}
+
 function load(file, what) {
   let sdl;
   try {
@@ -32,7 +62,7 @@ function load(file, what) {
     process.exit(2);
   }
   try {
-    return buildSchema(sdl);
+    return buildSchema(withFederation(sdl));
   } catch (e) {
     console.error(`schema check: the ${what} ${rel(file)} is not a valid schema: ${e.message}`);
     process.exit(2);

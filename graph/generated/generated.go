@@ -13,6 +13,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
+	"github.com/99designs/gqlgen/plugin/federation/fedruntime"
 	"github.com/shenzhenplan/kgapi/graph/model"
 	"github.com/shenzhenplan/kgapi/plan"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -31,6 +32,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Aspect() AspectResolver
 	Change() ChangeResolver
+	Entity() EntityResolver
 	Measure() MeasureResolver
 	Milestone() MilestoneResolver
 	Mutation() MutationResolver
@@ -72,6 +74,14 @@ type ComplexityRoot struct {
 		Count func(childComplexity int) int
 		Key   func(childComplexity int) int
 		Label func(childComplexity int) int
+	}
+
+	Entity struct {
+		FindMeasure func(childComplexity int, reps []*model.MeasureRepresentation) int
+		FindPlace   func(childComplexity int, reps []*model.PlaceRepresentation) int
+		FindPlan    func(childComplexity int, reps []*model.PlanRepresentation) int
+		FindProject func(childComplexity int, reps []*model.ProjectRepresentation) int
+		FindSector  func(childComplexity int, reps []*model.SectorRepresentation) int
 	}
 
 	GraphEdge struct {
@@ -201,23 +211,25 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Measure      func(childComplexity int, code string, plan *string) int
-		Measures     func(childComplexity int, filter *model.MeasureFilter, orderBy []*model.MeasureOrder, first *int, after *string, last *int, before *string) int
-		Milestones   func(childComplexity int) int
-		Neighborhood func(childComplexity int, id string, depth *int, limit *int) int
-		Node         func(childComplexity int, id string) int
-		Nodes        func(childComplexity int, ids []string) int
-		Path         func(childComplexity int, from string, to string, maxDepth *int) int
-		Place        func(childComplexity int, slug string) int
-		Places       func(childComplexity int) int
-		Plan         func(childComplexity int, slug *string) int
-		Plans        func(childComplexity int) int
-		Project      func(childComplexity int, slug string) int
-		Projects     func(childComplexity int, first *int, after *string) int
-		Search       func(childComplexity int, text string, types []string, first *int) int
-		Sector       func(childComplexity int, slug string) int
-		Sectors      func(childComplexity int) int
-		Stats        func(childComplexity int, plan *string) int
+		Measure            func(childComplexity int, code string, plan *string) int
+		Measures           func(childComplexity int, filter *model.MeasureFilter, orderBy []*model.MeasureOrder, first *int, after *string, last *int, before *string) int
+		Milestones         func(childComplexity int) int
+		Neighborhood       func(childComplexity int, id string, depth *int, limit *int) int
+		Node               func(childComplexity int, id string) int
+		Nodes              func(childComplexity int, ids []string) int
+		Path               func(childComplexity int, from string, to string, maxDepth *int) int
+		Place              func(childComplexity int, slug string) int
+		Places             func(childComplexity int) int
+		Plan               func(childComplexity int, slug *string) int
+		Plans              func(childComplexity int) int
+		Project            func(childComplexity int, slug string) int
+		Projects           func(childComplexity int, first *int, after *string) int
+		Search             func(childComplexity int, text string, types []string, first *int) int
+		Sector             func(childComplexity int, slug string) int
+		Sectors            func(childComplexity int) int
+		Stats              func(childComplexity int, plan *string) int
+		__resolve__service func(childComplexity int) int
+		__resolve_entities func(childComplexity int, representations []map[string]any) int
 	}
 
 	SearchHit struct {
@@ -286,6 +298,10 @@ type ComplexityRoot struct {
 		Changes        func(childComplexity int, after *int) int
 		MeasureChanged func(childComplexity int, code *string, plan *string, after *int) int
 	}
+
+	_Service struct {
+		SDL func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -302,6 +318,13 @@ type ChangeResolver interface {
 
 	Measures(ctx context.Context, obj *plan.Change) ([]*plan.Measure, error)
 	Summary(ctx context.Context, obj *plan.Change) (*string, error)
+}
+type EntityResolver interface {
+	FindMeasure(ctx context.Context, reps []*model.MeasureRepresentation) ([]*plan.Measure, error)
+	FindPlace(ctx context.Context, reps []*model.PlaceRepresentation) ([]*plan.Place, error)
+	FindPlan(ctx context.Context, reps []*model.PlanRepresentation) ([]*plan.Plan, error)
+	FindProject(ctx context.Context, reps []*model.ProjectRepresentation) ([]*plan.Project, error)
+	FindSector(ctx context.Context, reps []*model.SectorRepresentation) ([]*plan.Sector, error)
 }
 type MeasureResolver interface {
 	Plan(ctx context.Context, obj *plan.Measure) (*plan.Plan, error)
@@ -511,6 +534,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Count.Label(childComplexity), true
+
+	case "Entity.findMeasure":
+		if e.ComplexityRoot.Entity.FindMeasure == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findMeasure_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindMeasure(childComplexity, args["reps"].([]*model.MeasureRepresentation)), true
+	case "Entity.findPlace":
+		if e.ComplexityRoot.Entity.FindPlace == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findPlace_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindPlace(childComplexity, args["reps"].([]*model.PlaceRepresentation)), true
+	case "Entity.findPlan":
+		if e.ComplexityRoot.Entity.FindPlan == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findPlan_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindPlan(childComplexity, args["reps"].([]*model.PlanRepresentation)), true
+	case "Entity.findProject":
+		if e.ComplexityRoot.Entity.FindProject == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findProject_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindProject(childComplexity, args["reps"].([]*model.ProjectRepresentation)), true
+	case "Entity.findSector":
+		if e.ComplexityRoot.Entity.FindSector == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findSector_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindSector(childComplexity, args["reps"].([]*model.SectorRepresentation)), true
 
 	case "GraphEdge.id":
 		if e.ComplexityRoot.GraphEdge.ID == nil {
@@ -1254,6 +1333,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Stats(childComplexity, args["plan"].(*string)), true
+	case "Query._service":
+		if e.ComplexityRoot.Query.__resolve__service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.__resolve__service(childComplexity), true
+	case "Query._entities":
+		if e.ComplexityRoot.Query.__resolve_entities == nil {
+			break
+		}
+
+		args, err := ec.field_Query__entities_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.__resolve_entities(childComplexity, args["representations"].([]map[string]any)), true
 
 	case "SearchHit.node":
 		if e.ComplexityRoot.SearchHit.Node == nil {
@@ -1541,6 +1637,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Subscription.MeasureChanged(childComplexity, args["code"].(*string), args["plan"].(*string), args["after"].(*int)), true
 
+	case "_Service.sdl":
+		if e.ComplexityRoot._Service.SDL == nil {
+			break
+		}
+
+		return e.ComplexityRoot._Service.SDL(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -1555,6 +1658,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("MeasureFilter", ec.unmarshalInputMeasureFilter),
 			graphql.NewInputUnmarshaler("MeasureInput", ec.unmarshalInputMeasureInput),
 			graphql.NewInputUnmarshaler("MeasureOrder", ec.unmarshalInputMeasureOrder),
+			graphql.NewInputUnmarshaler("MeasureRepresentation", ec.unmarshalInputMeasureRepresentation),
+			graphql.NewInputUnmarshaler("PlaceRepresentation", ec.unmarshalInputPlaceRepresentation),
+			graphql.NewInputUnmarshaler("PlanRepresentation", ec.unmarshalInputPlanRepresentation),
+			graphql.NewInputUnmarshaler("ProjectRepresentation", ec.unmarshalInputProjectRepresentation),
+			graphql.NewInputUnmarshaler("SectorRepresentation", ec.unmarshalInputSectorRepresentation),
 			graphql.NewInputUnmarshaler("SourceRefInput", ec.unmarshalInputSourceRefInput),
 		)
 	}
@@ -1663,6 +1771,11 @@ schema {
   subscription: Subscription
 }
 
+# An Apollo Federation v2 subgraph: plans, measures, projects, sectors and
+# places are entities that other subgraphs can extend, keyed by their global
+# id and by their natural key (see "Apollo Federation" in README.md).
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+
 "An ISO 8601 calendar date, YYYY-MM-DD."
 scalar Date
 
@@ -1673,7 +1786,7 @@ interface Node {
 }
 
 "A plan: the Shenzhen action plan or its parent guideline."
-type Plan implements Node {
+type Plan implements Node @key(fields: "id") @key(fields: "slug") {
   "Opaque global id."
   id: ID!
   "Stable short name, e.g. ` + "`" + `shenzhen-pdz-action-plan` + "`" + `."
@@ -1788,7 +1901,7 @@ type Aspect implements Node {
 }
 
 "One measure of a plan."
-type Measure implements Node {
+type Measure implements Node @key(fields: "id") @key(fields: "code plan { slug }") {
   "Opaque global id."
   id: ID!
   "Stable code: ` + "`" + `S1.M3` + "`" + ` in a section, ` + "`" + `S2.A4.M2` + "`" + ` in an aspect."
@@ -1836,7 +1949,7 @@ type StatusChange {
 }
 
 "A project that measures advance, such as the Qianhai free trade zone."
-type Project implements Node {
+type Project implements Node @key(fields: "id") @key(fields: "slug") {
   "Opaque global id."
   id: ID!
   "Stable short name, e.g. ` + "`" + `qianhai-free-trade-zone` + "`" + `."
@@ -1873,7 +1986,7 @@ type Project implements Node {
 }
 
 "A sector, such as information technology or green finance."
-type Sector implements Node {
+type Sector implements Node @key(fields: "id") @key(fields: "slug") {
   "Opaque global id."
   id: ID!
   "Stable short name, e.g. ` + "`" + `green-finance` + "`" + `."
@@ -1904,7 +2017,7 @@ type Sector implements Node {
 }
 
 "A place, such as Qianhai or the Greater Bay Area."
-type Place implements Node {
+type Place implements Node @key(fields: "id") @key(fields: "slug") {
   "Opaque global id."
   id: ID!
   "Stable short name, e.g. ` + "`" + `lok-ma-chau` + "`" + `."
@@ -2364,6 +2477,106 @@ type Change {
   summary: String
 }
 `, BuiltIn: false},
+	{Name: "../../federation/directives.graphql", Input: `
+	directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
+	directive @composeDirective(name: String!) repeatable on SCHEMA
+	directive @extends on OBJECT | INTERFACE
+	directive @external on OBJECT | FIELD_DEFINITION
+	directive @key(fields: FieldSet!, resolvable: Boolean = true) repeatable on OBJECT | INTERFACE
+	directive @inaccessible on
+	  | ARGUMENT_DEFINITION
+	  | ENUM
+	  | ENUM_VALUE
+	  | FIELD_DEFINITION
+	  | INPUT_FIELD_DEFINITION
+	  | INPUT_OBJECT
+	  | INTERFACE
+	  | OBJECT
+	  | SCALAR
+	  | UNION
+	directive @interfaceObject on OBJECT
+	directive @link(import: [String!], url: String!) repeatable on SCHEMA
+	directive @override(from: String!, label: String) on FIELD_DEFINITION
+	directive @policy(policies: [[federation__Policy!]!]!) on
+	  | FIELD_DEFINITION
+	  | OBJECT
+	  | INTERFACE
+	  | SCALAR
+	  | ENUM
+	directive @provides(fields: FieldSet!) on FIELD_DEFINITION
+	directive @requires(fields: FieldSet!) on FIELD_DEFINITION
+	directive @requiresScopes(scopes: [[federation__Scope!]!]!) on
+	  | FIELD_DEFINITION
+	  | OBJECT
+	  | INTERFACE
+	  | SCALAR
+	  | ENUM
+	directive @shareable repeatable on FIELD_DEFINITION | OBJECT
+	directive @computedRequires on FIELD_DEFINITION
+	directive @tag(name: String!) repeatable on
+	  | ARGUMENT_DEFINITION
+	  | ENUM
+	  | ENUM_VALUE
+	  | FIELD_DEFINITION
+	  | INPUT_FIELD_DEFINITION
+	  | INPUT_OBJECT
+	  | INTERFACE
+	  | OBJECT
+	  | SCALAR
+	  | UNION
+	scalar _Any
+	scalar FieldSet
+	scalar federation__Policy
+	scalar federation__Scope
+`, BuiltIn: true},
+	{Name: "../../federation/entity.graphql", Input: `
+# a union of all types that use the @key directive
+union _Entity = Measure | Place | Plan | Project | Sector
+
+input MeasureRepresentation {
+	id: ID
+	code: String
+	plan: PlanRepresentation
+}
+
+input PlanRepresentation {
+	slug: String
+	id: ID
+}
+
+input PlaceRepresentation {
+	id: ID
+	slug: String
+}
+
+input ProjectRepresentation {
+	id: ID
+	slug: String
+}
+
+input SectorRepresentation {
+	id: ID
+	slug: String
+}
+
+# fake type to build resolver interfaces for users to implement
+type Entity {
+	findMeasure(reps: [MeasureRepresentation!]!): [Measure]
+	findPlace(reps: [PlaceRepresentation!]!): [Place]
+	findPlan(reps: [PlanRepresentation!]!): [Plan]
+	findProject(reps: [ProjectRepresentation!]!): [Project]
+	findSector(reps: [SectorRepresentation!]!): [Sector]
+}
+
+type _Service {
+  sdl: String
+}
+
+extend type Query {
+  _entities(representations: [_Any!]!): [_Entity]!
+  _service: _Service!
+}
+`, BuiltIn: true},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -2783,6 +2996,14 @@ func (ec *executionContext) childFields_Subgraph(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Subgraph", field.Name)
 }
 
+func (ec *executionContext) childFields__Service(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sdl":
+		return ec.fieldContext__Service_sdl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type _Service", field.Name)
+}
+
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -2950,6 +3171,76 @@ func (ec *executionContext) field_Aspect_measures_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["before"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_findMeasure_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.MeasureRepresentation, error) {
+			return ec.unmarshalNMeasureRepresentation2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐMeasureRepresentationᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reps"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_findPlace_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.PlaceRepresentation, error) {
+			return ec.unmarshalNPlaceRepresentation2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐPlaceRepresentationᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reps"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_findPlan_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.PlanRepresentation, error) {
+			return ec.unmarshalNPlanRepresentation2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐPlanRepresentationᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reps"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_findProject_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.ProjectRepresentation, error) {
+			return ec.unmarshalNProjectRepresentation2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐProjectRepresentationᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reps"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_findSector_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.SectorRepresentation, error) {
+			return ec.unmarshalNSectorRepresentation2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐSectorRepresentationᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reps"] = arg0
 	return args, nil
 }
 
@@ -3268,6 +3559,20 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query__entities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "representations",
+		func(ctx context.Context, v any) ([]map[string]any, error) {
+			return ec.unmarshalN_Any2ᚕmapᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["representations"] = arg0
 	return args, nil
 }
 
@@ -4197,6 +4502,226 @@ func (ec *executionContext) _Count_count(ctx context.Context, field graphql.Coll
 }
 func (ec *executionContext) fieldContext_Count_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Count", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Entity_findMeasure(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findMeasure(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindMeasure(ctx, fc.Args["reps"].([]*model.MeasureRepresentation))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*plan.Measure) graphql.Marshaler {
+			return ec.marshalOMeasure2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐMeasure(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findMeasure(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Measure(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Entity_findMeasure_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Entity_findPlace(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findPlace(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindPlace(ctx, fc.Args["reps"].([]*model.PlaceRepresentation))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*plan.Place) graphql.Marshaler {
+			return ec.marshalOPlace2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐPlace(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findPlace(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Place(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Entity_findPlace_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Entity_findPlan(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findPlan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindPlan(ctx, fc.Args["reps"].([]*model.PlanRepresentation))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*plan.Plan) graphql.Marshaler {
+			return ec.marshalOPlan2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐPlan(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findPlan(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Plan(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Entity_findPlan_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Entity_findProject(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findProject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindProject(ctx, fc.Args["reps"].([]*model.ProjectRepresentation))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*plan.Project) graphql.Marshaler {
+			return ec.marshalOProject2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐProject(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findProject(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Entity_findProject_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Entity_findSector(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findSector(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindSector(ctx, fc.Args["reps"].([]*model.SectorRepresentation))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*plan.Sector) graphql.Marshaler {
+			return ec.marshalOSector2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐSector(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findSector(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Sector(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Entity_findSector_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _GraphEdge_id(ctx context.Context, field graphql.CollectedField, obj *plan.GraphEdge) (ret graphql.Marshaler) {
@@ -7329,6 +7854,82 @@ func (ec *executionContext) fieldContext_Query_stats(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query__entities(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query__entities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.__resolve_entities(ctx, fc.Args["representations"].([]map[string]any)), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []fedruntime.Entity) graphql.Marshaler {
+			return ec.marshalN_Entity2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐEntity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query__entities(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type _Entity does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query__entities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query__service(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query__service(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.__resolve__service(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v fedruntime.Service) graphql.Marshaler {
+			return ec.marshalN_Service2githubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐService(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query__service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields__Service(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8593,6 +9194,29 @@ func (ec *executionContext) fieldContext_Subscription_changes(ctx context.Contex
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) __Service_sdl(ctx context.Context, field graphql.CollectedField, obj *fedruntime.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext__Service_sdl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SDL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext__Service_sdl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("_Service", field, false, false, "String")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -10015,6 +10639,258 @@ func UnmarshalMeasureOrder(ctx context.Context, raw any) (model.MeasureOrder, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputMeasureRepresentation(ctx context.Context, obj any) (model.MeasureRepresentation, error) {
+	var it model.MeasureRepresentation
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "code", "plan"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "plan":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("plan"))
+			data, err := ec.unmarshalOPlanRepresentation2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐPlanRepresentation(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Plan = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMeasureRepresentation unmarshals raw into the MeasureRepresentation input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMeasureRepresentation(ctx context.Context, raw any) (model.MeasureRepresentation, error) {
+	var out model.MeasureRepresentation
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MeasureRepresentation", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPlaceRepresentation(ctx context.Context, obj any) (model.PlaceRepresentation, error) {
+	var it model.PlaceRepresentation
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "slug"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "slug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slug"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Slug = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPlaceRepresentation unmarshals raw into the PlaceRepresentation input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPlaceRepresentation(ctx context.Context, raw any) (model.PlaceRepresentation, error) {
+	var out model.PlaceRepresentation
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PlaceRepresentation", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPlanRepresentation(ctx context.Context, obj any) (model.PlanRepresentation, error) {
+	var it model.PlanRepresentation
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"slug", "id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "slug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slug"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Slug = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPlanRepresentation unmarshals raw into the PlanRepresentation input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPlanRepresentation(ctx context.Context, raw any) (model.PlanRepresentation, error) {
+	var out model.PlanRepresentation
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PlanRepresentation", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputProjectRepresentation(ctx context.Context, obj any) (model.ProjectRepresentation, error) {
+	var it model.ProjectRepresentation
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "slug"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "slug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slug"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Slug = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalProjectRepresentation unmarshals raw into the ProjectRepresentation input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalProjectRepresentation(ctx context.Context, raw any) (model.ProjectRepresentation, error) {
+	var out model.ProjectRepresentation
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProjectRepresentation", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSectorRepresentation(ctx context.Context, obj any) (model.SectorRepresentation, error) {
+	var it model.SectorRepresentation
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "slug"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "slug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slug"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Slug = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSectorRepresentation unmarshals raw into the SectorRepresentation input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSectorRepresentation(ctx context.Context, raw any) (model.SectorRepresentation, error) {
+	var out model.SectorRepresentation
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SectorRepresentation", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSourceRefInput(ctx context.Context, obj any) (model.SourceRefInput, error) {
 	var it model.SourceRefInput
 	if obj == nil {
@@ -10122,6 +10998,44 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return typedObj
 		} else {
 			panic(fmt.Errorf("unexpected type %T; non-generated variants of Node must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
+func (ec *executionContext) __Entity(ctx context.Context, sel ast.SelectionSet, obj fedruntime.Entity) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case *plan.Sector:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Sector(ctx, sel, obj)
+	case *plan.Project:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Project(ctx, sel, obj)
+	case *plan.Plan:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Plan(ctx, sel, obj)
+	case *plan.Place:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Place(ctx, sel, obj)
+	case *plan.Measure:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Measure(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of _Entity must implement graphql.Marshaler", obj))
 		}
 	}
 }
@@ -10300,6 +11214,72 @@ func (ec *executionContext) _Count(ctx context.Context, sel ast.SelectionSet, ob
 	return out
 }
 
+var entityImplementors = []string{"Entity"}
+
+func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, entityImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Entity",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Entity")
+		case "findMeasure":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entity_findMeasure(ctx, field)
+				})
+		case "findPlace":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entity_findPlace(ctx, field)
+				})
+		case "findPlan":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entity_findPlan(ctx, field)
+				})
+		case "findProject":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entity_findProject(ctx, field)
+				})
+		case "findSector":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entity_findSector(ctx, field)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var graphEdgeImplementors = []string{"GraphEdge"}
 
 func (ec *executionContext) _GraphEdge(ctx context.Context, sel ast.SelectionSet, obj *plan.GraphEdge) graphql.Marshaler {
@@ -10391,7 +11371,7 @@ func (ec *executionContext) _GraphNode(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
-var measureImplementors = []string{"Measure", "Node"}
+var measureImplementors = []string{"Measure", "Node", "_Entity"}
 
 func (ec *executionContext) _Measure(ctx context.Context, sel ast.SelectionSet, obj *plan.Measure) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, measureImplementors)
@@ -10772,7 +11752,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
-var placeImplementors = []string{"Place", "Node"}
+var placeImplementors = []string{"Place", "Node", "_Entity"}
 
 func (ec *executionContext) _Place(ctx context.Context, sel ast.SelectionSet, obj *plan.Place) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, placeImplementors)
@@ -10855,7 +11835,7 @@ func (ec *executionContext) _Place(ctx context.Context, sel ast.SelectionSet, ob
 	return out
 }
 
-var planImplementors = []string{"Plan", "Node"}
+var planImplementors = []string{"Plan", "Node", "_Entity"}
 
 func (ec *executionContext) _Plan(ctx context.Context, sel ast.SelectionSet, obj *plan.Plan) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, planImplementors)
@@ -10974,7 +11954,7 @@ func (ec *executionContext) _Plan(ctx context.Context, sel ast.SelectionSet, obj
 	return out
 }
 
-var projectImplementors = []string{"Project", "Node"}
+var projectImplementors = []string{"Project", "Node", "_Entity"}
 
 func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, obj *plan.Project) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, projectImplementors)
@@ -11263,6 +12243,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_stats(ctx, field)
 				})
+		case "_entities":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query__entities(ctx, field)
+				})
+		case "_service":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query__service(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -11409,7 +12401,7 @@ func (ec *executionContext) _Section(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
-var sectorImplementors = []string{"Sector", "Node"}
+var sectorImplementors = []string{"Sector", "Node", "_Entity"}
 
 func (ec *executionContext) _Sector(ctx context.Context, sel ast.SelectionSet, obj *plan.Sector) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, sectorImplementors)
@@ -11724,6 +12716,39 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var _ServiceImplementors = []string{"_Service"}
+
+func (ec *executionContext) __Service(ctx context.Context, sel ast.SelectionSet, obj *fedruntime.Service) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, _ServiceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("_Service")
+		case "sdl":
+			out.Values[i] = ec.__Service_sdl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -12180,6 +13205,20 @@ func (ec *executionContext) marshalNCount2ᚕgithubᚗcomᚋshenzhenplanᚋkgapi
 	return ret
 }
 
+func (ec *executionContext) unmarshalNFieldSet2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFieldSet2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "FieldSet!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -12412,6 +13451,25 @@ func (ec *executionContext) marshalNMeasureOrderField2githubᚗcomᚋshenzhenpla
 	return v
 }
 
+func (ec *executionContext) unmarshalNMeasureRepresentation2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐMeasureRepresentationᚄ(ctx context.Context, v any) ([]*model.MeasureRepresentation, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.MeasureRepresentation, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMeasureRepresentation2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐMeasureRepresentation(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNMeasureRepresentation2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐMeasureRepresentation(ctx context.Context, v any) (*model.MeasureRepresentation, error) {
+	res, err := ec.unmarshalInputMeasureRepresentation(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNMeasureStatus2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐStatus(ctx context.Context, v any) (plan.Status, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNMeasureStatus2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐStatus[tmp]
@@ -12526,6 +13584,25 @@ func (ec *executionContext) marshalNPlace2ᚖgithubᚗcomᚋshenzhenplanᚋkgapi
 	return ec._Place(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNPlaceRepresentation2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐPlaceRepresentationᚄ(ctx context.Context, v any) ([]*model.PlaceRepresentation, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.PlaceRepresentation, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPlaceRepresentation2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐPlaceRepresentation(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNPlaceRepresentation2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐPlaceRepresentation(ctx context.Context, v any) (*model.PlaceRepresentation, error) {
+	res, err := ec.unmarshalInputPlaceRepresentation(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNPlan2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐPlanᚄ(ctx context.Context, sel ast.SelectionSet, v []*plan.Plan) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -12548,6 +13625,25 @@ func (ec *executionContext) marshalNPlan2ᚖgithubᚗcomᚋshenzhenplanᚋkgapi�
 		return graphql.Null
 	}
 	return ec._Plan(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPlanRepresentation2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐPlanRepresentationᚄ(ctx context.Context, v any) ([]*model.PlanRepresentation, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.PlanRepresentation, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPlanRepresentation2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐPlanRepresentation(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNPlanRepresentation2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐPlanRepresentation(ctx context.Context, v any) (*model.PlanRepresentation, error) {
+	res, err := ec.unmarshalInputPlanRepresentation(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNProject2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐProjectᚄ(ctx context.Context, sel ast.SelectionSet, v []*plan.Project) graphql.Marshaler {
@@ -12604,6 +13700,25 @@ func (ec *executionContext) marshalNProjectEdge2ᚖgithubᚗcomᚋshenzhenplan�
 		return graphql.Null
 	}
 	return ec._ProjectEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNProjectRepresentation2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐProjectRepresentationᚄ(ctx context.Context, v any) ([]*model.ProjectRepresentation, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ProjectRepresentation, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProjectRepresentation2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐProjectRepresentation(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNProjectRepresentation2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐProjectRepresentation(ctx context.Context, v any) (*model.ProjectRepresentation, error) {
+	res, err := ec.unmarshalInputProjectRepresentation(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNSearchHit2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐSearchHitᚄ(ctx context.Context, sel ast.SelectionSet, v []*plan.SearchHit) graphql.Marshaler {
@@ -12676,6 +13791,25 @@ func (ec *executionContext) marshalNSector2ᚖgithubᚗcomᚋshenzhenplanᚋkgap
 		return graphql.Null
 	}
 	return ec._Sector(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSectorRepresentation2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐSectorRepresentationᚄ(ctx context.Context, v any) ([]*model.SectorRepresentation, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.SectorRepresentation, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSectorRepresentation2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐSectorRepresentation(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNSectorRepresentation2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐSectorRepresentation(ctx context.Context, v any) (*model.SectorRepresentation, error) {
+	res, err := ec.unmarshalInputSectorRepresentation(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNSource2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []*plan.Source) graphql.Marshaler {
@@ -12788,6 +13922,67 @@ func (ec *executionContext) marshalNSubgraph2ᚖgithubᚗcomᚋshenzhenplanᚋkg
 		return graphql.Null
 	}
 	return ec._Subgraph(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalN_Any2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := graphql.UnmarshalMap(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalN_Any2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "_Any!")
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalMap(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "_Any!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalN_Any2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalN_Any2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalN_Any2ᚕmapᚄ(ctx context.Context, sel ast.SelectionSet, v []map[string]any) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalN_Any2map(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalN_Entity2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐEntity(ctx context.Context, sel ast.SelectionSet, v []fedruntime.Entity) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalO_Entity2githubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐEntity(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalN_Service2githubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐService(ctx context.Context, sel ast.SelectionSet, v fedruntime.Service) graphql.Marshaler {
+	return ec.__Service(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -12932,6 +14127,150 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) unmarshalNfederation__Policy2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNfederation__Policy2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "federation__Policy!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNfederation__Policy2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNfederation__Policy2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNfederation__Policy2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNfederation__Policy2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNfederation__Policy2ᚕᚕstringᚄ(ctx context.Context, v any) ([][]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([][]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNfederation__Policy2ᚕstringᚄ(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNfederation__Policy2ᚕᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v [][]string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNfederation__Policy2ᚕstringᚄ(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNfederation__Scope2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNfederation__Scope2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "federation__Scope!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNfederation__Scope2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNfederation__Scope2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNfederation__Scope2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNfederation__Scope2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNfederation__Scope2ᚕᚕstringᚄ(ctx context.Context, v any) ([][]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([][]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNfederation__Scope2ᚕstringᚄ(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNfederation__Scope2ᚕᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v [][]string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNfederation__Scope2ᚕstringᚄ(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalOAspect2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐAspect(ctx context.Context, sel ast.SelectionSet, v *plan.Aspect) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -12985,6 +14324,24 @@ func (ec *executionContext) marshalODate2ᚖgithubᚗcomᚋshenzhenplanᚋkgapi�
 	return v
 }
 
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -13009,6 +14366,19 @@ func (ec *executionContext) unmarshalOIntRange2ᚖgithubᚗcomᚋshenzhenplanᚋ
 	}
 	res, err := ec.unmarshalInputIntRange(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMeasure2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐMeasure(ctx context.Context, sel ast.SelectionSet, v []*plan.Measure) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOMeasure2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐMeasure(ctx, sel, v[i])
+	})
+
+	return ret
 }
 
 func (ec *executionContext) marshalOMeasure2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐMeasure(ctx context.Context, sel ast.SelectionSet, v *plan.Measure) graphql.Marshaler {
@@ -13120,11 +14490,37 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋshenzhenplanᚋkgapiᚋp
 	return ec._Node(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOPlace2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐPlace(ctx context.Context, sel ast.SelectionSet, v []*plan.Place) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOPlace2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐPlace(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) marshalOPlace2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐPlace(ctx context.Context, sel ast.SelectionSet, v *plan.Place) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Place(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPlan2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐPlan(ctx context.Context, sel ast.SelectionSet, v []*plan.Plan) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOPlan2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐPlan(ctx, sel, v[i])
+	})
+
+	return ret
 }
 
 func (ec *executionContext) marshalOPlan2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐPlan(ctx context.Context, sel ast.SelectionSet, v *plan.Plan) graphql.Marshaler {
@@ -13134,11 +14530,45 @@ func (ec *executionContext) marshalOPlan2ᚖgithubᚗcomᚋshenzhenplanᚋkgapi�
 	return ec._Plan(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOPlanRepresentation2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐPlanRepresentation(ctx context.Context, v any) (*model.PlanRepresentation, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPlanRepresentation(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOProject2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐProject(ctx context.Context, sel ast.SelectionSet, v []*plan.Project) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOProject2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐProject(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) marshalOProject2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐProject(ctx context.Context, sel ast.SelectionSet, v *plan.Project) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Project(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSector2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐSector(ctx context.Context, sel ast.SelectionSet, v []*plan.Sector) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOSector2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐSector(ctx, sel, v[i])
+	})
+
+	return ret
 }
 
 func (ec *executionContext) marshalOSector2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐSector(ctx context.Context, sel ast.SelectionSet, v *plan.Sector) graphql.Marshaler {
@@ -13171,6 +14601,18 @@ func (ec *executionContext) unmarshalOSourceRefInput2ᚖgithubᚗcomᚋshenzhenp
 	}
 	res, err := ec.unmarshalInputSourceRefInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
@@ -13231,6 +14673,13 @@ func (ec *executionContext) marshalOSubgraph2ᚖgithubᚗcomᚋshenzhenplanᚋkg
 		return graphql.Null
 	}
 	return ec._Subgraph(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalO_Entity2githubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐEntity(ctx context.Context, sel ast.SelectionSet, v fedruntime.Entity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec.__Entity(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -79,6 +79,15 @@ type MeasureOrder struct {
 	Direction OrderDirection `json:"direction"`
 }
 
+type MeasureRepresentation struct {
+	ID   *string             `json:"id,omitempty"`
+	Code *string             `json:"code,omitempty"`
+	Plan *PlanRepresentation `json:"plan,omitempty"`
+	// The @key this representation matched: one of the MeasureMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey MeasureMatchedKey `json:"-"`
+}
+
 // Change the graph. Every mutation needs `Authorization: Bearer <token>` and is one transaction: it happens completely or not at all.
 type Mutation struct {
 }
@@ -95,8 +104,40 @@ type PageInfo struct {
 	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+type PlaceRepresentation struct {
+	ID   *string `json:"id,omitempty"`
+	Slug *string `json:"slug,omitempty"`
+	// The @key this representation matched: one of the PlaceMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey PlaceMatchedKey `json:"-"`
+}
+
+type PlanRepresentation struct {
+	Slug *string `json:"slug,omitempty"`
+	ID   *string `json:"id,omitempty"`
+	// The @key this representation matched: one of the PlanMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey PlanMatchedKey `json:"-"`
+}
+
+type ProjectRepresentation struct {
+	ID   *string `json:"id,omitempty"`
+	Slug *string `json:"slug,omitempty"`
+	// The @key this representation matched: one of the ProjectMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey ProjectMatchedKey `json:"-"`
+}
+
 // Read the knowledge graph.
 type Query struct {
+}
+
+type SectorRepresentation struct {
+	ID   *string `json:"id,omitempty"`
+	Slug *string `json:"slug,omitempty"`
+	// The @key this representation matched: one of the SectorMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey SectorMatchedKey `json:"-"`
 }
 
 // Cites a source for an edit: its id (see `Source.id`'s key, e.g. `gbi-article`) and a verbatim excerpt.

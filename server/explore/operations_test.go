@@ -9,6 +9,8 @@ import (
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/shenzhenplan/kgapi/graph"
 )
 
 // queryConst matches the operations in web/src/graphql.js:
@@ -27,7 +29,7 @@ func TestOperationsMatchSchemaAndBundle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	schema, gerr := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphqls", Input: string(sdl)})
+	schema, gerr := gqlparser.LoadSchema(append([]*ast.Source{{Name: "schema.graphqls", Input: string(sdl)}}, graph.FederationSources()...)...)
 	if gerr != nil {
 		t.Fatalf("schema.graphqls: %v", gerr)
 	}
