@@ -41,6 +41,11 @@ type Config struct {
 	// at most ResponseCacheTTL.
 	ResponseCacheMB  int
 	ResponseCacheTTL time.Duration
+	// TrustedDocuments says which documents are run (TRUSTED_DOCUMENTS);
+	// Manifest holds the trusted ones: the built-in web pages' documents
+	// and those of TRUSTED_DOCUMENTS_MANIFEST.
+	TrustedDocuments TrustedMode
+	Manifest         *Manifest
 }
 
 // DefaultPassword is the password of the local development Neo4j (make db-up).
@@ -77,6 +82,8 @@ var knobs = []knob{
 	{"RATE_BURST", "rate-burst", "0", "requests a client may send at once above the rate (0: the rate, rounded up)"},
 	{"RESPONSE_CACHE_MB", "response-cache-mb", "0", "megabytes of successful query responses to keep (0: no response cache); emptied by every write of this process"},
 	{"RESPONSE_CACHE_TTL", "response-cache-ttl", "10s", "longest a cached response is served (bounds staleness after writes by other processes)"},
+	{"TRUSTED_DOCUMENTS", "trusted-documents", "off", "off: any document; allow: documents of the manifests may also be sent by id (documentId); only: nothing but the manifests' documents, unless the request carries a valid token (README: Production)"},
+	{"TRUSTED_DOCUMENTS_MANIFEST", "trusted-documents-manifest", "", "comma-separated paths of persisted-documents.json manifests (graphql-codegen's client preset: {\"sha256:<hex>\": \"<document>\"}), added to the built-in one of GraphiQL's examples and the explorer"},
 }
 
 // Knobs lists the environment variables the API reads, for documentation and tests.
@@ -216,8 +223,25 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 	if cfg.ResponseCacheTTL, err = time.ParseDuration(get("RESPONSE_CACHE_TTL")); err != nil || cfg.ResponseCacheTTL <= 0 {
 		bad("RESPONSE_CACHE_TTL=%q must be a positive duration such as 10s", get("RESPONSE_CACHE_TTL"))
 	}
+	if cfg.TrustedDocuments, err = ParseTrustedMode(get("TRUSTED_DOCUMENTS")); err != nil {
+		bad("%v", err)
+	}
+	if cfg.Manifest, err = LoadManifest(splitList(get("TRUSTED_DOCUMENTS_MANIFEST"))...); err != nil {
+		bad("TRUSTED_DOCUMENTS_MANIFEST: %v", err)
+	}
 	if len(problems) > 0 {
 		return cfg, errors.New("invalid configuration:\n  " + strings.Join(problems, "\n  "))
 	}
 	return cfg, nil
+}
+
+// splitList is the non-empty, trimmed items of a comma-separated list.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

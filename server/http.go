@@ -60,6 +60,10 @@ type Deps struct {
 	// at most ResponseCacheTTL (0: 10s).
 	ResponseCacheBytes int
 	ResponseCacheTTL   time.Duration
+	// TrustedDocuments and Manifest: which documents run (TRUSTED_DOCUMENTS;
+	// a nil Manifest is the built-in one).
+	TrustedDocuments TrustedMode
+	Manifest         *Manifest
 	// NoPrefetch batches every level through the dataloader instead of
 	// compiling a measure page's selection into its query (for measuring).
 	NoPrefetch bool
@@ -162,6 +166,13 @@ func (d Deps) withDefaults() Deps {
 	if d.Events == nil {
 		d.Events = graph.NewBroker()
 	}
+	if d.Manifest == nil && d.TrustedDocuments != TrustedOff {
+		m, err := LoadManifest() // the built-in one; its test keeps it valid
+		if err != nil {
+			d.Log.Error("the built-in trusted documents manifest is invalid", zap.Error(err))
+		}
+		d.Manifest = m
+	}
 	return d
 }
 
@@ -198,6 +209,7 @@ func NewGraphQL(d Deps) *handler.Server {
 	if !d.DisableIntrospection {
 		srv.Use(extension.Introspection{})
 	}
+	srv.Use(trustedDocuments{mode: d.TrustedDocuments, manifest: d.Manifest}) // before APQ: see trustedDocuments
 	srv.Use(extension.AutomaticPersistedQuery{Cache: countedCache[string]{Cache: lru.New[string](1000), name: "persisted_query", m: d.Metrics}})
 	srv.Use(guard{limits: d.Limits, readRequired: d.ReadTokenRequired})
 	srv.Use(extension.FixedComplexityLimit(d.Limits.MaxComplexity, graph.CostOptions(es.Schema())...))
