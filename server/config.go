@@ -46,6 +46,9 @@ type Config struct {
 	// and those of TRUSTED_DOCUMENTS_MANIFEST.
 	TrustedDocuments TrustedMode
 	Manifest         *Manifest
+	// DebugPlan lets a caller with a valid token see the Cypher of a
+	// response (X-Debug: plan).
+	DebugPlan bool
 }
 
 // DefaultPassword is the password of the local development Neo4j (make db-up).
@@ -84,6 +87,7 @@ var knobs = []knob{
 	{"RESPONSE_CACHE_TTL", "response-cache-ttl", "10s", "longest a cached response is served (bounds staleness after writes by other processes)"},
 	{"TRUSTED_DOCUMENTS", "trusted-documents", "off", "off: any document; allow: documents of the manifests may also be sent by id (documentId); only: nothing but the manifests' documents, unless the request carries a valid token (README: Production)"},
 	{"TRUSTED_DOCUMENTS_MANIFEST", "trusted-documents-manifest", "", "comma-separated paths of persisted-documents.json manifests (graphql-codegen's client preset: {\"sha256:<hex>\": \"<document>\"}), added to the built-in one of GraphiQL's examples and the explorer"},
+	{"DEBUG_PLAN", "debug-plan", "false", "true: a request with a valid token and the header X-Debug: plan gets the Cypher of each round trip in extensions.plan"},
 }
 
 // Knobs lists the environment variables the API reads, for documentation and tests.
@@ -229,6 +233,7 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 	if cfg.Manifest, err = LoadManifest(splitList(get("TRUSTED_DOCUMENTS_MANIFEST"))...); err != nil {
 		bad("TRUSTED_DOCUMENTS_MANIFEST: %v", err)
 	}
+	cfg.DebugPlan = boolean("DEBUG_PLAN", false)
 	if len(problems) > 0 {
 		return cfg, errors.New("invalid configuration:\n  " + strings.Join(problems, "\n  "))
 	}

@@ -64,6 +64,9 @@ type Deps struct {
 	// a nil Manifest is the built-in one).
 	TrustedDocuments TrustedMode
 	Manifest         *Manifest
+	// DebugPlan: a caller with a valid token may ask for the Cypher of a
+	// response with X-Debug: plan (DEBUG_PLAN).
+	DebugPlan bool
 	// NoPrefetch batches every level through the dataloader instead of
 	// compiling a measure page's selection into its query (for measuring).
 	NoPrefetch bool
@@ -81,7 +84,7 @@ type Deps struct {
 func NewHandler(d Deps) http.Handler {
 	d = d.withDefaults()
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", withBodyLimit(d.Limits.MaxBodyBytes, d.Limits.MaxBatch, d.Metrics.withRoundTrips(NewGraphQL(d))))
+	mux.Handle("/graphql", withBodyLimit(d.Limits.MaxBodyBytes, d.Limits.MaxBatch, d.Metrics.withRoundTrips(withDebugPlan(d.DebugPlan, NewGraphQL(d)))))
 	if d.Metrics != nil {
 		mux.Handle("GET /metrics", d.Metrics.Handler())
 	}
@@ -133,7 +136,7 @@ func NewHandler(d Deps) http.Handler {
 func newCORS(origins []string) *cors.Cors {
 	opts := cors.Options{
 		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept", "X-Request-Id"},
+		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept", "X-Request-Id", "X-Debug"},
 		ExposedHeaders: []string{"X-Request-Id"},
 		MaxAge:         600,
 	}
@@ -222,6 +225,8 @@ func NewGraphQL(d Deps) *handler.Server {
 		d.Events.OnChange(rc.Invalidate)
 		srv.Use(rc)
 	}
+	// X-Debug: plan: outermost, so that the dataloaders' round trips are recorded too.
+	srv.AroundResponses(recordPlan)
 	// Each response gets its own dataloaders: a query's, and each event of
 	// a subscription (which would otherwise keep one set, and every node
 	// it ever loaded, for the life of the connection).
