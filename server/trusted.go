@@ -228,6 +228,18 @@ func (trustedDocuments) ExtensionName() string                   { return "Trust
 func (trustedDocuments) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (t trustedDocuments) MutateOperationParameters(ctx context.Context, raw *graphql.RawParams) *gqlerror.Error {
+	err := t.check(ctx, raw)
+	if err != nil {
+		if info := requestInfoFrom(ctx); info != nil { // the request log and metrics count it as rejected
+			info.mu.Lock()
+			info.rejected = true
+			info.mu.Unlock()
+		}
+	}
+	return err
+}
+
+func (t trustedDocuments) check(ctx context.Context, raw *graphql.RawParams) *gqlerror.Error {
 	id := documentIDFrom(ctx)
 	if t.mode == TrustedOff {
 		if id != "" {
