@@ -65,9 +65,9 @@ func TestDebugPlan(t *testing.T) {
 			raw, _ := io.ReadAll(resp.Body)
 			trips := rt.Count() - before
 			var out struct {
-				Data       json.RawMessage `json:"data"`
+				Data       json.RawMessage                       `json:"data"`
 				Errors     []struct{ Extensions map[string]any } `json:"errors"`
-				Extensions map[string]json.RawMessage `json:"extensions"`
+				Extensions map[string]json.RawMessage            `json:"extensions"`
 			}
 			if err := json.Unmarshal(raw, &out); err != nil {
 				t.Fatalf("not JSON: %s", raw)
