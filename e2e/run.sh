@@ -13,7 +13,9 @@
 # Environment: NEO4J_URI (required), NEO4J_USER / NEO4J_PASSWORD /
 # NEO4J_DATABASE (optional, passed to the loader and the API), CHROMIUM_PATH
 # (default /usr/bin/chromium). The tests get API_URL, API_TOKEN and
-# API_TOKEN_NAME. Exit status: the test runner's (1 when the client build fails).
+# API_TOKEN_NAME, and TRUSTED_API_URL: a second API, started after codegen,
+# with TRUSTED_DOCUMENTS=only and the manifest the client preset generated.
+# Exit status: the test runner's (1 when the client build fails).
 set -euo pipefail
 
 E2E_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -69,6 +71,7 @@ npm_ci "$CLIENTS" .bin/graphql-codegen .e2e-clients-lock.sha256
 mkdir -p "$RESULTS"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/kgapi-e2e.XXXXXX")"
 API_PID=""
+TRUSTED_PID=""
 TEST_PID=""
 cleanup() {
   local status=$?
@@ -76,12 +79,14 @@ cleanup() {
     kill -TERM -- "-$TEST_PID" 2>/dev/null || true
     wait "$TEST_PID" 2>/dev/null || true
   fi
-  if [[ -n "$API_PID" ]] && kill -0 "$API_PID" 2>/dev/null; then
-    kill "$API_PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$API_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$API_PID" 2>/dev/null || true
-    wait "$API_PID" 2>/dev/null || true
-  fi
+  for pid in "$API_PID" "$TRUSTED_PID"; do
+    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -9 "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
   rm -rf "$TMP"
   exit "$status"
 }
@@ -125,20 +130,23 @@ http_status() { # prints the HTTP status of GET $1, or 000 when there is no answ
     node -e 'fetch(process.argv[1], { signal: AbortSignal.timeout(3000) }).then((r) => console.log(r.status), () => console.log("000"))' "$1"
   fi
 }
-deadline=$((SECONDS + 60))
-until [[ "$(http_status "$API_URL/readyz")" == 200 ]]; do
-  if ! kill -0 "$API_PID" 2>/dev/null; then
-    say "the API exited before it was ready; its log:"
-    cat "$LOG" >&2
-    exit 1
-  fi
-  if ((SECONDS >= deadline)); then
-    say "the API was not ready (GET /readyz 200) within 60 s; its log:"
-    cat "$LOG" >&2
-    exit 1
-  fi
-  sleep 0.25
-done
+wait_ready() { # url, pid, log
+  local deadline=$((SECONDS + 60))
+  until [[ "$(http_status "$1/readyz")" == 200 ]]; do
+    if ! kill -0 "$2" 2>/dev/null; then
+      say "the API at $1 exited before it was ready; its log:"
+      cat "$3" >&2
+      exit 1
+    fi
+    if ((SECONDS >= deadline)); then
+      say "the API at $1 was not ready (GET /readyz 200) within 60 s; its log:"
+      cat "$3" >&2
+      exit 1
+    fi
+    sleep 0.25
+  done
+}
+wait_ready "$API_URL" "$API_PID" "$LOG"
 say "API ready"
 
 # --- client tests: types generated from the running server, then compiled ----
@@ -157,6 +165,23 @@ if ! (cd "$CLIENTS" && ./node_modules/.bin/tsc -p tsconfig.json); then
   exit 1
 fi
 
+# --- a second API that runs only the trusted documents ------------------------
+# TRUSTED_DOCUMENTS=only with the manifest graphql-codegen's client preset just
+# wrote (src/__generated__/persisted/persisted-documents.json), on another free
+# port: trusted.test.ts sends documents by id (run) and ad hoc (refused).
+MANIFEST="$CLIENTS/src/__generated__/persisted/persisted-documents.json"
+[[ -s "$MANIFEST" ]] || die "graphql-codegen wrote no $MANIFEST (client preset, persistedDocuments)"
+TRUSTED_PORT="$(free_port)"
+while [[ "$TRUSTED_PORT" == "$PORT" ]]; do TRUSTED_PORT="$(free_port)"; done
+TRUSTED_API_URL="http://127.0.0.1:$TRUSTED_PORT"
+TRUSTED_LOG="$RESULTS/api-trusted.log"
+say "starting the API at $TRUSTED_API_URL with TRUSTED_DOCUMENTS=only and the generated manifest (log: ${TRUSTED_LOG#"$ROOT"/})"
+(cd "$ROOT" && API_TOKENS="$TOKEN_ENTRY" LOG_FORMAT=console TRUSTED_DOCUMENTS=only TRUSTED_DOCUMENTS_MANIFEST="$MANIFEST" \
+  exec "$TMP/api" -listen-addr "127.0.0.1:$TRUSTED_PORT") >"$TRUSTED_LOG" 2>&1 &
+TRUSTED_PID=$!
+wait_ready "$TRUSTED_API_URL" "$TRUSTED_PID" "$TRUSTED_LOG"
+say "trusted-documents API ready"
+
 # --- tests ----------------------------------------------------------------------
 # One runner for the browser tests and the client tests, so TAP on stdout ends
 # with a single "# tests N", "# pass N", "# fail N" summary.
@@ -165,7 +190,7 @@ fi
 # through Playwright's signal handlers, its Chromium) along with the API.
 status=0
 set -m
-(cd "$E2E_DIR" && API_URL="$API_URL" API_TOKEN="$API_TOKEN" API_TOKEN_NAME="$TOKEN_NAME" CHROMIUM_PATH="$CHROMIUM" \
+(cd "$E2E_DIR" && API_URL="$API_URL" TRUSTED_API_URL="$TRUSTED_API_URL" API_TOKEN="$API_TOKEN" API_TOKEN_NAME="$TOKEN_NAME" CHROMIUM_PATH="$CHROMIUM" \
   exec node --test --test-reporter=tap ./*.test.mjs clients/build/*.test.js) &
 TEST_PID=$!
 set +m

@@ -45,6 +45,14 @@ type Config struct {
 	ChangePollInterval time.Duration
 	// ChangeLogRetention is how many change-log entries are kept.
 	ChangeLogRetention int
+	// TrustedDocuments says which documents are run (TRUSTED_DOCUMENTS);
+	// Manifest holds the trusted ones: the built-in web pages' documents
+	// and those of TRUSTED_DOCUMENTS_MANIFEST.
+	TrustedDocuments TrustedMode
+	Manifest         *Manifest
+	// DebugPlan lets a caller with a valid token see the Cypher of a
+	// response (X-Debug: plan).
+	DebugPlan bool
 }
 
 // DefaultPassword is the password of the local development Neo4j (make db-up).
@@ -83,6 +91,9 @@ var knobs = []knob{
 	{"RESPONSE_CACHE_TTL", "response-cache-ttl", "10s", "longest a cached response is served (the change-log follower empties the cache within CHANGE_POLL_INTERVAL of a write anywhere; this bounds it should the follower stall)"},
 	{"CHANGE_POLL_INTERVAL", "change-poll-interval", "200ms", "how often this replica reads the change log: subscriptions and caches hear of writes through other replicas and the loader within it"},
 	{"CHANGE_LOG_RETENTION", "change-log-retention", "10000", "change-log entries kept in the graph (how far back a subscriber can resume)"},
+	{"TRUSTED_DOCUMENTS", "trusted-documents", "off", "off: any document; allow: documents of the manifests may also be sent by id (documentId); only: nothing but the manifests' documents, unless the request carries a valid token (README: Production)"},
+	{"TRUSTED_DOCUMENTS_MANIFEST", "trusted-documents-manifest", "", "comma-separated paths of persisted-documents.json manifests (graphql-codegen's client preset: {\"sha256:<hex>\": \"<document>\"}), added to the built-in one of GraphiQL's examples and the explorer"},
+	{"DEBUG_PLAN", "debug-plan", "false", "true: a request with a valid token and the header X-Debug: plan gets the Cypher of each round trip in extensions.plan"},
 }
 
 // Knobs lists the environment variables the API reads, for documentation and tests.
@@ -226,8 +237,26 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 		bad("CHANGE_POLL_INTERVAL=%q must be a duration between 10ms and 1m", get("CHANGE_POLL_INTERVAL"))
 	}
 	cfg.ChangeLogRetention = positive("CHANGE_LOG_RETENTION")
+	if cfg.TrustedDocuments, err = ParseTrustedMode(get("TRUSTED_DOCUMENTS")); err != nil {
+		bad("%v", err)
+	}
+	if cfg.Manifest, err = LoadManifest(splitList(get("TRUSTED_DOCUMENTS_MANIFEST"))...); err != nil {
+		bad("TRUSTED_DOCUMENTS_MANIFEST: %v", err)
+	}
+	cfg.DebugPlan = boolean("DEBUG_PLAN", false)
 	if len(problems) > 0 {
 		return cfg, errors.New("invalid configuration:\n  " + strings.Join(problems, "\n  "))
 	}
 	return cfg, nil
+}
+
+// splitList is the non-empty, trimmed items of a comma-separated list.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -60,6 +60,13 @@ type Deps struct {
 	// at most ResponseCacheTTL (0: 10s).
 	ResponseCacheBytes int
 	ResponseCacheTTL   time.Duration
+	// TrustedDocuments and Manifest: which documents run (TRUSTED_DOCUMENTS;
+	// a nil Manifest is the built-in one).
+	TrustedDocuments TrustedMode
+	Manifest         *Manifest
+	// DebugPlan: a caller with a valid token may ask for the Cypher of a
+	// response with X-Debug: plan (DEBUG_PLAN).
+	DebugPlan bool
 	// NoPrefetch batches every level through the dataloader instead of
 	// compiling a measure page's selection into its query (for measuring).
 	NoPrefetch bool
@@ -77,7 +84,7 @@ type Deps struct {
 func NewHandler(d Deps) http.Handler {
 	d = d.withDefaults()
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", withBodyLimit(d.Limits.MaxBodyBytes, d.Limits.MaxBatch, d.Metrics.withRoundTrips(NewGraphQL(d))))
+	mux.Handle("/graphql", withBodyLimit(d.Limits.MaxBodyBytes, d.Limits.MaxBatch, d.Metrics.withRoundTrips(withDebugPlan(d.DebugPlan, NewGraphQL(d)))))
 	if d.Metrics != nil {
 		mux.Handle("GET /metrics", d.Metrics.Handler())
 	}
@@ -129,7 +136,7 @@ func NewHandler(d Deps) http.Handler {
 func newCORS(origins []string) *cors.Cors {
 	opts := cors.Options{
 		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept", "X-Request-Id", BookmarkHeader, "Last-Event-ID"},
+		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept", "X-Request-Id", "X-Debug", BookmarkHeader, "Last-Event-ID"},
 		ExposedHeaders: []string{"X-Request-Id", BookmarkHeader, ChangeSeqHeader},
 		MaxAge:         600,
 	}
@@ -161,6 +168,13 @@ func (d Deps) withDefaults() Deps {
 	}
 	if d.Events == nil {
 		d.Events = graph.NewBroker()
+	}
+	if d.Manifest == nil && d.TrustedDocuments != TrustedOff {
+		m, err := LoadManifest() // the built-in one; its test keeps it valid
+		if err != nil {
+			d.Log.Error("the built-in trusted documents manifest is invalid", zap.Error(err))
+		}
+		d.Manifest = m
 	}
 	return d
 }
@@ -198,6 +212,7 @@ func NewGraphQL(d Deps) *handler.Server {
 	if !d.DisableIntrospection {
 		srv.Use(extension.Introspection{})
 	}
+	srv.Use(trustedDocuments{mode: d.TrustedDocuments, manifest: d.Manifest}) // before APQ: see trustedDocuments
 	srv.Use(extension.AutomaticPersistedQuery{Cache: countedCache[string]{Cache: lru.New[string](1000), name: "persisted_query", m: d.Metrics}})
 	srv.Use(guard{limits: d.Limits, readRequired: d.ReadTokenRequired})
 	srv.Use(extension.FixedComplexityLimit(d.Limits.MaxComplexity, graph.CostOptions(es.Schema())...))
@@ -210,6 +225,8 @@ func NewGraphQL(d Deps) *handler.Server {
 		d.Events.OnChange(rc.Invalidate)
 		srv.Use(rc)
 	}
+	// X-Debug: plan: outermost, so that the dataloaders' round trips are recorded too.
+	srv.AroundResponses(recordPlan)
 	// Each response gets its own dataloaders: a query's, and each event of
 	// a subscription (which would otherwise keep one set, and every node
 	// it ever loaded, for the life of the connection).

@@ -68,8 +68,8 @@ func (c *responseCache) Invalidate() {
 // its response when it succeeded and no write happened meanwhile.
 func (c *responseCache) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)
-	if oc.Operation == nil || oc.Operation.Operation != ast.Query {
-		return next(ctx)
+	if oc.Operation == nil || oc.Operation.Operation != ast.Query || planWanted(ctx) {
+		return next(ctx) // a response with its plan (X-Debug) is neither served from nor kept in the cache
 	}
 	key, ok := cacheKey(oc)
 	if !ok {

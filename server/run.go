@@ -77,6 +77,12 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		log.Warn("read the change log", zap.Error(err))
 	})
 
+	if cfg.TrustedDocuments != TrustedOff {
+		log.Info("trusted documents", zap.Stringer("mode", cfg.TrustedDocuments), zap.Int("documents", cfg.Manifest.Len()))
+	}
+	if cfg.DebugPlan {
+		log.Info("X-Debug: plan is on for callers with a valid token (DEBUG_PLAN=true)")
+	}
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)
@@ -89,7 +95,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			Limits: cfg.Limits, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
 			Metrics:            NewMetrics(st, cfg.Neo4jMaxPool),
 			ResponseCacheBytes: cfg.ResponseCacheMB << 20, ResponseCacheTTL: cfg.ResponseCacheTTL,
-			Events: events,
+			Events:           events,
+			TrustedDocuments: cfg.TrustedDocuments, Manifest: cfg.Manifest, DebugPlan: cfg.DebugPlan,
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,

@@ -34,6 +34,10 @@ import (
 //     application/graphql-response+json (401 when a token is needed, else 400).
 //   - A mutation or subscription sent with GET: 405 with Allow: POST, before
 //     any other check (see refuseGETMutations).
+//   - A document sent by id ({"documentId": "sha256:<hex>"}, GET
+//     ?documentId=) is looked up in the trusted documents (trusted.go); an
+//     unknown id, or a document refused by TRUSTED_DOCUMENTS=only: 400,
+//     whatever the media type.
 
 // The response media types.
 const (
@@ -97,6 +101,11 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		writeBadRequest(w, "the query parameter must be a string")
 		return
 	}
+	var documentID string
+	if err := decodeString(fields["documentId"], &documentID); err != nil {
+		writeBadRequest(w, "the documentId parameter must be a string")
+		return
+	}
 	if err := decodeString(fields["operationName"], &raw.OperationName); err != nil {
 		writeBadRequest(w, "the operationName parameter must be a string or null")
 		return
@@ -110,7 +119,7 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		return
 	}
 	raw.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	serveGraphQL(w, r.Context(), exec, raw, media, t.log)
+	serveGraphQL(w, withDocumentID(r.Context(), documentID), exec, raw, media, t.log)
 }
 
 // getTransport serves GET /graphql?query=…: queries only.
@@ -143,13 +152,13 @@ func (t getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 		}
 	}
 	raw.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	serveGraphQL(w, withGET(r.Context()), exec, raw, media, t.log)
+	serveGraphQL(w, withDocumentID(withGET(r.Context()), q.Get("documentId")), exec, raw, media, t.log)
 }
 
 // serveGraphQL runs one operation whose parameters are well-formed.
 func serveGraphQL(w http.ResponseWriter, ctx context.Context, exec graphql.GraphExecutor, raw *graphql.RawParams, media string, log *zap.Logger) {
-	if raw.Query == "" && raw.Extensions["persistedQuery"] == nil {
-		writeBadRequest(w, "the request has no query: send the GraphQL document as the query parameter")
+	if raw.Query == "" && raw.Extensions["persistedQuery"] == nil && documentIDFrom(ctx) == "" {
+		writeBadRequest(w, "the request has no query: send the GraphQL document as the query parameter (or a trusted document's documentId)")
 		return
 	}
 	oc, errs := exec.CreateOperationContext(ctx, raw)
@@ -177,6 +186,9 @@ func serveGraphQL(w http.ResponseWriter, ctx context.Context, exec graphql.Graph
 func requestErrorStatus(errs gqlerror.List, media string) int {
 	if hasCode(errs, codeMethodNotAllowed) {
 		return http.StatusMethodNotAllowed
+	}
+	if isTrustedRefusal(errs) {
+		return http.StatusBadRequest // a document not trusted, an unknown documentId: whatever the media type
 	}
 	if media == mediaJSON {
 		return http.StatusOK

@@ -185,11 +185,12 @@ func (s *Store) autoCommit(ctx context.Context, mode neo4j.AccessMode, stmts ...
 	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: mode, DatabaseName: s.db})
 	defer sess.Close(ctx)
 	for _, stmt := range stmts {
-		countRoundTrip(ctx)
+		finish := beginTrip(ctx, "auto")
 		res, err := sess.Run(ctx, stmt, nil)
 		if err == nil {
 			_, err = res.Consume(ctx)
 		}
+		finish(stmt, nil, -1, err)
 		if err != nil {
 			return fmt.Errorf("%q: %w", stmt, translate(ctx, err))
 		}

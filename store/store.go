@@ -129,7 +129,8 @@ func (s *Store) session(ctx context.Context, cfg neo4j.SessionConfig) (neo4j.Ses
 
 // read runs one query in a managed read transaction and returns its records.
 func (s *Store) read(ctx context.Context, cypher string, params map[string]any) (recs []*neo4j.Record, err error) {
-	countRoundTrip(ctx)
+	finish := beginTrip(ctx, "read")
+	defer func() { finish(cypher, params, len(recs), err) }()
 	ctx, span := startSpan(ctx, "neo4j.read", cypher)
 	defer func() { endSpan(span, err) }()
 	timeout, err := s.txTimeout(ctx)
@@ -176,7 +177,15 @@ func (s *Store) txTimeout(ctx context.Context) (time.Duration, error) {
 
 // write runs fn in one managed write transaction (retried on transient errors).
 func (s *Store) write(ctx context.Context, fn func(tx neo4j.ManagedTransaction) (any, error)) (out any, err error) {
-	countRoundTrip(ctx)
+	finish := beginTrip(ctx, "write")
+	var rec *recordingTx // only when the round trips are logged (X-Debug: plan)
+	defer func() {
+		if rec != nil {
+			finish(rec.text(), rec.params, -1, err)
+		} else {
+			finish("", nil, -1, err)
+		}
+	}()
 	ctx, span := startSpan(ctx, "neo4j.write", "")
 	defer func() { endSpan(span, err) }()
 	timeout, err := s.txTimeout(ctx)
@@ -188,7 +197,14 @@ func (s *Store) write(ctx context.Context, fn func(tx neo4j.ManagedTransaction) 
 		Bookmarks: neo4j.BookmarksFromRawValues(plan.BookmarksFrom(ctx)...),
 	})
 	defer done()
-	out, err = neo4j.ExecuteWrite(ctx, sess, fn, neo4j.WithTxTimeout(timeout))
+	work := fn
+	if _, logged := ctx.Value(roundTripLogKey{}).(*RoundTripLog); logged {
+		work = func(tx neo4j.ManagedTransaction) (any, error) {
+			rec = &recordingTx{ManagedTransaction: tx, params: map[string]any{}} // anew for each attempt
+			return fn(rec)
+		}
+	}
+	out, err = neo4j.ExecuteWrite(ctx, sess, work, neo4j.WithTxTimeout(timeout))
 	if err != nil {
 		return nil, translate(ctx, err)
 	}

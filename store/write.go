@@ -190,12 +190,15 @@ func (s *Store) Load(ctx context.Context, rows *Rows, opt LoadOptions) (*LoadRep
 		defer tx.Rollback(ctx)
 		opt.Workers = 1 // one transaction
 		run = func(cypher string, params map[string]any) ([]*neo4j.Record, error) {
-			countRoundTrip(ctx)
+			finish := beginTrip(ctx, "auto")
 			res, err := tx.Run(ctx, cypher, params)
 			if err != nil {
+				finish(cypher, params, -1, err)
 				return nil, translate(ctx, err)
 			}
-			return res.Collect(ctx)
+			recs, err := res.Collect(ctx)
+			finish(cypher, params, len(recs), err)
+			return recs, err
 		}
 	}
 

@@ -61,6 +61,17 @@ const config: CodegenConfig = {
       plugins: ['fragment-matcher'],
       config: { useExplicitTyping: true },
     },
+    // The client preset with persisted documents (trusted.test.ts): each
+    // operation's TypedDocumentNode carries __meta__.hash ("sha256:<hex>"),
+    // and persisted-documents.json maps those ids to the documents' texts:
+    // the manifest e2e/run.sh gives a second API run with
+    // TRUSTED_DOCUMENTS=only (TRUSTED_DOCUMENTS_MANIFEST).
+    'src/__generated__/persisted/': {
+      preset: 'client',
+      presetConfig: { persistedDocuments: true, fragmentMasking: false },
+      // emitLegacyCommonJSImports false: './graphql.js', the ESM imports tsc's NodeNext resolution needs.
+      config: { useTypeImports: true, strictScalars: true, scalars: { Date: 'string' }, emitLegacyCommonJSImports: false },
+    },
     // The schema, minified, for urql's graphcache (interfaces, fragment matching).
     'src/__generated__/introspection.ts': {
       plugins: ['urql-introspection'],
