@@ -235,45 +235,16 @@ type anchor struct {
 	pred  string // the per-row condition the anchor stands for
 	reach string // when set, the lines that bind m instead of the hubs'
 	est   string // when set, the size estimate instead of the hubs' counts
-	// guard, when set, is the condition "the request has no such filter"
-	// (its parameters are null): the anchor is then never read, and its
-	// condition holds for every row. on says the request has the filter.
-	guard string
-	on    bool
-}
-
-// cond is a per-row condition of a filter, guarded like an anchor.
-type cond struct {
-	expr, guard string
-	on          bool
-}
-
-// test is the anchor's (or condition's) condition as written in a query:
-// guarded, so that one query text serves requests with and without the
-// filter.
-func test(expr, guard string) string {
-	if guard == "" {
-		return expr
-	}
-	return "(" + guard + " OR " + expr + ")"
 }
 
 // size is the expression of how many measures the anchor's hubs hold: the
 // counts the graph keeps (degree where a count is missing).
 func (a anchor) size() string {
-	size := a.est
-	if size == "" {
-		size = "reduce(t = 0, x IN COLLECT { " + a.hubs + " RETURN coalesce(h.measureCount, COUNT { (h)<-[:" + a.def.rel + "]-() }) AS d } | t + x)"
+	if a.est != "" {
+		return a.est
 	}
-	if a.guard != "" {
-		// Without the filter the anchor is never the smallest.
-		return "CASE WHEN " + a.guard + " THEN " + notAnchor + " ELSE " + size + " END"
-	}
-	return size
+	return "reduce(t = 0, x IN COLLECT { " + a.hubs + " RETURN coalesce(h.measureCount, COUNT { (h)<-[:" + a.def.rel + "]-() }) AS d } | t + x)"
 }
-
-// notAnchor is the size of an anchor the request does not have.
-const notAnchor = "4611686018427387904"
 
 // textEstimate is the size the planner assumes for the measures a text
 // filter matches: it is read from the text index only once a walk of the
@@ -305,9 +276,9 @@ type measurePlan struct {
 	q       plan.MeasureQuery
 	def     scopeDef
 	scExpr  string   // the effective scope id, from scope (a filter may narrow a plan to a section)
-	preds   []cond   // per-row conditions of the filters, each guarded
-	status  bool     // the request filters by status
-	anchors []anchor // relationship filters (guarded), and the scope for relation scopes
+	preds   []string // per-row conditions of the filters (and of the scope, for relation scopes)
+	status  bool     // preds holds the status condition
+	anchors []anchor // relationship filters, and the scope for relation scopes
 	keys    []sortKey
 	exprs   []string // the sort key expressions
 	desc    []bool   // and their directions
@@ -398,95 +369,60 @@ func (mp *measurePlan) narrow() {
 	f.Section, f.Aspect = nil, nil
 }
 
-// filters writes the per-row conditions and the anchors of the filter:
-// every filter the API has, each guarded by its parameters being null
-// (cond, anchor), so that a query's text depends on its scope, order,
-// page and selection but not on which filters it sets. Neo4j plans each
-// text once; a page with a new combination of filters reuses the plan.
+// filters writes the per-row conditions and the anchors of the filter.
 func (mp *measurePlan) filters() {
 	f, p := mp.q.Filter, mp.p
 	if mp.def.rel != "" {
-		mp.anchors = append(mp.anchors, anchor{def: mp.def, hubs: "MATCH (h:" + mp.def.label + " {id: sc})", pred: mp.def.member("(:" + mp.def.label + " {id: sc})"), on: true})
+		mp.anchors = append(mp.anchors, anchor{def: mp.def, hubs: "MATCH (h:" + mp.def.label + " {id: sc})", pred: mp.def.member("(:" + mp.def.label + " {id: sc})")})
 	}
-	mp.preds = append(mp.preds,
-		cond{"m.sectionNumber = $section", "$section IS NULL", f.Section != nil},
-		cond{"m.aspectNumber = $aspect", "$aspect IS NULL", f.Aspect != nil})
 	if f.Section != nil {
+		mp.preds = append(mp.preds, "m.sectionNumber = $section")
 		p["section"] = int64(*f.Section)
 	}
 	if f.Aspect != nil {
+		mp.preds = append(mp.preds, "m.aspectNumber = $aspect")
 		p["aspect"] = int64(*f.Aspect)
 	}
-	rel := func(s plan.Scope, param string, on bool, hubs, pred string) {
-		mp.anchors = append(mp.anchors, anchor{def: measureScopes[s], hubs: hubs, pred: pred, guard: "$" + param + " IS NULL", on: on})
+	rel := func(s plan.Scope, hubs, pred string) {
+		mp.anchors = append(mp.anchors, anchor{def: measureScopes[s], hubs: hubs, pred: pred})
 	}
-	rel(plan.ScopeSector, "sectors", len(f.Sectors) > 0, "MATCH (h:Sector) WHERE h.slug IN $sectors",
-		"EXISTS { (m)-[:"+plan.RelTypeInSector+"]->(x:Sector) WHERE x.slug IN $sectors }")
 	if len(f.Sectors) > 0 {
+		rel(plan.ScopeSector, "MATCH (h:Sector) WHERE h.slug IN $sectors",
+			"EXISTS { (m)-[:"+plan.RelTypeInSector+"]->(x:Sector) WHERE x.slug IN $sectors }")
 		p["sectors"] = f.Sectors
 	}
-	rel(plan.ScopeProject, "projects", len(f.Projects) > 0, "MATCH (h:Project) WHERE h.slug IN $projects",
-		"EXISTS { (m)-[:"+plan.RelTypeAdvances+"]->(x:Project) WHERE x.slug IN $projects }")
 	if len(f.Projects) > 0 {
+		rel(plan.ScopeProject, "MATCH (h:Project) WHERE h.slug IN $projects",
+			"EXISTS { (m)-[:"+plan.RelTypeAdvances+"]->(x:Project) WHERE x.slug IN $projects }")
 		p["projects"] = f.Projects
 	}
-	// A place includes the places within it.
-	rel(plan.ScopePlace, "places", len(f.Places) > 0, "MATCH (h:Place) WHERE h.slug IN $places",
-		"EXISTS { (m)-[:"+plan.RelTypeLocatedIn+"]->(:Place)-[:"+plan.RelTypeWithin+"*0..8]->(x:Place) WHERE x.slug IN $places }")
 	if len(f.Places) > 0 {
+		// A place includes the places within it.
+		rel(plan.ScopePlace, "MATCH (h:Place) WHERE h.slug IN $places",
+			"EXISTS { (m)-[:"+plan.RelTypeLocatedIn+"]->(:Place)-[:"+plan.RelTypeWithin+"*0..8]->(x:Place) WHERE x.slug IN $places }")
 		p["places"] = f.Places
 	}
-	years := "($ymin IS NULL OR %[1]s.year >= $ymin) AND ($ymax IS NULL OR %[1]s.year <= $ymax)"
-	rel(plan.ScopeMilestone, "years", f.MilestoneYearMin != nil || f.MilestoneYearMax != nil, "MATCH (h:Milestone) WHERE "+fmt.Sprintf(years, "h"),
-		"EXISTS { (m)-[:"+plan.RelTypeDueBy+"]->(x:Milestone) WHERE "+fmt.Sprintf(years, "x")+" }")
-	mp.anchors[len(mp.anchors)-1].guard = "$ymin IS NULL AND $ymax IS NULL"
-	p["ymin"], p["ymax"] = optInt(f.MilestoneYearMin), optInt(f.MilestoneYearMax)
-	mp.status = len(f.Statuses) > 0
-	mp.preds = append(mp.preds, cond{"m.status IN $statuses", "$statuses IS NULL", mp.status})
-	if mp.status {
+	if f.MilestoneYearMin != nil || f.MilestoneYearMax != nil {
+		years := "($ymin IS NULL OR %[1]s.year >= $ymin) AND ($ymax IS NULL OR %[1]s.year <= $ymax)"
+		rel(plan.ScopeMilestone, "MATCH (h:Milestone) WHERE "+fmt.Sprintf(years, "h"),
+			"EXISTS { (m)-[:"+plan.RelTypeDueBy+"]->(x:Milestone) WHERE "+fmt.Sprintf(years, "x")+" }")
+		p["ymin"], p["ymax"] = optInt(f.MilestoneYearMin), optInt(f.MilestoneYearMax)
+	}
+	if len(f.Statuses) > 0 {
+		mp.status = true
+		mp.preds = append(mp.preds, "m.status IN $statuses")
 		st := make([]string, len(f.Statuses))
 		for i, s := range f.Statuses {
 			st[i] = string(s)
 		}
 		p["statuses"] = st
 	}
-	// Read from the text index (measure_search_text) when it anchors the page.
-	text := f.Text != nil && strings.TrimSpace(*f.Text) != ""
-	mp.anchors = append(mp.anchors, anchor{pred: "m.searchText CONTAINS $text",
-		reach: "MATCH (m:Measure) WHERE m.searchText CONTAINS $text", est: strconv.Itoa(textEstimate), guard: "$text IS NULL", on: text})
-	if text {
+	if f.Text != nil && strings.TrimSpace(*f.Text) != "" {
+		// Read from the text index (measure_search_text) when it anchors the page.
+		mp.anchors = append(mp.anchors, anchor{pred: "m.searchText CONTAINS $text",
+			reach: "MATCH (m:Measure) WHERE m.searchText CONTAINS $text", est: strconv.Itoa(textEstimate)})
 		p["text"] = strings.ToLower(strings.TrimSpace(*f.Text))
 	}
-	for _, k := range []string{"section", "aspect", "sectors", "projects", "places", "statuses", "text"} {
-		if _, ok := p[k]; !ok {
-			p[k] = nil
-		}
-	}
-}
-
-// filtered says whether the request has any filter (besides its scope).
-func (mp *measurePlan) filtered() bool { return mp.activePreds() > 0 || len(mp.activeAnchors()) > 0 }
-
-// activePreds is how many per-row conditions the request sets.
-func (mp *measurePlan) activePreds() int {
-	n := 0
-	for _, c := range mp.preds {
-		if c.on {
-			n++
-		}
-	}
-	return n
-}
-
-// activeAnchors are the filter anchors the request sets (not the scope's).
-func (mp *measurePlan) activeAnchors() []anchor {
-	var out []anchor
-	for _, a := range mp.anchors {
-		if a.on && a.guard != "" {
-			out = append(out, a)
-		}
-	}
-	return out
 }
 
 // where is the conjunction of the per-row conditions, the anchors' but
@@ -498,12 +434,10 @@ func (mp *measurePlan) where(skip int, cursor bool) string {
 	}
 	for i, a := range mp.anchors {
 		if i != skip {
-			cs = append(cs, test(a.pred, a.guard))
+			cs = append(cs, a.pred)
 		}
 	}
-	for _, c := range mp.preds {
-		cs = append(cs, test(c.expr, c.guard))
-	}
+	cs = append(cs, mp.preds...)
 	if cursor {
 		cs = append(cs, mp.conds...)
 	}
@@ -663,7 +597,7 @@ func (mp *measurePlan) writePage(b *strings.Builder, node, rel string, full bool
 	if mp.def.rel != "" {
 		skip = 0
 	}
-	unfiltered := !mp.filtered()
+	unfiltered := len(mp.preds) == 0 && len(mp.anchors) <= 1 && (mp.def.rel != "") == (len(mp.anchors) == 1)
 	switch {
 	case mp.def.closure:
 		// Each place's walk streams to the end of the page or of the
@@ -823,19 +757,21 @@ func (mp *measurePlan) hubWalk(ind string, skip int, a anchor) string {
 // the matching measures are counted from the smallest anchor.
 func (mp *measurePlan) writeTotal(b *strings.Builder) {
 	b.WriteString("CALL {\n  WITH sc\n")
-	filterAnchors := mp.activeAnchors()
-	preds := mp.activePreds()
+	filterAnchors := mp.anchors
+	if mp.def.rel != "" {
+		filterAnchors = mp.anchors[1:]
+	}
 	f := mp.q.Filter
 	oneHub := len(f.Sectors)+len(f.Projects)+len(f.Places) == 1
 	switch {
-	case preds == 0 && len(filterAnchors) == 0:
+	case len(mp.preds) == 0 && len(filterAnchors) == 0:
 		b.WriteString("  RETURN " + mp.sizeExpr() + " AS total\n}\n")
 		return
-	case preds == 0 && len(filterAnchors) == 1 && filterAnchors[0].reach == "" && mp.def.label == "" && oneHub:
+	case len(mp.preds) == 0 && len(filterAnchors) == 1 && filterAnchors[0].reach == "" && mp.def.label == "" && oneHub:
 		// All measures in one sector, project or place: its kept count.
 		b.WriteString("  RETURN " + filterAnchors[0].size() + " AS total\n}\n")
 		return
-	case preds == 0 && len(filterAnchors) == 1 && filterAnchors[0].reach == "" && mp.def.prop != "":
+	case len(mp.preds) == 0 && len(filterAnchors) == 1 && filterAnchors[0].reach == "" && mp.def.prop != "":
 		a := filterAnchors[0]
 		b.WriteString("  " + a.hubs + "\n")
 		on := "h"
@@ -850,7 +786,7 @@ func (mp *measurePlan) writeTotal(b *strings.Builder) {
 			b.WriteString("  RETURN count(DISTINCT r.mid) AS total\n}\n")
 		}
 		return
-	case preds == 1 && mp.status && len(filterAnchors) == 0:
+	case len(mp.preds) == 1 && mp.status && len(filterAnchors) == 0:
 		// The counts the scope node (all plans, for all measures) keeps
 		// by status; counted from the measures where they are missing.
 		label, on := mp.def.label, "{id: sc}"
