@@ -318,6 +318,10 @@ func asGQL(err error, target **gqlerror.Error) bool {
 func withTimeout(d time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") || strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+			// A stream outlives the server's WriteTimeout, which would
+			// otherwise cut an SSE subscription after QUERY_TIMEOUT + 5 s
+			// (a hijacked WebSocket is not subject to it).
+			_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 			next.ServeHTTP(w, r)
 			return
 		}
