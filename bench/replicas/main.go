@@ -171,6 +171,7 @@ func soak(ctx context.Context, o options, rs []*replicas.Replica, token string, 
 	tick := time.NewTicker(o.writeEvery)
 	end := time.After(o.duration)
 	progress := time.NewTicker(15 * time.Second)
+	rssSeries := make([][]int64, len(rs)) // every 15 s
 loop:
 	for i := 0; ; i++ {
 		select {
@@ -180,6 +181,10 @@ loop:
 			break loop
 		case <-progress.C:
 			fmt.Fprintf(out, "  … %d changes written\n", len(acked))
+			for i, r := range rs {
+				n, _ := r.RSS()
+				rssSeries[i] = append(rssSeries[i], n)
+			}
 		case <-tick.C:
 			resp, _, err := replicas.Post(ctx, front, token, fmt.Sprintf(`mutation { setMeasureStatus(code: %q, status: %s) { status } }`, o.code, statuses[i%3]), nil)
 			if err != nil {
@@ -249,6 +254,14 @@ loop:
 			pct(0.5), pct(0.9), pct(0.99), pct(1), float64(rssStart[i])/(1<<20), float64(rssEnd[i])/(1<<20))
 	}
 	fmt.Fprintln(out, "\nstaleness: from the writer's acknowledgement to the event's arrival at the replica's subscriber")
+	fmt.Fprintln(out, "RSS every 15 s (MiB):")
+	for i, r := range rs {
+		fmt.Fprintf(out, "  %s:", r.Name)
+		for _, n := range append(append([]int64{rssStart[i]}, rssSeries[i]...), rssEnd[i]) {
+			fmt.Fprintf(out, " %.1f", float64(n)/(1<<20))
+		}
+		fmt.Fprintln(out)
+	}
 	if failed {
 		return errors.New("a subscriber lost, repeated or reordered changes")
 	}
