@@ -173,8 +173,10 @@ func TestCORS(t *testing.T) {
 						t.Errorf("Access-Control-Allow-Headers %q lacks authorization or content-type", hs)
 					}
 				}
-				if !preflight && w.allowOrigin != "" && h.Get("Access-Control-Expose-Headers") != "X-Request-Id" {
-					t.Errorf("Access-Control-Expose-Headers %q, want X-Request-Id", h.Get("Access-Control-Expose-Headers"))
+				// The request id, and a write's bookmark and change seq (README: Scaling out).
+				const exposed = "X-Request-Id, X-Neo4j-Bookmark, X-Change-Seq"
+				if !preflight && w.allowOrigin != "" && h.Get("Access-Control-Expose-Headers") != exposed {
+					t.Errorf("Access-Control-Expose-Headers %q, want %s", h.Get("Access-Control-Expose-Headers"), exposed)
 				}
 			}
 			t.Run(tc.name+"/Preflight/"+name, func(t *testing.T) {
