@@ -286,6 +286,11 @@ func (r *queryResolver) Stats(ctx context.Context, plan *string) (*plan.Stats, e
 	return r.stats(ctx, plan)
 }
 
+// Lookup is the resolver for the lookup field.
+func (r *queryResolver) Lookup(ctx context.Context, by model.NodeKey) (plan.Node, error) {
+	return r.lookup(ctx, by)
+}
+
 // Plan is the resolver for the plan field.
 func (r *sectionResolver) Plan(ctx context.Context, obj *plan.Section) (*plan.Plan, error) {
 	return ref[*plan.Plan](ctx, r.Resolver, "Section.plan", obj, planOfSection)
