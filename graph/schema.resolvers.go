@@ -176,6 +176,11 @@ func (r *planResolver) Sources(ctx context.Context, obj *plan.Plan) ([]*plan.Sou
 	return related[*plan.Source](ctx, r.Resolver, plan.RelPlanSources, obj)
 }
 
+// Stats is the resolver for the stats field.
+func (r *planResolver) Stats(ctx context.Context, obj *plan.Plan) (*plan.Stats, error) {
+	return r.planStats(ctx, obj)
+}
+
 // Measures is the resolver for the measures field.
 func (r *planResolver) Measures(ctx context.Context, obj *plan.Plan, filter *model.MeasureFilter, orderBy []*model.MeasureOrder, first *int, after *string, last *int, before *string) (*model.MeasureConnection, error) {
 	return r.measures(ctx, plan.ScopePlan, obj, connArgs{filter, orderBy, first, after, last, before})

@@ -179,6 +179,7 @@ type ComplexityRoot struct {
 		Sections              func(childComplexity int) int
 		Slug                  func(childComplexity int) int
 		Sources               func(childComplexity int) int
+		Stats                 func(childComplexity int) int
 		Summary               func(childComplexity int) int
 		Title                 func(childComplexity int) int
 		TitleZh               func(childComplexity int) int
@@ -365,6 +366,7 @@ type PlanResolver interface {
 	Sections(ctx context.Context, obj *plan.Plan) ([]*plan.Section, error)
 	Milestones(ctx context.Context, obj *plan.Plan) ([]*plan.Milestone, error)
 	Sources(ctx context.Context, obj *plan.Plan) ([]*plan.Source, error)
+	Stats(ctx context.Context, obj *plan.Plan) (*plan.Stats, error)
 	Measures(ctx context.Context, obj *plan.Plan, filter *model.MeasureFilter, orderBy []*model.MeasureOrder, first *int, after *string, last *int, before *string) (*model.MeasureConnection, error)
 }
 type ProjectResolver interface {
@@ -1039,6 +1041,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Plan.Sources(childComplexity), true
+	case "Plan.stats":
+		if e.ComplexityRoot.Plan.Stats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.Stats(childComplexity), true
 	case "Plan.summary":
 		if e.ComplexityRoot.Plan.Summary == nil {
 			break
@@ -1835,6 +1843,8 @@ type Plan implements Node @key(fields: "id") @key(fields: "slug") {
   milestones: [Milestone!]!
   "The sources that support this plan, each with its supporting excerpt."
   sources: [Source!]!
+  "Figures about the plan's measures, as ` + "`" + `stats(plan:)` + "`" + ` gives them. Slow on a large plan: select it in a fragment with ` + "`" + `@defer` + "`" + ` to receive it after the rest (incremental delivery)."
+  stats: Stats!
   "The plan's measures."
   measures(
     "Narrow the measures; fields combine with AND, values in a list with OR."
@@ -2874,6 +2884,8 @@ func (ec *executionContext) childFields_Plan(ctx context.Context, field graphql.
 		return ec.fieldContext_Plan_milestones(ctx, field)
 	case "sources":
 		return ec.fieldContext_Plan_sources(ctx, field)
+	case "stats":
+		return ec.fieldContext_Plan_stats(ctx, field)
 	case "measures":
 		return ec.fieldContext_Plan_measures(ctx, field)
 	}
@@ -6725,6 +6737,38 @@ func (ec *executionContext) fieldContext_Plan_sources(_ context.Context, field g
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Source(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Plan_stats(ctx context.Context, field graphql.CollectedField, obj *plan.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Plan_stats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Plan().Stats(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *plan.Stats) graphql.Marshaler {
+			return ec.marshalNStats2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Plan_stats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Plan",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Stats(ctx, field)
 		},
 	}
 	return fc, nil
@@ -12200,6 +12244,12 @@ func (ec *executionContext) _Plan(ctx context.Context, sel ast.SelectionSet, obj
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Plan_sources(ctx, field, obj)
+				})
+		case "stats":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Plan_stats(ctx, field, obj)
 				})
 		case "measures":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
