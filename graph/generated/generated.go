@@ -2389,6 +2389,11 @@ type Query {
   lookup("How to find the node: set exactly one of ` + "`" + `id` + "`" + `, ` + "`" + `measure` + "`" + ` or ` + "`" + `slug` + "`" + `." by: NodeKey!): Node
 }
 
+# Declared here, as in the GraphQL spec's prelude, so that tools that read
+# the SDL without knowing @oneOf (Apollo Federation composition) accept it.
+"Exactly one field of the input object must be set, and not to null."
+directive @oneOf on INPUT_OBJECT
+
 "Names one node in exactly one way (a one-of input: set one field, not two, not none)."
 input NodeKey @oneOf {
   "A global id, as ` + "`" + `node(id:)` + "`" + ` takes."
