@@ -70,7 +70,7 @@ const config: CodegenConfig = {
       preset: 'client',
       presetConfig: { persistedDocuments: true, fragmentMasking: false },
       // emitLegacyCommonJSImports false: './graphql.js', the ESM imports tsc's NodeNext resolution needs.
-      config: { useTypeImports: true, strictScalars: true, scalars: { Date: 'string' }, emitLegacyCommonJSImports: false },
+      config: { useTypeImports: true, strictScalars: true, scalars, emitLegacyCommonJSImports: false },
     },
     // The schema, minified, for urql's graphcache (interfaces, fragment matching).
     'src/__generated__/introspection.ts': {
