@@ -27,6 +27,8 @@ import (
 //     they come with the node that holds them, or from kept counts; an
 //     object that is not a node (an edge, a search hit, stats) costs what
 //     it selects, at least 1; pageInfo is free;
+//   - a node found by a key (node(id:), lookup(by:), measure(code:),
+//     project(slug:)…) costs 1 plus its selection, whichever key it uses;
 //   - a neighbourhood costs 1 plus half its limit, a path 10 per hop of
 //     maxDepth: both are one bounded query (see store/subgraph.go).
 //
@@ -108,6 +110,9 @@ func priceRules(s *ast.Schema) map[string]priceRule {
 			case def.Name == "Query" && f.Name == "_entities":
 				// Apollo Federation: like nodes, one node per representation.
 				rules[key] = perItem(func(args map[string]any) int { return listLen(args["representations"]) }, nil, 1)
+			case def.Name == "Query" && (f.Name == "node" || f.Name == "lookup"):
+				// One node by one key, whichever: 1 and its selection.
+				rules[key] = func(child int, _ map[string]any) int { return saturate(1, child) }
 			case def.Name == "Query" && f.Name == "neighborhood":
 				rules[key] = func(child int, args map[string]any) int {
 					return saturate(1+pageArg("limit", 200)(args)/2, child)

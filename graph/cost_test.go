@@ -61,6 +61,8 @@ func TestCostModel(t *testing.T) {
 			20 * (1 + 1 + 5)},
 		{"README: plan outline", `{ plan(slug: "shenzhen-pdz-action-plan") { title sections { number title aspects { number title } measures(first: 10) { nodes { code title } } } } }`, nil,
 			1 + 3*(1+3+1+10)},
+		{"lookup with its links, priced like node(id:)", `query($by: NodeKey!) { lookup(by: $by) { id ... on Measure { code title projects { id name } sectors { id name }
+			places { id name } milestones { id year } sources { id title } } } }`, map[string]any{"by": map[string]any{"measure": map[string]any{"code": "S1.M1"}}}, 1 + 2 + 2 + 2 + 1 + 2},
 		{"stats", `{ stats { measures byStatus { key count } bySector { key label count } } }`, nil, 2},
 		{"federation: 40 measures for a gateway", `query($r: [_Any!]!) { _entities(representations: $r) { ... on Measure { title projects { name } } } }`,
 			map[string]any{"r": reps(40)}, 1 + 40*(1+2)},
@@ -77,7 +79,7 @@ func TestCostModel(t *testing.T) {
 			map[string]any{"r": reps(400)}, 1 + 400*(1+2)},
 		{"absurd first", `{ measures(first: 2000000000) { nodes { projects { measures(first: 2000000000) { nodes { code } } } } } }`, nil, 1 << 30},
 	}
-	pass := 10
+	pass := 11
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := price(t, tt.query, tt.vars)
@@ -88,6 +90,27 @@ func TestCostModel(t *testing.T) {
 				t.Errorf("price %d against the default budget %d: passes %v, want %v", got, defaultBudget, ok, i < pass)
 			}
 		})
+	}
+}
+
+// TestLookupPricedLikeNode: lookup(by:) costs what node(id:) costs for the
+// same selection, whichever key it is given.
+func TestLookupPricedLikeNode(t *testing.T) {
+	selections := []string{
+		`{ id }`,
+		`{ ... on Measure { code projects { name } sources { title } } }`,
+		`{ ... on Project { name places { name within { name } } measures(first: 20) { nodes { code } } } }`,
+	}
+	keys := []string{`{id: "x"}`, `{measure: {code: "S1.M1", plan: "p"}}`, `{slug: {kind: PROJECT, slug: "qianhai"}}`}
+	for _, sel := range selections {
+		want := price(t, `{ node(id: "x") `+sel+` }`, nil)
+		for _, key := range keys {
+			t.Run(key+sel, func(t *testing.T) {
+				if got := price(t, `{ lookup(by: `+key+`) `+sel+` }`, nil); got != want {
+					t.Errorf("lookup(by: %s) %s costs %d, node(id:) %d", key, sel, got, want)
+				}
+			})
+		}
 	}
 }
 

@@ -264,3 +264,10 @@ func (r *Resolver) stats(ctx context.Context, planSlug *string) (*plan.Stats, er
 	}
 	return r.Store.Stats(ctx, slug)
 }
+
+// planStats resolves Plan.stats: one store call per plan (a request names
+// one plan, or lists the few there are), the same as stats(plan:). The slug
+// is read from the id, which every projection of a node brings.
+func (r *Resolver) planStats(ctx context.Context, p *plan.Plan) (*plan.Stats, error) {
+	return r.Store.Stats(ctx, p.ID.Key())
+}

@@ -255,6 +255,36 @@ func TestRoundTrips(t *testing.T) {
 		}
 	})
 
+	t.Run("lookup: one round trip, whichever key", func(t *testing.T) {
+		// The key's one store call; a slug lookup brings its selection
+		// along in it, as project(slug:) does.
+		m := c.e.x.measures[0]
+		slug := centreProject(t, c.e.x).Slug
+		const q = `query($by: NodeKey!) { lookup(by: $by) { id ... on Measure { code title status } ... on Project { name places { name } sectors { name } sources { excerpt } } } }`
+		for _, tc := range []struct {
+			name string
+			by   map[string]any
+		}{
+			{"id", map[string]any{"id": m.ID}},
+			{"measure code and plan", map[string]any{"measure": map[string]any{"code": m.Code, "plan": m.Plan}}},
+			{"measure code", map[string]any{"measure": map[string]any{"code": m.Code}}},
+			{"project slug with its links", map[string]any{"slug": map[string]any{"kind": "PROJECT", "slug": slug}}},
+			{"unknown slug", map[string]any{"slug": map[string]any{"kind": "PLACE", "slug": "no-such-place"}}},
+		} {
+			var d struct {
+				Lookup *struct {
+					ID string `json:"id"`
+				} `json:"lookup"`
+			}
+			if n := c.run(t, q, map[string]any{"by": tc.by}, &d); n != 1 {
+				t.Errorf("lookup by %s: %d round trips, want 1", tc.name, n)
+			}
+			if (d.Lookup == nil) != (tc.name == "unknown slug") {
+				t.Errorf("lookup by %s: %+v", tc.name, d.Lookup)
+			}
+		}
+	})
+
 	t.Run("neighborhood: one round trip at every depth", func(t *testing.T) {
 		const q = `query($id: ID!, $d: Int) { neighborhood(id: $id, depth: $d) { truncated nodes { id label } edges { source target type } } }`
 		id := gid(plan.KindProject, centreProject(t, c.e.x).Slug)

@@ -176,6 +176,11 @@ func (r *planResolver) Sources(ctx context.Context, obj *plan.Plan) ([]*plan.Sou
 	return related[*plan.Source](ctx, r.Resolver, plan.RelPlanSources, obj)
 }
 
+// Stats is the resolver for the stats field.
+func (r *planResolver) Stats(ctx context.Context, obj *plan.Plan) (*plan.Stats, error) {
+	return r.planStats(ctx, obj)
+}
+
 // Measures is the resolver for the measures field.
 func (r *planResolver) Measures(ctx context.Context, obj *plan.Plan, filter *model.MeasureFilter, orderBy []*model.MeasureOrder, first *int, after *string, last *int, before *string) (*model.MeasureConnection, error) {
 	return r.measures(ctx, plan.ScopePlan, obj, connArgs{filter, orderBy, first, after, last, before})
@@ -284,6 +289,11 @@ func (r *queryResolver) Path(ctx context.Context, from string, to string, maxDep
 // Stats is the resolver for the stats field.
 func (r *queryResolver) Stats(ctx context.Context, plan *string) (*plan.Stats, error) {
 	return r.stats(ctx, plan)
+}
+
+// Lookup is the resolver for the lookup field.
+func (r *queryResolver) Lookup(ctx context.Context, by model.NodeKey) (plan.Node, error) {
+	return r.lookup(ctx, by)
 }
 
 // Plan is the resolver for the plan field.

@@ -175,7 +175,7 @@ var Model = struct {
 				{Field: "sections", Type: RelTypeHasSection, To: KindSection, Order: []string{"number"}, Fanout: 3},
 				{Field: "milestones", Type: RelTypeHasMilestone, To: KindMilestone, Order: []string{"year"}, Fanout: 3},
 			},
-			Computed: []string{"measures"}},
+			Computed: []string{"measures", "stats"}},
 		{Kind: KindSection, Sourced: true, Scope: ScopeSection, Label: "title", Brief: []string{"number", "title"},
 			Props: []Prop{
 				{Name: "number", Field: "number", Type: PropInt},

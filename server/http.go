@@ -74,7 +74,8 @@ type Deps struct {
 
 // NewHandler returns the API's HTTP handler:
 //
-//	POST /graphql, GET /graphql  GraphQL over HTTP (GET for queries only)
+//	POST /graphql, GET /graphql  GraphQL over HTTP (GET for queries only); @defer
+//	                             over multipart/mixed for a POST that accepts it
 //	/                            GraphiQL, served from the binary
 //	/explore/                    the graph explorer, served from the binary
 //	/export/{plan}.jsonld, /export/{plan}/measures.csv, /id/{id}   open-data export
@@ -205,6 +206,9 @@ func NewGraphQL(d Deps) *handler.Server {
 	srv.AddTransport(transport.SSE{})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(getTransport{log: d.Log}) // GraphQL over HTTP: see transport.go
+	// Incremental delivery (@defer) for a POST that accepts multipart/mixed:
+	// before postTransport, which serves every other POST (see incremental.go).
+	srv.AddTransport(multipartTransport{log: d.Log})
 	srv.AddTransport(postTransport{log: d.Log})
 	srv.SetQueryCache(countedCache[*ast.QueryDocument]{Cache: lru.New[*ast.QueryDocument](1000), name: "parsed_query", m: d.Metrics})
 	srv.SetParserTokenLimit(d.Limits.MaxTokens)

@@ -104,7 +104,9 @@ func (c *responseCache) InterceptOperation(ctx context.Context, next graphql.Ope
 	h := next(ctx)
 	return func(ctx context.Context) *graphql.Response {
 		resp := h(ctx)
-		if resp != nil && len(resp.Errors) == 0 && resp.Data != nil {
+		// A response in parts (@defer: hasNext set) is never kept: its
+		// first part is not the whole answer, the others are fragments.
+		if resp != nil && len(resp.Errors) == 0 && resp.Data != nil && resp.HasNext == nil {
 			c.put(key, gen, resp)
 		}
 		return resp

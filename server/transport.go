@@ -85,41 +85,50 @@ func (postTransport) Supports(r *http.Request) bool {
 func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	media := responseMedia(r)
 	w.Header().Set("Content-Type", media)
+	raw, documentID, ok := readPOST(w, r)
+	if !ok {
+		return
+	}
+	serveGraphQL(w, withDocumentID(r.Context(), documentID), exec, raw, media, false, t.log)
+}
+
+// readPOST reads the parameters of a POST request's JSON body; when they
+// are invalid it answers 400 (the Content-Type is already set) and false.
+func readPOST(w http.ResponseWriter, r *http.Request) (raw *graphql.RawParams, documentID string, ok bool) {
 	start := graphql.Now()
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		writeBadRequest(w, "could not read the request body")
-		return
+		return nil, "", false
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
 		writeBadRequest(w, "the request body is not a JSON object with a query (GraphQL over HTTP)")
-		return
+		return nil, "", false
 	}
-	raw := &graphql.RawParams{Headers: r.Header}
+	raw = &graphql.RawParams{Headers: r.Header}
 	if err := decodeString(fields["query"], &raw.Query); err != nil {
 		writeBadRequest(w, "the query parameter must be a string")
-		return
+		return nil, "", false
 	}
-	var documentID string
 	if err := decodeString(fields["documentId"], &documentID); err != nil {
 		writeBadRequest(w, "the documentId parameter must be a string")
-		return
+		return nil, "", false
 	}
 	if err := decodeString(fields["operationName"], &raw.OperationName); err != nil {
 		writeBadRequest(w, "the operationName parameter must be a string or null")
-		return
+		return nil, "", false
 	}
 	if raw.Variables, err = decodeObject(fields["variables"]); err != nil {
 		writeBadRequest(w, "the variables parameter must be an object or null")
-		return
+		return nil, "", false
 	}
 	if raw.Extensions, err = decodeObject(fields["extensions"]); err != nil {
 		writeBadRequest(w, "the extensions parameter must be an object or null")
-		return
+		return nil, "", false
 	}
 	raw.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	serveGraphQL(w, withDocumentID(r.Context(), documentID), exec, raw, media, t.log)
+	return raw, documentID, true
 }
 
 // getTransport serves GET /graphql?query=…: queries only.
@@ -152,16 +161,22 @@ func (t getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 		}
 	}
 	raw.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	serveGraphQL(w, withDocumentID(withGET(r.Context()), q.Get("documentId")), exec, raw, media, t.log)
+	serveGraphQL(w, withDocumentID(withGET(r.Context()), q.Get("documentId")), exec, raw, media, false, t.log)
 }
 
 // serveGraphQL runs one operation whose parameters are well-formed.
-func serveGraphQL(w http.ResponseWriter, ctx context.Context, exec graphql.GraphExecutor, raw *graphql.RawParams, media string, log *zap.Logger) {
+// incremental: the client takes multipart/mixed, so an operation that
+// defers fragments is answered part by part (see incremental.go); a client
+// that does not gets a request error for @defer instead.
+func serveGraphQL(w http.ResponseWriter, ctx context.Context, exec graphql.GraphExecutor, raw *graphql.RawParams, media string, incremental bool, log *zap.Logger) {
 	if raw.Query == "" && raw.Extensions["persistedQuery"] == nil && documentIDFrom(ctx) == "" {
 		writeBadRequest(w, "the request has no query: send the GraphQL document as the query parameter (or a trusted document's documentId)")
 		return
 	}
 	oc, errs := exec.CreateOperationContext(ctx, raw)
+	if errs == nil && !incremental && defers(oc) {
+		errs = gqlerror.List{deferNeedsMultipart()}
+	}
 	if errs != nil {
 		status := requestErrorStatus(errs, media)
 		switch status {
@@ -179,7 +194,12 @@ func serveGraphQL(w http.ResponseWriter, ctx context.Context, exec graphql.Graph
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, oc)
-	writeResponse(w, http.StatusOK, responses(ctx), log)
+	first := responses(ctx)
+	if incremental && first != nil && first.HasNext != nil && *first.HasNext {
+		writeIncremental(w, ctx, first, responses, log)
+		return
+	}
+	writeResponse(w, http.StatusOK, first, log)
 }
 
 // requestErrorStatus is the status of a request that was not executed.

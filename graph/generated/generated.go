@@ -179,6 +179,7 @@ type ComplexityRoot struct {
 		Sections              func(childComplexity int) int
 		Slug                  func(childComplexity int) int
 		Sources               func(childComplexity int) int
+		Stats                 func(childComplexity int) int
 		Summary               func(childComplexity int) int
 		Title                 func(childComplexity int) int
 		TitleZh               func(childComplexity int) int
@@ -211,6 +212,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Lookup             func(childComplexity int, by model.NodeKey) int
 		Measure            func(childComplexity int, code string, plan *string) int
 		Measures           func(childComplexity int, filter *model.MeasureFilter, orderBy []*model.MeasureOrder, first *int, after *string, last *int, before *string) int
 		Milestones         func(childComplexity int) int
@@ -364,6 +366,7 @@ type PlanResolver interface {
 	Sections(ctx context.Context, obj *plan.Plan) ([]*plan.Section, error)
 	Milestones(ctx context.Context, obj *plan.Plan) ([]*plan.Milestone, error)
 	Sources(ctx context.Context, obj *plan.Plan) ([]*plan.Source, error)
+	Stats(ctx context.Context, obj *plan.Plan) (*plan.Stats, error)
 	Measures(ctx context.Context, obj *plan.Plan, filter *model.MeasureFilter, orderBy []*model.MeasureOrder, first *int, after *string, last *int, before *string) (*model.MeasureConnection, error)
 }
 type ProjectResolver interface {
@@ -390,6 +393,7 @@ type QueryResolver interface {
 	Neighborhood(ctx context.Context, id string, depth *int, limit *int) (*plan.Subgraph, error)
 	Path(ctx context.Context, from string, to string, maxDepth *int) (*plan.Subgraph, error)
 	Stats(ctx context.Context, plan *string) (*plan.Stats, error)
+	Lookup(ctx context.Context, by model.NodeKey) (plan.Node, error)
 }
 type SectionResolver interface {
 	Plan(ctx context.Context, obj *plan.Section) (*plan.Plan, error)
@@ -1037,6 +1041,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Plan.Sources(childComplexity), true
+	case "Plan.stats":
+		if e.ComplexityRoot.Plan.Stats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.Stats(childComplexity), true
 	case "Plan.summary":
 		if e.ComplexityRoot.Plan.Summary == nil {
 			break
@@ -1166,6 +1176,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProjectEdge.Node(childComplexity), true
 
+	case "Query.lookup":
+		if e.ComplexityRoot.Query.Lookup == nil {
+			break
+		}
+
+		args, err := ec.field_Query_lookup_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Lookup(childComplexity, args["by"].(model.NodeKey)), true
 	case "Query.measure":
 		if e.ComplexityRoot.Query.Measure == nil {
 			break
@@ -1657,12 +1678,15 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("LinkInput", ec.unmarshalInputLinkInput),
 			graphql.NewInputUnmarshaler("MeasureFilter", ec.unmarshalInputMeasureFilter),
 			graphql.NewInputUnmarshaler("MeasureInput", ec.unmarshalInputMeasureInput),
+			graphql.NewInputUnmarshaler("MeasureKey", ec.unmarshalInputMeasureKey),
 			graphql.NewInputUnmarshaler("MeasureOrder", ec.unmarshalInputMeasureOrder),
 			graphql.NewInputUnmarshaler("MeasureRepresentation", ec.unmarshalInputMeasureRepresentation),
+			graphql.NewInputUnmarshaler("NodeKey", ec.unmarshalInputNodeKey),
 			graphql.NewInputUnmarshaler("PlaceRepresentation", ec.unmarshalInputPlaceRepresentation),
 			graphql.NewInputUnmarshaler("PlanRepresentation", ec.unmarshalInputPlanRepresentation),
 			graphql.NewInputUnmarshaler("ProjectRepresentation", ec.unmarshalInputProjectRepresentation),
 			graphql.NewInputUnmarshaler("SectorRepresentation", ec.unmarshalInputSectorRepresentation),
+			graphql.NewInputUnmarshaler("SlugKey", ec.unmarshalInputSlugKey),
 			graphql.NewInputUnmarshaler("SourceRefInput", ec.unmarshalInputSourceRefInput),
 		)
 	}
@@ -1819,6 +1843,8 @@ type Plan implements Node @key(fields: "id") @key(fields: "slug") {
   milestones: [Milestone!]!
   "The sources that support this plan, each with its supporting excerpt."
   sources: [Source!]!
+  "Figures about the plan's measures, as ` + "`" + `stats(plan:)` + "`" + ` gives them. Slow on a large plan: select it in a fragment with ` + "`" + `@defer` + "`" + ` to receive it after the rest (incremental delivery)."
+  stats: Stats!
   "The plan's measures."
   measures(
     "Narrow the measures; fields combine with AND, values in a list with OR."
@@ -2359,6 +2385,53 @@ type Query {
   path("Global id of one end." from: ID!, "Global id of the other end." to: ID!, "Longest path to consider, 1 to 10." maxDepth: Int = 6): Subgraph
   "Figures about one plan's measures, or all plans' when ` + "`" + `plan` + "`" + ` is not given."
   stats("Slug of the plan." plan: String): Stats!
+  "One node by exactly one of its keys: its global id, a measure's code (with its plan), or a slug of a kind; null when there is no such node."
+  lookup("How to find the node: set exactly one of ` + "`" + `id` + "`" + `, ` + "`" + `measure` + "`" + ` or ` + "`" + `slug` + "`" + `." by: NodeKey!): Node
+}
+
+# Declared here, as in the GraphQL spec's prelude, so that tools that read
+# the SDL without knowing @oneOf (Apollo Federation composition) accept it.
+"Exactly one field of the input object must be set, and not to null."
+directive @oneOf on INPUT_OBJECT
+
+"Names one node in exactly one way (a one-of input: set one field, not two, not none)."
+input NodeKey @oneOf {
+  "A global id, as ` + "`" + `node(id:)` + "`" + ` takes."
+  id: ID
+  "A measure by its code."
+  measure: MeasureKey
+  "A plan, project, sector, place or milestone by its slug."
+  slug: SlugKey
+}
+
+"A measure's natural key."
+input MeasureKey {
+  "Code, e.g. ` + "`" + `S1.M3` + "`" + `."
+  code: String!
+  "Slug of its plan, when several plans use the code."
+  plan: String
+}
+
+"A node's slug, with the kind it belongs to (slugs are unique within a kind)."
+input SlugKey {
+  "The kind of node."
+  kind: SlugKind!
+  "The slug, e.g. ` + "`" + `qianhai-free-trade-zone` + "`" + `, or a milestone's year, e.g. ` + "`" + `2025` + "`" + `."
+  slug: String!
+}
+
+"The kinds of node that have a slug."
+enum SlugKind {
+  "A plan."
+  PLAN
+  "A project."
+  PROJECT
+  "A sector."
+  SECTOR
+  "A place."
+  PLACE
+  "A milestone (its slug is its year)."
+  MILESTONE
 }
 
 "Cites a source for an edit: its id (see ` + "`" + `Source.id` + "`" + `'s key, e.g. ` + "`" + `gbi-article` + "`" + `) and a verbatim excerpt."
@@ -2816,6 +2889,8 @@ func (ec *executionContext) childFields_Plan(ctx context.Context, field graphql.
 		return ec.fieldContext_Plan_milestones(ctx, field)
 	case "sources":
 		return ec.fieldContext_Plan_sources(ctx, field)
+	case "stats":
+		return ec.fieldContext_Plan_stats(ctx, field)
 	case "measures":
 		return ec.fieldContext_Plan_measures(ctx, field)
 	}
@@ -3573,6 +3648,20 @@ func (ec *executionContext) field_Query__entities_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["representations"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_lookup_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "by",
+		func(ctx context.Context, v any) (model.NodeKey, error) {
+			return ec.unmarshalNNodeKey2githubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐNodeKey(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["by"] = arg0
 	return args, nil
 }
 
@@ -6658,6 +6747,38 @@ func (ec *executionContext) fieldContext_Plan_sources(_ context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Plan_stats(ctx context.Context, field graphql.CollectedField, obj *plan.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Plan_stats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Plan().Stats(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *plan.Stats) graphql.Marshaler {
+			return ec.marshalNStats2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Plan_stats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Plan",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Stats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Plan_measures(ctx context.Context, field graphql.CollectedField, obj *plan.Plan) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7848,6 +7969,50 @@ func (ec *executionContext) fieldContext_Query_stats(ctx context.Context, field 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_stats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_lookup(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_lookup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Lookup(ctx, fc.Args["by"].(model.NodeKey))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v plan.Node) graphql.Marshaler {
+			return ec.marshalONode2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐNode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_lookup(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_lookup_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -10586,6 +10751,55 @@ func UnmarshalMeasureInput(ctx context.Context, raw any) (model.MeasureInput, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputMeasureKey(ctx context.Context, obj any) (model.MeasureKey, error) {
+	var it model.MeasureKey
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "plan"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "plan":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("plan"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Plan = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMeasureKey unmarshals raw into the MeasureKey input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMeasureKey(ctx context.Context, raw any) (model.MeasureKey, error) {
+	var out model.MeasureKey
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MeasureKey", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputMeasureOrder(ctx context.Context, obj any) (model.MeasureOrder, error) {
 	var it model.MeasureOrder
 	if obj == nil {
@@ -10692,6 +10906,62 @@ func (ec *executionContext) unmarshalInputMeasureRepresentation(ctx context.Cont
 func UnmarshalMeasureRepresentation(ctx context.Context, raw any) (model.MeasureRepresentation, error) {
 	var out model.MeasureRepresentation
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "MeasureRepresentation", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputNodeKey(ctx context.Context, obj any) (model.NodeKey, error) {
+	var it model.NodeKey
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "measure", "slug"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "measure":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("measure"))
+			data, err := ec.unmarshalOMeasureKey2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐMeasureKey(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Measure = data
+		case "slug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slug"))
+			data, err := ec.unmarshalOSlugKey2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐSlugKey(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Slug = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalNodeKey unmarshals raw into the NodeKey input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalNodeKey(ctx context.Context, raw any) (model.NodeKey, error) {
+	var out model.NodeKey
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "NodeKey", raw, &out)
 	return out, err
 }
 
@@ -10888,6 +11158,55 @@ func (ec *executionContext) unmarshalInputSectorRepresentation(ctx context.Conte
 func UnmarshalSectorRepresentation(ctx context.Context, raw any) (model.SectorRepresentation, error) {
 	var out model.SectorRepresentation
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SectorRepresentation", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSlugKey(ctx context.Context, obj any) (model.SlugKey, error) {
+	var it model.SlugKey
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "slug"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNSlugKind2githubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐSlugKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "slug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slug"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Slug = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSlugKey unmarshals raw into the SlugKey input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSlugKey(ctx context.Context, raw any) (model.SlugKey, error) {
+	var out model.SlugKey
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SlugKey", raw, &out)
 	return out, err
 }
 
@@ -11931,6 +12250,12 @@ func (ec *executionContext) _Plan(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Plan_sources(ctx, field, obj)
 				})
+		case "stats":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Plan_stats(ctx, field, obj)
+				})
 		case "measures":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -12242,6 +12567,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_stats(ctx, field)
+				})
+		case "lookup":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_lookup(ctx, field)
 				})
 		case "_entities":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -13542,6 +13873,11 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋshenzhenplanᚋkgapi�
 	return ret
 }
 
+func (ec *executionContext) unmarshalNNodeKey2githubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐNodeKey(ctx context.Context, v any) (model.NodeKey, error) {
+	res, err := ec.unmarshalInputNodeKey(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNOrderDirection2githubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐOrderDirection(ctx context.Context, v any) (model.OrderDirection, error) {
 	var res model.OrderDirection
 	err := res.UnmarshalGQL(v)
@@ -13810,6 +14146,16 @@ func (ec *executionContext) unmarshalNSectorRepresentation2ᚕᚖgithubᚗcomᚋ
 func (ec *executionContext) unmarshalNSectorRepresentation2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐSectorRepresentation(ctx context.Context, v any) (*model.SectorRepresentation, error) {
 	res, err := ec.unmarshalInputSectorRepresentation(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSlugKind2githubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐSlugKind(ctx context.Context, v any) (model.SlugKind, error) {
+	var res model.SlugKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSlugKind2githubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐSlugKind(ctx context.Context, sel ast.SelectionSet, v model.SlugKind) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNSource2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []*plan.Source) graphql.Marshaler {
@@ -14396,6 +14742,14 @@ func (ec *executionContext) unmarshalOMeasureFilter2ᚖgithubᚗcomᚋshenzhenpl
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOMeasureKey2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐMeasureKey(ctx context.Context, v any) (*model.MeasureKey, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputMeasureKey(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOMeasureOrder2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐMeasureOrderᚄ(ctx context.Context, v any) ([]*model.MeasureOrder, error) {
 	if v == nil {
 		return nil, nil
@@ -14576,6 +14930,14 @@ func (ec *executionContext) marshalOSector2ᚖgithubᚗcomᚋshenzhenplanᚋkgap
 		return graphql.Null
 	}
 	return ec._Sector(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSlugKey2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐSlugKey(ctx context.Context, v any) (*model.SlugKey, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSlugKey(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOSourceRefInput2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐSourceRefInputᚄ(ctx context.Context, v any) ([]*model.SourceRefInput, error) {

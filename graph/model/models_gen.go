@@ -71,6 +71,14 @@ type MeasureInput struct {
 	Sources []*SourceRefInput `json:"sources,omitempty"`
 }
 
+// A measure's natural key.
+type MeasureKey struct {
+	// Code, e.g. `S1.M3`.
+	Code string `json:"code"`
+	// Slug of its plan, when several plans use the code.
+	Plan *string `json:"plan,omitempty"`
+}
+
 // One sort key of measures.
 type MeasureOrder struct {
 	// What to sort by.
@@ -90,6 +98,16 @@ type MeasureRepresentation struct {
 
 // Change the graph. Every mutation needs `Authorization: Bearer <token>` and is one transaction: it happens completely or not at all.
 type Mutation struct {
+}
+
+// Names one node in exactly one way (a one-of input: set one field, not two, not none).
+type NodeKey struct {
+	// A global id, as `node(id:)` takes.
+	ID *string `json:"id,omitempty"`
+	// A measure by its code.
+	Measure *MeasureKey `json:"measure,omitempty"`
+	// A plan, project, sector, place or milestone by its slug.
+	Slug *SlugKey `json:"slug,omitempty"`
 }
 
 // Where a page lies (Relay).
@@ -138,6 +156,14 @@ type SectorRepresentation struct {
 	// The @key this representation matched: one of the SectorMatchedKey constants.
 	// gqlgen sets it from the fields the router sent; the router does not send it.
 	MatchedKey SectorMatchedKey `json:"-"`
+}
+
+// A node's slug, with the kind it belongs to (slugs are unique within a kind).
+type SlugKey struct {
+	// The kind of node.
+	Kind SlugKind `json:"kind"`
+	// The slug, e.g. `qianhai-free-trade-zone`, or a milestone's year, e.g. `2025`.
+	Slug string `json:"slug"`
 }
 
 // Cites a source for an edit: its id (see `Source.id`'s key, e.g. `gbi-article`) and a verbatim excerpt.
@@ -269,6 +295,73 @@ func (e *OrderDirection) UnmarshalJSON(b []byte) error {
 }
 
 func (e OrderDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The kinds of node that have a slug.
+type SlugKind string
+
+const (
+	// A plan.
+	SlugKindPlan SlugKind = "PLAN"
+	// A project.
+	SlugKindProject SlugKind = "PROJECT"
+	// A sector.
+	SlugKindSector SlugKind = "SECTOR"
+	// A place.
+	SlugKindPlace SlugKind = "PLACE"
+	// A milestone (its slug is its year).
+	SlugKindMilestone SlugKind = "MILESTONE"
+)
+
+var AllSlugKind = []SlugKind{
+	SlugKindPlan,
+	SlugKindProject,
+	SlugKindSector,
+	SlugKindPlace,
+	SlugKindMilestone,
+}
+
+func (e SlugKind) IsValid() bool {
+	switch e {
+	case SlugKindPlan, SlugKindProject, SlugKindSector, SlugKindPlace, SlugKindMilestone:
+		return true
+	}
+	return false
+}
+
+func (e SlugKind) String() string {
+	return string(e)
+}
+
+func (e *SlugKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SlugKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SlugKind", str)
+	}
+	return nil
+}
+
+func (e SlugKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SlugKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SlugKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
