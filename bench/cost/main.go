@@ -20,6 +20,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/complexity"
@@ -50,19 +51,19 @@ func run(args []string, out io.Writer) error {
 		return fmt.Errorf("set NEO4J_URI to a database holding the 100,000-measure plan")
 	}
 	shapes := []struct{ name, query string }{
-		{"a page of 20 codes", `{ plan(slug: "%[1]s") { measures(first: 20) { nodes { code title } } } }`},
-		{"a page of 100 codes", `{ plan(slug: "%[1]s") { measures(first: 100) { nodes { code title } } } }`},
-		{"50 measures with every link", `{ plan(slug: "%[1]s") { measures(first: 50) { nodes { code section { title } aspect { title } projects { name } sectors { name } places { name } milestones { year } sources { title } } } } }`},
-		{"100 measures with every link", `{ plan(slug: "%[1]s") { measures(first: 100) { nodes { code section { title } aspect { title } projects { name } sectors { name } places { name } milestones { year } sources { title } } } } }`},
+		{"a page of 20 codes", `{ plan(slug: "{plan}") { measures(first: 20) { nodes { code title } } } }`},
+		{"a page of 100 codes", `{ plan(slug: "{plan}") { measures(first: 100) { nodes { code title } } } }`},
+		{"50 measures with every link", `{ plan(slug: "{plan}") { measures(first: 50) { nodes { code section { title } aspect { title } projects { name } sectors { name } places { name } milestones { year } sources { title } } } } }`},
+		{"100 measures with every link", `{ plan(slug: "{plan}") { measures(first: 100) { nodes { code section { title } aspect { title } projects { name } sectors { name } places { name } milestones { year } sources { title } } } } }`},
 		{"sectors with 10 measures each", `{ sectors { name measures(first: 10) { nodes { code title } } } }`},
 		{"sectors, 10 measures, their projects", `{ sectors { name measures(first: 10) { nodes { code projects { name } } } } }`},
-		{"a sector's projects", `{ sector(slug: "%[2]s") { projects { name } } }`},
-		{"a sector's projects' places", `{ sector(slug: "%[2]s") { projects { name places { name } } } }`},
+		{"a sector's projects", `{ sector(slug: "{sector}") { projects { name } } }`},
+		{"a sector's projects' places", `{ sector(slug: "{sector}") { projects { name places { name } } } }`},
 		{"places", `{ places { name } }`},
 		{"search 20", `{ search(text: "data", first: 20) { node { id } } }`},
-		{"neighbourhood 200", `{ neighborhood(id: "%[3]s", depth: 2, limit: 200) { nodes { id } } }`},
-		{"neighbourhood 1000", `{ neighborhood(id: "%[3]s", depth: 3, limit: 1000) { nodes { id } } }`},
-		{"nested: 10 × 10 measures of projects", `{ plan(slug: "%[1]s") { measures(first: 10) { nodes { projects { measures(first: 10) { nodes { code } } } } } } }`},
+		{"neighbourhood 200", `{ neighborhood(id: "{center}", depth: 2, limit: 200) { nodes { id } } }`},
+		{"neighbourhood 1000", `{ neighborhood(id: "{center}", depth: 3, limit: 1000) { nodes { id } } }`},
+		{"nested: 10 × 10 measures of projects", `{ plan(slug: "{plan}") { measures(first: 10) { nodes { projects { measures(first: 10) { nodes { code } } } } } } }`},
 	}
 	es := graph.Priced(generated.NewExecutableSchema(generated.Config{}))
 	opts := graph.CostOptions(es.Schema())
@@ -89,7 +90,7 @@ func run(args []string, out io.Writer) error {
 	}
 	var rows []row
 	for _, sh := range shapes {
-		q := fmt.Sprintf(sh.query, *planSlug, *sector, plan.ID(center).Global())
+		q := strings.NewReplacer("{plan}", *planSlug, "{sector}", *sector, "{center}", plan.ID(center).Global()).Replace(sh.query)
 		doc, err := gqlparser.LoadQuery(es.Schema(), q)
 		if err != nil {
 			return fmt.Errorf("%s: %v", sh.name, err)
