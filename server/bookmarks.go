@@ -60,13 +60,13 @@ func withBookmarks(next http.Handler) http.Handler {
 		}
 		rc := &plan.Receipt{}
 		ctx = plan.WithReceipt(ctx, rc)
-		next.ServeHTTP(&receiptWriter{ResponseWriter: w, rc: rc}, r.WithContext(ctx))
+		next.ServeHTTP(&receiptWriter{passThrough: passThrough{w}, rc: rc}, r.WithContext(ctx))
 	})
 }
 
 // receiptWriter adds the receipt's headers before the response starts.
 type receiptWriter struct {
-	http.ResponseWriter
+	passThrough
 	rc      *plan.Receipt
 	written bool
 }
@@ -94,23 +94,10 @@ func (w *receiptWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-func (w *receiptWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// Flush lets Server-Sent Events through.
+// Flush sends the headers first when the stream starts with a flush.
 func (w *receiptWriter) Flush() {
 	w.headers()
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-// Hijack lets WebSocket upgrades through.
-func (w *receiptWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	h, ok := w.ResponseWriter.(http.Hijacker)
-	if !ok {
-		return nil, nil, fmt.Errorf("the response writer cannot be hijacked")
-	}
-	return h.Hijack()
+	w.passThrough.Flush()
 }
 
 // bookmarkExtensions puts the request's write receipt in the response's
@@ -135,4 +122,25 @@ func bookmarkExtensions(ctx context.Context, next graphql.ResponseHandler) *grap
 		resp.Extensions["changeSeq"] = seqs[len(seqs)-1]
 	}
 	return resp
+}
+
+// passThrough is a response-writer wrapper's base: Unwrap for
+// http.ResponseController, and the Flusher (SSE, multipart) and Hijacker
+// (WebSocket upgrades) of the writer it wraps.
+type passThrough struct{ http.ResponseWriter }
+
+func (w passThrough) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w passThrough) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w passThrough) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	h, ok := w.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, fmt.Errorf("the response writer cannot be hijacked")
+	}
+	return h.Hijack()
 }

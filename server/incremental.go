@@ -51,13 +51,7 @@ func (multipartTransport) Supports(r *http.Request) bool {
 }
 
 func (t multipartTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	media := responseMedia(r)
-	w.Header().Set("Content-Type", media)
-	raw, documentID, ok := readPOST(w, r)
-	if !ok {
-		return
-	}
-	serveGraphQL(w, withDocumentID(r.Context(), documentID), exec, raw, media, true, t.log)
+	postTransport(t).serve(w, r, exec, true)
 }
 
 // acceptsMultipart reports whether r's Accept header names multipart/mixed.

@@ -1,11 +1,9 @@
 package server
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -34,13 +32,13 @@ func withSSEResume(next http.Handler) http.Handler {
 			}
 			r = r.WithContext(graph.WithResume(r.Context(), n))
 		}
-		next.ServeHTTP(&sseIDWriter{ResponseWriter: w}, r)
+		next.ServeHTTP(&sseIDWriter{passThrough{w}}, r)
 	})
 }
 
 // sseIDWriter adds `id: <seq>` to each event whose data is a change (one
 // Write per event, as gqlgen's SSE transport writes them).
-type sseIDWriter struct{ http.ResponseWriter }
+type sseIDWriter struct{ passThrough }
 
 func (w *sseIDWriter) Write(b []byte) (int, error) {
 	if data, ok := bytes.CutPrefix(b, []byte("event: next\ndata: ")); ok {
@@ -58,22 +56,4 @@ func (w *sseIDWriter) Write(b []byte) (int, error) {
 		}
 	}
 	return w.ResponseWriter.Write(b)
-}
-
-func (w *sseIDWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// Flush lets the events through.
-func (w *sseIDWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-// Hijack is never needed for SSE but kept for symmetry with the other wrappers.
-func (w *sseIDWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	h, ok := w.ResponseWriter.(http.Hijacker)
-	if !ok {
-		return nil, nil, fmt.Errorf("the response writer cannot be hijacked")
-	}
-	return h.Hijack()
 }

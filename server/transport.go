@@ -83,13 +83,19 @@ func (postTransport) Supports(r *http.Request) bool {
 }
 
 func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	t.serve(w, r, exec, false)
+}
+
+// serve answers a POST: its parameters read and checked, then the operation
+// run, its parts sent as multipart/mixed when incremental (@defer).
+func (t postTransport) serve(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, incremental bool) {
 	media := responseMedia(r)
 	w.Header().Set("Content-Type", media)
 	raw, documentID, ok := readPOST(w, r)
 	if !ok {
 		return
 	}
-	serveGraphQL(w, withDocumentID(r.Context(), documentID), exec, raw, media, false, t.log)
+	serveGraphQL(w, withDocumentID(r.Context(), documentID), exec, raw, media, incremental, t.log)
 }
 
 // readPOST reads the parameters of a POST request's JSON body; when they
