@@ -60,6 +60,9 @@ func (d *Dataset) Counts() Counts {
 	for _, p := range d.Plans {
 		c.node(string(plan.KindPlan), p.Slug)
 	}
+	for _, e := range d.Events {
+		c.node(string(plan.KindEvent), e.Slug)
+	}
 
 	for _, p := range d.Plans {
 		pn := c.ids[string(plan.KindPlan)][p.Slug]
@@ -86,6 +89,7 @@ func (d *Dataset) Counts() Counts {
 		pn := c.ids[string(plan.KindProject)][p.Slug]
 		c.links(relLocatedIn, pn, string(plan.KindPlace), p.Places)
 		c.links(relInSector, pn, string(plan.KindSector), p.Sectors)
+		c.links(relDueBy, pn, string(plan.KindMilestone), p.Milestones)
 		c.support(pn, p.Sources)
 	}
 	for _, s := range d.Sectors {
@@ -100,6 +104,23 @@ func (d *Dataset) Counts() Counts {
 	}
 	for _, m := range d.Milestones {
 		c.support(c.ids[string(plan.KindMilestone)][m.Slug], m.Sources)
+	}
+	for _, e := range d.Events {
+		en := c.ids[string(plan.KindEvent)][e.Slug]
+		for _, ref := range e.Measures {
+			if pl, code, err := d.MeasurePlan(ref); err == nil {
+				c.link(relConcerns, en, string(plan.KindMeasure), pl+"/"+code)
+			}
+		}
+		for _, to := range []struct {
+			label string
+			slugs []string
+		}{{string(plan.KindProject), e.Projects}, {string(plan.KindPlace), e.Places}, {string(plan.KindPlan), e.Plans}} {
+			for _, s := range to.slugs {
+				c.link(relConcerns, en, to.label, s)
+			}
+		}
+		c.support(en, e.Sources)
 	}
 
 	out := Counts{Nodes: map[string]int{}, Rels: map[string]int{}}
@@ -129,6 +150,7 @@ var (
 	relDueBy        = relIndex(plan.RelTypeDueBy)
 	relHasMilestone = relIndex(plan.RelTypeHasMilestone)
 	relParent       = relIndex(plan.RelTypeParent)
+	relConcerns     = relIndex(plan.RelTypeConcerns)
 )
 
 func relIndex(typ string) uint8 {
@@ -184,7 +206,7 @@ func (c *counter) links(typ uint8, from int32, toLabel string, ls []Link) {
 func (c *counter) support(node int32, rs []Ref) {
 	for _, r := range rs {
 		if n, ok := c.ids[string(plan.KindSource)][r.Source]; ok {
-			c.srcs[supportKey{node, n, r.Excerpt}] = struct{}{}
+			c.srcs[supportKey{node, n, r.Excerpt + "\x00" + r.Claim}] = struct{}{}
 		}
 	}
 }

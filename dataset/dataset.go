@@ -20,6 +20,7 @@ type Dataset struct {
 	Sectors    []Sector
 	Places     []Place
 	Milestones []Milestone
+	Events     []Event
 }
 
 // Source is a document that facts cite.
@@ -30,20 +31,44 @@ type Source struct {
 	URL         string
 	PublishedOn string // ISO date or ""
 	File        string // path relative to the dataset file, or ""
+	// Authority is how far the page can be trusted: AuthorityOfficial,
+	// AuthorityMainstream or AuthorityRepost; "" for a bundled file.
+	Authority string
 }
 
-// Ref is a node's provenance: the source and a verbatim excerpt of it.
+// The authorities of a web source.
+const (
+	AuthorityOfficial   = "official"
+	AuthorityMainstream = "mainstream"
+	AuthorityRepost     = "repost"
+)
+
+// Web reports whether the source is a web page cited by claims: it has an
+// authority and no bundled file to quote.
+func (s Source) Web() bool { return s.File == "" && s.Authority != "" }
+
+// Ref is a node's provenance: the source and either a verbatim excerpt of
+// it (a bundled source) or a claim in our own words with the id of the
+// public fact it rests on (a web page).
 type Ref struct {
 	Source  string
 	Excerpt string
+	Claim   string
+	Fact    string // e.g. "F20"; "" when none
 }
 
-// Link is a relationship to another node by its slug (or code), with provenance.
+// Link is a relationship to another node by its slug (or code), with
+// provenance as in Ref.
 type Link struct {
 	To      string
 	Source  string
 	Excerpt string
+	Claim   string
+	Fact    string
 }
+
+// Ref is the link's provenance.
+func (l Link) Ref() Ref { return Ref{Source: l.Source, Excerpt: l.Excerpt, Claim: l.Claim, Fact: l.Fact} }
 
 // Plan is a plan with its sections.
 type Plan struct {
@@ -113,6 +138,7 @@ type Project struct {
 	Description string
 	Places      []Link
 	Sectors     []Link
+	Milestones  []Link // the project's target dates
 	Sources     []Ref
 }
 
@@ -143,3 +169,34 @@ type Milestone struct {
 	Label       string
 	Sources     []Ref
 }
+
+// Event is a dated happening that public sources report about the plan,
+// its measures, projects and places.
+type Event struct {
+	Slug  string
+	Kind  string // one of EventKinds
+	Title string
+	// Date is "YYYY", "YYYY-MM" or "YYYY-MM-DD": only as precise as the
+	// sources.
+	Date     string
+	DateNote string // why the date is implied or approximate, or ""
+	// Target is the year a TARGET_SET (or DELAYED) event's target is for; 0 when none.
+	Target     int
+	Confirmed  bool
+	Quantities []Quantity
+	Measures   []string // codes, or "<plan slug>/<code>" when several plans use the code
+	Projects   []string // slugs
+	Places     []string // slugs
+	Plans      []string // slugs
+	Sources    []Ref
+}
+
+// Quantity is an amount an event reports.
+type Quantity struct {
+	Of    string
+	Value float64
+	Unit  string
+}
+
+// EventKinds lists the kinds of events.
+var EventKinds = []string{"ANNOUNCED", "APPROVED", "ISSUED", "LAUNCHED", "IN_FORCE", "OPENED", "COMPLETED", "EXPANDED", "DELAYED", "TARGET_SET", "REPORTED"}

@@ -355,7 +355,7 @@ func (o *object) list(key string, required bool) []*yaml.Node {
 
 func (p *parser) dataset(root *yaml.Node) *Dataset {
 	d := &Dataset{}
-	o := p.object(root, "", "format", "sources", "plans", "projects", "sectors", "places", "milestones")
+	o := p.object(root, "", "format", "sources", "plans", "projects", "sectors", "places", "milestones", "events")
 	if o == nil {
 		return d
 	}
@@ -382,11 +382,14 @@ func (p *parser) dataset(root *yaml.Node) *Dataset {
 	for i, n := range o.list("milestones", false) {
 		d.Milestones = append(d.Milestones, p.milestone(n, index("milestones", i)))
 	}
+	for i, n := range o.list("events", false) {
+		d.Events = append(d.Events, p.event(n, index("events", i)))
+	}
 	return d
 }
 
 func (p *parser) source(n *yaml.Node, path string) Source {
-	o := p.object(n, path, "id", "title", "publisher", "url", "publishedOn", "file")
+	o := p.object(n, path, "id", "title", "publisher", "url", "publishedOn", "file", "authority")
 	if o == nil {
 		return Source{}
 	}
@@ -397,6 +400,7 @@ func (p *parser) source(n *yaml.Node, path string) Source {
 		URL:         o.str("url", false),
 		PublishedOn: o.date("publishedOn"),
 		File:        o.str("file", false),
+		Authority:   o.str("authority", false),
 	}
 }
 
@@ -497,7 +501,7 @@ func (p *parser) measure(n *yaml.Node, path string) Measure {
 }
 
 func (p *parser) project(n *yaml.Node, path string) Project {
-	o := p.object(n, path, "slug", "name", "nameZh", "kind", "description", "places", "sectors", "sources")
+	o := p.object(n, path, "slug", "name", "nameZh", "kind", "description", "places", "sectors", "milestones", "sources")
 	if o == nil {
 		return Project{}
 	}
@@ -509,6 +513,7 @@ func (p *parser) project(n *yaml.Node, path string) Project {
 		Description: o.str("description", false),
 		Places:      p.links(o, "places"),
 		Sectors:     p.links(o, "sectors"),
+		Milestones:  p.links(o, "milestones"),
 		Sources:     p.refs(o),
 	}
 }
@@ -560,13 +565,99 @@ func (p *parser) milestone(n *yaml.Node, path string) Milestone {
 	}
 }
 
-// link decodes { to, source, excerpt }.
+// event decodes one event.
+func (p *parser) event(n *yaml.Node, path string) Event {
+	o := p.object(n, path, "slug", "kind", "title", "date", "dateNote", "target", "confirmed", "quantities",
+		"measures", "projects", "places", "plans", "sources")
+	if o == nil {
+		return Event{}
+	}
+	e := Event{
+		Slug:      o.str("slug", true),
+		Kind:      o.str("kind", true),
+		Title:     o.str("title", true),
+		Date:      o.loose("date", true),
+		DateNote:  o.str("dateNote", false),
+		Confirmed: o.boolean("confirmed"),
+	}
+	if t := o.loose("target", false); t != "" {
+		y, err := strconv.Atoi(t)
+		if err != nil || y < minYear || y > maxYear {
+			p.errAt(o.fields["target"].Line, join(path, "target"), "must be a year %d..%d, got %q", minYear, maxYear, t)
+		}
+		e.Target = y
+	}
+	for i, qn := range o.list("quantities", false) {
+		qp := index(join(path, "quantities"), i)
+		qo := p.object(qn, qp, "of", "value", "unit")
+		if qo == nil {
+			continue
+		}
+		q := Quantity{Of: qo.str("of", true), Unit: qo.str("unit", true)}
+		if vn := qo.get("value", true); vn != nil {
+			f, err := strconv.ParseFloat(vn.Value, 64)
+			if vn.Kind != yaml.ScalarNode || (vn.Tag != "!!int" && vn.Tag != "!!float") || err != nil {
+				p.errAt(vn.Line, join(qp, "value"), "must be a number, got %s", describe(vn))
+			}
+			q.Value = f
+		}
+		e.Quantities = append(e.Quantities, q)
+	}
+	for _, key := range []string{"measures", "projects", "places", "plans"} {
+		var out []string
+		for i, vn := range o.list(key, false) {
+			if s, ok := p.scalarString(vn, index(join(path, key), i)); ok {
+				out = append(out, s)
+			}
+		}
+		switch key {
+		case "measures":
+			e.Measures = out
+		case "projects":
+			e.Projects = out
+		case "places":
+			e.Places = out
+		case "plans":
+			e.Plans = out
+		}
+	}
+	e.Sources = p.refs(o)
+	return e
+}
+
+// loose decodes a scalar that YAML may read as a string, an integer or a
+// timestamp (a date "2020", 2020, "2020-04" or 2020-04-27), as its text.
+func (o *object) loose(key string, required bool) string {
+	n := o.get(key, required)
+	if n == nil {
+		return ""
+	}
+	path := join(o.path, key)
+	if n.Kind != yaml.ScalarNode || (n.ShortTag() != "!!str" && n.ShortTag() != "!!int" && n.ShortTag() != "!!timestamp") {
+		o.p.errAt(n.Line, path, "must be a date or year, got %s", describe(n))
+		return ""
+	}
+	if n.Value == "" {
+		o.empty(n, path, required)
+	}
+	return n.Value
+}
+
+// link decodes { to, source, excerpt } or { to, source, claim, fact }.
 func (p *parser) link(n *yaml.Node, path string) Link {
-	o := p.object(n, path, "to", "source", "excerpt")
+	o := p.object(n, path, "to", "source", "excerpt", "claim", "fact")
 	if o == nil {
 		return Link{}
 	}
-	return Link{To: o.str("to", true), Source: o.str("source", true), Excerpt: o.str("excerpt", true)}
+	r := p.citation(o)
+	return Link{To: o.str("to", true), Source: r.Source, Excerpt: r.Excerpt, Claim: r.Claim, Fact: r.Fact}
+}
+
+// citation decodes the provenance keys of an object: the source, and an
+// excerpt or a claim (with the fact it rests on); the validator checks
+// which of the two the source takes.
+func (p *parser) citation(o *object) Ref {
+	return Ref{Source: o.str("source", true), Excerpt: o.str("excerpt", false), Claim: o.str("claim", false), Fact: o.str("fact", false)}
 }
 
 // links decodes the optional list of links under key.
@@ -582,12 +673,12 @@ func (p *parser) links(o *object, key string) []Link {
 func (p *parser) refs(o *object) []Ref {
 	var rs []Ref
 	for i, n := range o.list("sources", true) {
-		ro := p.object(n, index(join(o.path, "sources"), i), "source", "excerpt")
+		ro := p.object(n, index(join(o.path, "sources"), i), "source", "excerpt", "claim", "fact")
 		if ro == nil {
 			rs = append(rs, Ref{})
 			continue
 		}
-		rs = append(rs, Ref{Source: ro.str("source", true), Excerpt: ro.str("excerpt", true)})
+		rs = append(rs, p.citation(ro))
 	}
 	return rs
 }

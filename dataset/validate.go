@@ -55,7 +55,11 @@ type validator struct {
 	probs []Problem
 
 	// slug → path of its first definition, per kind.
-	sources, plans, projects, sectors, places, milestones map[string]string
+	sources, plans, projects, sectors, places, milestones, events map[string]string
+	// source id → the source (its first definition).
+	bySource map[string]*Source
+	// measure code → the slugs of the plans that have it.
+	codes map[string][]string
 }
 
 func newValidator(d *Dataset, texts map[string]string) *validator {
@@ -100,8 +104,12 @@ func (v *validator) run() {
 
 	// Identifiers first, so that links can be resolved.
 	v.sources = make(map[string]string, len(d.Sources))
+	v.bySource = make(map[string]*Source, len(d.Sources))
 	for i := range d.Sources {
 		v.define(v.sources, "source id", join(index("sources", i), "id"), d.Sources[i].ID)
+		if _, dup := v.bySource[d.Sources[i].ID]; !dup {
+			v.bySource[d.Sources[i].ID] = &d.Sources[i]
+		}
 	}
 	v.plans = make(map[string]string, len(d.Plans))
 	for i := range d.Plans {
@@ -146,6 +154,7 @@ func (v *validator) run() {
 	for i := range d.Milestones {
 		v.milestone(index("milestones", i), &d.Milestones[i])
 	}
+	v.allEvents()
 	v.cycles()
 }
 
@@ -178,6 +187,16 @@ func (v *validator) source(path string, s *Source) {
 	}
 	if s.File != "" && !validFilePath(s.File) {
 		v.errf(join(path, "file"), "invalid file path %q: must be relative, without \"..\", of the characters A-Z a-z 0-9 . _ / -", s.File)
+	}
+	switch s.Authority {
+	case "", AuthorityOfficial, AuthorityMainstream, AuthorityRepost:
+	default:
+		v.errf(join(path, "authority"), "invalid authority %q: must be one of %s, %s, %s", s.Authority, AuthorityOfficial, AuthorityMainstream, AuthorityRepost)
+	}
+	if s.Web() && s.URL == "" {
+		// A web page is cited by claims in our own words; the reader must be
+		// able to find it.
+		v.errf(join(path, "url"), "a web page (a source with an authority and no file, cited by claims) needs its url")
 	}
 }
 
@@ -362,6 +381,7 @@ func (v *validator) project(path string, p *Project) {
 	v.text(join(path, "description"), p.Description, false)
 	v.links(join(path, "places"), p.Places, "place", v.places)
 	v.links(join(path, "sectors"), p.Sectors, "sector", v.sectors)
+	v.links(join(path, "milestones"), p.Milestones, "milestone", v.milestones)
 	v.refs(join(path, "sources"), p.Sources)
 }
 
@@ -460,7 +480,7 @@ func (v *validator) link(path string, l Link, kind string, targets map[string]st
 	case !ok:
 		v.errf(join(path, "to"), "unknown %s %q", kind, l.To)
 	}
-	v.ref(path, l.Source, l.Excerpt)
+	v.ref(path, l.Ref())
 }
 
 // refs checks a node's required list of source entries.
@@ -469,18 +489,46 @@ func (v *validator) refs(path string, rs []Ref) {
 		v.errf(path, "at least one source entry is required")
 	}
 	for i := range rs {
-		v.ref(index(path, i), rs[i].Source, rs[i].Excerpt)
+		v.ref(index(path, i), rs[i])
 	}
 }
 
-// ref checks the source and excerpt fields of the entry or link at path.
-func (v *validator) ref(path, source, excerpt string) {
+// factRE is the id of a fact in the list of public facts
+// (../shared/sources/public-facts.md): F1, F2, ….
+var factRE = regexp.MustCompile(`^F[1-9][0-9]*$`)
+
+// ref checks the provenance of the entry or link at path: a known source,
+// and an excerpt of it when it is a bundled file, or a claim in our own
+// words (with the fact it rests on) when it is a web page.
+func (v *validator) ref(path string, r Ref) {
+	source, excerpt := r.Source, r.Excerpt
 	_, known := v.sources[source]
 	switch {
 	case source == "":
 		v.errf(join(path, "source"), "must not be empty")
 	case !known:
 		v.errf(join(path, "source"), "unknown source %q", source)
+	}
+	if r.Fact != "" && !factRE.MatchString(r.Fact) {
+		v.errf(join(path, "fact"), "invalid fact id %q: must be F<number>, the id of a row of the public facts", r.Fact)
+	}
+	if s := v.bySource[source]; s != nil && s.Web() {
+		switch {
+		case excerpt != "":
+			v.errf(join(path, "excerpt"), "source %q is a web page: cite it by a claim in our own words (claim), not by an excerpt", source)
+		case strings.TrimSpace(r.Claim) == "":
+			v.errf(join(path, "claim"), "source %q is a web page: a claim in our own words is required", source)
+		default:
+			v.chars(join(path, "claim"), r.Claim)
+		}
+		return
+	}
+	if known && (r.Claim != "" || r.Fact != "") {
+		key := "claim"
+		if r.Claim == "" {
+			key = "fact"
+		}
+		v.errf(join(path, key), "source %q is not a web page (it has a file, or no authority): cite it by a verbatim excerpt, not a claim", source)
 	}
 	ep := join(path, "excerpt")
 	if strings.TrimSpace(excerpt) == "" {

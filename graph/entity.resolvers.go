@@ -13,6 +13,13 @@ import (
 	"github.com/shenzhenplan/kgapi/plan"
 )
 
+// FindEvent is the resolver for the findEvent field.
+func (r *entityResolver) FindEvent(ctx context.Context, reps []*model.EventRepresentation) ([]*plan.Event, error) {
+	return resolveEntities[*plan.Event](ctx, r.Resolver, slugRefs(plan.KindEvent, reps, func(rep *model.EventRepresentation) (bool, *string, *string) {
+		return rep.MatchedKey == model.EventMatchedKeySlug, rep.ID, rep.Slug
+	}))
+}
+
 // FindMeasure is the resolver for the findMeasure field.
 func (r *entityResolver) FindMeasure(ctx context.Context, reps []*model.MeasureRepresentation) ([]*plan.Measure, error) {
 	return resolveEntities[*plan.Measure](ctx, r.Resolver, measureRefs(reps))

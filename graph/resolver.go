@@ -177,6 +177,13 @@ func buildMeasureQuery(ctx context.Context, scope plan.Scope, a connArgs) (plan.
 			}
 		}
 		q.Filter.Statuses = f.Status
+		if f.Event != nil {
+			ef, err := eventFilter(f.Event)
+			if err != nil {
+				return q, err
+			}
+			q.Filter.Event = &ef
+		}
 		if f.Text != nil && len(*f.Text) > MaxSearchText {
 			return q, plan.Errorf(plan.EINVALID, "filter.text is longer than %d characters", MaxSearchText)
 		}

@@ -7,6 +7,8 @@ package graph
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/shenzhenplan/kgapi/graph/generated"
 	"github.com/shenzhenplan/kgapi/graph/model"
@@ -43,6 +45,31 @@ func (r *changeResolver) Summary(ctx context.Context, obj *plan.Change) (*string
 	return optString(obj.Summary), nil
 }
 
+// Measures is the resolver for the measures field.
+func (r *eventResolver) Measures(ctx context.Context, obj *plan.Event) ([]*plan.Measure, error) {
+	return related[*plan.Measure](ctx, r.Resolver, plan.RelEventMeasures, obj)
+}
+
+// Projects is the resolver for the projects field.
+func (r *eventResolver) Projects(ctx context.Context, obj *plan.Event) ([]*plan.Project, error) {
+	return related[*plan.Project](ctx, r.Resolver, plan.RelEventProjects, obj)
+}
+
+// Places is the resolver for the places field.
+func (r *eventResolver) Places(ctx context.Context, obj *plan.Event) ([]*plan.Place, error) {
+	return related[*plan.Place](ctx, r.Resolver, plan.RelEventPlaces, obj)
+}
+
+// Plans is the resolver for the plans field.
+func (r *eventResolver) Plans(ctx context.Context, obj *plan.Event) ([]*plan.Plan, error) {
+	return related[*plan.Plan](ctx, r.Resolver, plan.RelEventPlans, obj)
+}
+
+// Sources is the resolver for the sources field.
+func (r *eventResolver) Sources(ctx context.Context, obj *plan.Event) ([]*plan.Source, error) {
+	return related[*plan.Source](ctx, r.Resolver, plan.RelEventSources, obj)
+}
+
 // Plan is the resolver for the plan field.
 func (r *measureResolver) Plan(ctx context.Context, obj *plan.Measure) (*plan.Plan, error) {
 	return ref[*plan.Plan](ctx, r.Resolver, "Measure.plan", obj, planOfMeasure)
@@ -59,6 +86,28 @@ func (r *measureResolver) Aspect(ctx context.Context, obj *plan.Measure) (*plan.
 		return nil, nil
 	}
 	return ref[*plan.Aspect](ctx, r.Resolver, "Measure.aspect", obj, aspectOfMeasure)
+}
+
+// Status is the resolver for the status field.
+func (r *measureResolver) Status(ctx context.Context, obj *plan.Measure, asOf *model.Date) (plan.Status, error) {
+	if asOf == nil {
+		return obj.Status, nil
+	}
+	a, err := r.statusAsOf(ctx, obj, *asOf)
+	if err != nil {
+		return "", err
+	}
+	return a.Status, nil
+}
+
+// StatusEvidence is the resolver for the statusEvidence field.
+func (r *measureResolver) StatusEvidence(ctx context.Context, obj *plan.Measure, asOf model.Date) (*plan.StatusAnswer, error) {
+	return r.statusAsOf(ctx, obj, asOf)
+}
+
+// Timeline is the resolver for the timeline field.
+func (r *measureResolver) Timeline(ctx context.Context, obj *plan.Measure, filter *model.EventFilter, order *model.OrderDirection, first *int, after *string, last *int, before *string) (*model.EventConnection, error) {
+	return r.timeline(ctx, plan.KindMeasure, obj, eventArgs{filter, order, first, last, after, before})
 }
 
 // Projects is the resolver for the projects field.
@@ -146,6 +195,11 @@ func (r *placeResolver) Sources(ctx context.Context, obj *plan.Place) ([]*plan.S
 	return related[*plan.Source](ctx, r.Resolver, plan.RelPlaceSources, obj)
 }
 
+// Timeline is the resolver for the timeline field.
+func (r *placeResolver) Timeline(ctx context.Context, obj *plan.Place, filter *model.EventFilter, order *model.OrderDirection, first *int, after *string, last *int, before *string) (*model.EventConnection, error) {
+	return r.timeline(ctx, plan.KindPlace, obj, eventArgs{filter, order, first, last, after, before})
+}
+
 // Measures is the resolver for the measures field.
 func (r *placeResolver) Measures(ctx context.Context, obj *plan.Place, filter *model.MeasureFilter, orderBy []*model.MeasureOrder, first *int, after *string, last *int, before *string) (*model.MeasureConnection, error) {
 	return r.measures(ctx, plan.ScopePlace, obj, connArgs{filter, orderBy, first, after, last, before})
@@ -186,6 +240,11 @@ func (r *planResolver) Measures(ctx context.Context, obj *plan.Plan, filter *mod
 	return r.measures(ctx, plan.ScopePlan, obj, connArgs{filter, orderBy, first, after, last, before})
 }
 
+// Timeline is the resolver for the timeline field.
+func (r *planResolver) Timeline(ctx context.Context, obj *plan.Plan, filter *model.EventFilter, order *model.OrderDirection, first *int, after *string, last *int, before *string) (*model.EventConnection, error) {
+	return r.timeline(ctx, plan.KindPlan, obj, eventArgs{filter, order, first, last, after, before})
+}
+
 // Places is the resolver for the places field.
 func (r *projectResolver) Places(ctx context.Context, obj *plan.Project) ([]*plan.Place, error) {
 	return related[*plan.Place](ctx, r.Resolver, plan.RelProjectPlaces, obj)
@@ -194,6 +253,16 @@ func (r *projectResolver) Places(ctx context.Context, obj *plan.Project) ([]*pla
 // Sectors is the resolver for the sectors field.
 func (r *projectResolver) Sectors(ctx context.Context, obj *plan.Project) ([]*plan.Sector, error) {
 	return related[*plan.Sector](ctx, r.Resolver, plan.RelProjectSectors, obj)
+}
+
+// Milestones is the resolver for the milestones field.
+func (r *projectResolver) Milestones(ctx context.Context, obj *plan.Project) ([]*plan.Milestone, error) {
+	return related[*plan.Milestone](ctx, r.Resolver, plan.RelProjectMilestones, obj)
+}
+
+// Timeline is the resolver for the timeline field.
+func (r *projectResolver) Timeline(ctx context.Context, obj *plan.Project, filter *model.EventFilter, order *model.OrderDirection, first *int, after *string, last *int, before *string) (*model.EventConnection, error) {
+	return r.timeline(ctx, plan.KindProject, obj, eventArgs{filter, order, first, last, after, before})
 }
 
 // Measures is the resolver for the measures field.
@@ -271,6 +340,16 @@ func (r *queryResolver) Milestones(ctx context.Context) ([]*plan.Milestone, erro
 	return list[*plan.Milestone](ctx, r.Resolver, plan.KindMilestone)
 }
 
+// Event is the resolver for the event field.
+func (r *queryResolver) Event(ctx context.Context, slug string) (*plan.Event, error) {
+	return findByKey[*plan.Event](ctx, r.Resolver, plan.KindEvent, slug)
+}
+
+// Events is the resolver for the events field.
+func (r *queryResolver) Events(ctx context.Context, filter *model.EventFilter, order *model.OrderDirection, first *int, after *string, last *int, before *string) (*model.EventConnection, error) {
+	return r.timeline(ctx, "", nil, eventArgs{filter, order, first, last, after, before})
+}
+
 // Search is the resolver for the search field.
 func (r *queryResolver) Search(ctx context.Context, text string, types []string, first *int) ([]*plan.SearchHit, error) {
 	return r.search(ctx, text, types, first)
@@ -336,9 +415,26 @@ func (r *sourceResolver) PublishedOn(ctx context.Context, obj *plan.Source) (*mo
 	return dateOf(obj.PublishedOn), nil
 }
 
+// Authority is the resolver for the authority field.
+func (r *sourceResolver) Authority(ctx context.Context, obj *plan.Source) (*model.SourceAuthority, error) {
+	if obj.Authority == nil {
+		return nil, nil
+	}
+	a := model.SourceAuthority(strings.ToUpper(*obj.Authority))
+	if !a.IsValid() {
+		return nil, fmt.Errorf("source %s: unknown authority %q", obj.ID, *obj.Authority)
+	}
+	return &a, nil
+}
+
 // AsOf is the resolver for the asOf field.
 func (r *statusChangeResolver) AsOf(ctx context.Context, obj *plan.StatusChange) (*model.Date, error) {
 	return dateOf(obj.AsOf), nil
+}
+
+// AsOf is the resolver for the asOf field.
+func (r *statusEvidenceResolver) AsOf(ctx context.Context, obj *plan.StatusAnswer) (model.Date, error) {
+	return model.Date(obj.AsOf), nil
 }
 
 // MeasureChanged is the resolver for the measureChanged field.
@@ -356,6 +452,9 @@ func (r *Resolver) Aspect() generated.AspectResolver { return &aspectResolver{r}
 
 // Change returns generated.ChangeResolver implementation.
 func (r *Resolver) Change() generated.ChangeResolver { return &changeResolver{r} }
+
+// Event returns generated.EventResolver implementation.
+func (r *Resolver) Event() generated.EventResolver { return &eventResolver{r} }
 
 // Measure returns generated.MeasureResolver implementation.
 func (r *Resolver) Measure() generated.MeasureResolver { return &measureResolver{r} }
@@ -390,22 +489,29 @@ func (r *Resolver) Source() generated.SourceResolver { return &sourceResolver{r}
 // StatusChange returns generated.StatusChangeResolver implementation.
 func (r *Resolver) StatusChange() generated.StatusChangeResolver { return &statusChangeResolver{r} }
 
+// StatusEvidence returns generated.StatusEvidenceResolver implementation.
+func (r *Resolver) StatusEvidence() generated.StatusEvidenceResolver {
+	return &statusEvidenceResolver{r}
+}
+
 // Subscription returns generated.SubscriptionResolver implementation.
 func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
 
 type (
-	aspectResolver       struct{ *Resolver }
-	changeResolver       struct{ *Resolver }
-	measureResolver      struct{ *Resolver }
-	milestoneResolver    struct{ *Resolver }
-	mutationResolver     struct{ *Resolver }
-	placeResolver        struct{ *Resolver }
-	planResolver         struct{ *Resolver }
-	projectResolver      struct{ *Resolver }
-	queryResolver        struct{ *Resolver }
-	sectionResolver      struct{ *Resolver }
-	sectorResolver       struct{ *Resolver }
-	sourceResolver       struct{ *Resolver }
-	statusChangeResolver struct{ *Resolver }
-	subscriptionResolver struct{ *Resolver }
+	aspectResolver         struct{ *Resolver }
+	changeResolver         struct{ *Resolver }
+	eventResolver          struct{ *Resolver }
+	measureResolver        struct{ *Resolver }
+	milestoneResolver      struct{ *Resolver }
+	mutationResolver       struct{ *Resolver }
+	placeResolver          struct{ *Resolver }
+	planResolver           struct{ *Resolver }
+	projectResolver        struct{ *Resolver }
+	queryResolver          struct{ *Resolver }
+	sectionResolver        struct{ *Resolver }
+	sectorResolver         struct{ *Resolver }
+	sourceResolver         struct{ *Resolver }
+	statusChangeResolver   struct{ *Resolver }
+	statusEvidenceResolver struct{ *Resolver }
+	subscriptionResolver   struct{ *Resolver }
 )

@@ -127,6 +127,7 @@ const (
 	RelTypeHasMilestone = "HAS_MILESTONE"
 	RelTypeParent       = "PARENT"
 	RelTypeSupportedBy  = "SUPPORTED_BY"
+	RelTypeConcerns     = "CONCERNS"
 )
 
 // SourcesFanout is how many sources a node typically cites (the cost of a
@@ -138,7 +139,7 @@ var (
 	slugProp   = Prop{Name: "slug", Field: "slug", Type: PropString}
 	nameProps  = []Prop{{Name: "name", Field: "name", Type: PropString, Search: true}, {Name: "nameZh", Field: "nameZh", Type: PropString, Search: true}}
 	byName     = []string{"name"}
-	sourcesFor = []Kind{KindPlan, KindSection, KindAspect, KindMeasure, KindProject, KindSector, KindPlace, KindMilestone}
+	sourcesFor = []Kind{KindPlan, KindSection, KindAspect, KindMeasure, KindProject, KindSector, KindPlace, KindMilestone, KindEvent}
 )
 
 func props(groups ...[]Prop) []Prop {
@@ -175,7 +176,7 @@ var Model = struct {
 				{Field: "sections", Type: RelTypeHasSection, To: KindSection, Order: []string{"number"}, Fanout: 3},
 				{Field: "milestones", Type: RelTypeHasMilestone, To: KindMilestone, Order: []string{"year"}, Fanout: 3},
 			},
-			Computed: []string{"measures", "stats"}},
+			Computed: []string{"measures", "stats", "timeline"}},
 		{Kind: KindSection, Sourced: true, Scope: ScopeSection, Label: "title", Brief: []string{"number", "title"},
 			Props: []Prop{
 				{Name: "number", Field: "number", Type: PropInt},
@@ -214,7 +215,7 @@ var Model = struct {
 				{Field: "places", Type: RelTypeLocatedIn, To: KindPlace, Order: byName, Fanout: 2},
 				{Field: "milestones", Type: RelTypeDueBy, To: KindMilestone, Order: []string{"year"}, Fanout: 1},
 			},
-			Computed: []string{"statusHistory"}},
+			Computed: []string{"statusHistory", "statusAsOf", "timeline"}},
 		{Kind: KindProject, Key: "slug", Sourced: true, Scope: ScopeProject, ListOrder: []string{"name", "slug"}, Label: "name", Brief: []string{"slug", "name"},
 			Props: props([]Prop{slugProp}, nameProps, []Prop{
 				{Name: "kind", Field: "kind", Type: PropString},
@@ -223,8 +224,9 @@ var Model = struct {
 			Edges: []Edge{
 				{Field: "places", Type: RelTypeLocatedIn, To: KindPlace, Order: byName, Fanout: 2},
 				{Field: "sectors", Type: RelTypeInSector, To: KindSector, Order: byName, Fanout: 2},
+				{Field: "milestones", Type: RelTypeDueBy, To: KindMilestone, Order: []string{"year"}, Fanout: 2},
 			},
-			Computed: []string{"measures"}},
+			Computed: []string{"measures", "timeline"}},
 		{Kind: KindSector, Key: "slug", Population: 20, Sourced: true, Scope: ScopeSector, ListOrder: []string{"name", "slug"}, Label: "name", Brief: []string{"slug", "name"},
 			Props: props([]Prop{slugProp}, nameProps),
 			Edges: []Edge{
@@ -238,7 +240,7 @@ var Model = struct {
 				{Field: "contains", Type: RelTypeWithin, In: true, To: KindPlace, Order: byName, Fanout: 2},
 				{Field: "projects", Type: RelTypeLocatedIn, In: true, To: KindProject, Order: byName, Fanout: 7},
 			},
-			Computed: []string{"measures"}},
+			Computed: []string{"measures", "timeline"}},
 		{Kind: KindMilestone, Key: "slug", Population: 31, Sourced: true, Scope: ScopeMilestone, ListOrder: []string{"year", "slug"}, Label: "label", Brief: []string{"year", "label"},
 			Props: []Prop{slugProp,
 				{Name: "year", Field: "year", Type: PropInt},
@@ -247,14 +249,39 @@ var Model = struct {
 				{Name: "label", Field: "label", Type: PropString, Search: true},
 			},
 			Computed: []string{"measures"}},
+		{Kind: KindEvent, Key: "slug", Population: 100, Sourced: true, Label: "title", Brief: []string{"date", "title"},
+			Props: []Prop{slugProp,
+				{Name: "kind", Field: "kind", Type: PropString},
+				{Name: "title", Field: "title", Type: PropString, Search: true},
+				{Name: "date", Field: "date", Type: PropString},
+				{Name: "precision", Field: "precision", Type: PropString},
+				{Name: "dateNote", Field: "dateNote", Type: PropString},
+				{Name: "targetYear", Field: "targetYear", Type: PropInt},
+				{Name: "confirmed", Field: "confirmed", Type: PropBool},
+				// quantities: a JSON list of {of, value, unit}.
+				{Name: "quantities", Field: "quantities", Type: PropString},
+				// The first and last day the date stands for: the timeline's
+				// order and its date filter.
+				{Name: "startDate", Type: PropString},
+				{Name: "endDate", Type: PropString},
+			},
+			Edges: []Edge{
+				{Field: "measures", Type: RelTypeConcerns, To: KindMeasure, Order: []string{"codeKey"}, Fanout: 2},
+				{Field: "projects", Type: RelTypeConcerns, To: KindProject, Order: byName, Fanout: 1},
+				{Field: "places", Type: RelTypeConcerns, To: KindPlace, Order: byName, Fanout: 1},
+				{Field: "plans", Type: RelTypeConcerns, To: KindPlan, Order: []string{"slug"}, Fanout: 1},
+			}},
 		{Kind: KindSource, Label: "title", Brief: []string{"title", "url"},
 			Props: []Prop{
 				{Name: "title", Field: "title", Type: PropString},
 				{Name: "publisher", Field: "publisher", Type: PropString},
 				{Name: "url", Field: "url", Type: PropString},
 				{Name: "publishedOn", Field: "publishedOn", Type: PropString},
+				{Name: "authority", Field: "authority", Type: PropString},
 				{Name: "file", Type: PropString},
 				{Field: "excerpt", Type: PropString},
+				{Field: "claim", Type: PropString},
+				{Field: "fact", Type: PropString},
 			}},
 	},
 	Rels: []RelType{
@@ -265,9 +292,10 @@ var Model = struct {
 		{Type: RelTypeInSector, From: []Kind{KindMeasure, KindProject}, To: []Kind{KindSector}, Walk: true, Export: true, Doc: "a measure's or project's sector"},
 		{Type: RelTypeLocatedIn, From: []Kind{KindMeasure, KindProject}, To: []Kind{KindPlace}, Walk: true, Export: true, Doc: "where a measure or project is"},
 		{Type: RelTypeWithin, From: []Kind{KindPlace}, To: []Kind{KindPlace}, Walk: true, Export: true, Doc: "the place a place lies within"},
-		{Type: RelTypeDueBy, From: []Kind{KindMeasure}, To: []Kind{KindMilestone}, Walk: true, Export: true, Doc: "a measure's target date"},
+		{Type: RelTypeDueBy, From: []Kind{KindMeasure, KindProject}, To: []Kind{KindMilestone}, Walk: true, Export: true, Doc: "a measure's or project's target date"},
 		{Type: RelTypeHasMilestone, From: []Kind{KindPlan}, To: []Kind{KindMilestone}, Walk: true, Export: true, Doc: "a plan's target dates"},
 		{Type: RelTypeParent, From: []Kind{KindPlan}, To: []Kind{KindPlan}, Walk: true, Export: true, Doc: "the plan a plan implements"},
+		{Type: RelTypeConcerns, From: []Kind{KindEvent}, To: []Kind{KindMeasure, KindProject, KindPlace, KindPlan}, Walk: true, Export: true, Doc: "what an event concerns"},
 		{Type: RelTypeSupportedBy, From: sourcesFor, To: []Kind{KindSource}, Export: true, Doc: "a source citing a node, one per (node, source, excerpt)"},
 	},
 }

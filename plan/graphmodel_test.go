@@ -110,10 +110,10 @@ func TestModelDerivations(t *testing.T) {
 	tests := []struct {
 		name, got, want string
 	}{
-		{"kinds", join(plan.Kinds), "Plan Section Aspect Measure Project Sector Place Milestone Source"},
-		{"walked", strings.Join(plan.WalkedRelTypes(), " "), "HAS_SECTION HAS_ASPECT PART_OF ADVANCES IN_SECTOR LOCATED_IN WITHIN DUE_BY HAS_MILESTONE PARENT"},
-		{"exported", strings.Join(plan.ExportedRelTypes(), " "), "HAS_SECTION HAS_ASPECT PART_OF ADVANCES IN_SECTOR LOCATED_IN WITHIN DUE_BY HAS_MILESTONE PARENT SUPPORTED_BY"},
-		{"search kinds", func() string { k, _ := plan.SearchIndexed(); return join(k) }(), "Plan Section Aspect Measure Project Sector Place Milestone"},
+		{"kinds", join(plan.Kinds), "Plan Section Aspect Measure Project Sector Place Milestone Event Source"},
+		{"walked", strings.Join(plan.WalkedRelTypes(), " "), "HAS_SECTION HAS_ASPECT PART_OF ADVANCES IN_SECTOR LOCATED_IN WITHIN DUE_BY HAS_MILESTONE PARENT CONCERNS"},
+		{"exported", strings.Join(plan.ExportedRelTypes(), " "), "HAS_SECTION HAS_ASPECT PART_OF ADVANCES IN_SECTOR LOCATED_IN WITHIN DUE_BY HAS_MILESTONE PARENT CONCERNS SUPPORTED_BY"},
+		{"search kinds", func() string { k, _ := plan.SearchIndexed(); return join(k) }(), "Plan Section Aspect Measure Project Sector Place Milestone Event"},
 		{"search props", func() string { _, p := plan.SearchIndexed(); return strings.Join(p, " ") }(), "title titleZh summary code description name nameZh label"},
 		{"Measure.section", strings.Join(plan.FieldProps[plan.KindMeasure]["section"], " "), "sectionId"},
 		{"Plan.catalogedMeasureCount", strings.Join(plan.FieldProps[plan.KindPlan]["catalogedMeasureCount"], " "), ""},

@@ -102,15 +102,20 @@ type Milestone struct {
 	Label       string
 }
 
-// Source is a document that supports facts; Excerpt is the supporting
-// phrase when the source is reached from the fact it supports.
+// Source is a document that supports facts. Reached from the fact it
+// supports, Excerpt is the supporting phrase (a bundled source), or Claim
+// the fact in our words and Fact its id in the list of public facts (a web
+// page).
 type Source struct {
 	ID          ID
 	Title       string
 	Publisher   *string
 	URL         *string
 	PublishedOn *string
+	Authority   *string
 	Excerpt     *string
+	Claim       *string
+	Fact        *string
 }
 
 func (n *Plan) NodeID() ID      { return n.ID }

@@ -1,6 +1,6 @@
 // Package plan holds the domain of the API: the read model of a plan's
 // knowledge graph (plans, sections, aspects, measures, projects, sectors,
-// places, milestones and sources), the Store interface the GraphQL layer
+// places, milestones, events and sources), the Store interface the GraphQL layer
 // calls, and coded errors. It imports only the standard library.
 package plan
 
@@ -26,6 +26,7 @@ const (
 	KindPlace     Kind = "Place"
 	KindMilestone Kind = "Milestone"
 	KindSource    Kind = "Source"
+	KindEvent     Kind = "Event"
 )
 
 // ParseKind returns the kind named s, case-insensitively.

@@ -13,30 +13,36 @@ type Relation string
 
 // The batched relations, "<Kind>.<field>".
 const (
-	RelPlanParent       Relation = "Plan.parent"
-	RelPlanSections     Relation = "Plan.sections"
-	RelPlanMilestones   Relation = "Plan.milestones"
-	RelPlanSources      Relation = "Plan.sources"
-	RelSectionPlan      Relation = "Section.plan"
-	RelSectionAspects   Relation = "Section.aspects"
-	RelSectionSources   Relation = "Section.sources"
-	RelAspectSection    Relation = "Aspect.section"
-	RelAspectSources    Relation = "Aspect.sources"
-	RelMeasureProjects  Relation = "Measure.projects"
-	RelMeasureSectors   Relation = "Measure.sectors"
-	RelMeasurePlaces    Relation = "Measure.places"
-	RelMeasureMilestone Relation = "Measure.milestones"
-	RelMeasureSources   Relation = "Measure.sources"
-	RelProjectPlaces    Relation = "Project.places"
-	RelProjectSectors   Relation = "Project.sectors"
-	RelProjectSources   Relation = "Project.sources"
-	RelSectorProjects   Relation = "Sector.projects"
-	RelSectorSources    Relation = "Sector.sources"
-	RelPlaceWithin      Relation = "Place.within"
-	RelPlaceContains    Relation = "Place.contains"
-	RelPlaceProjects    Relation = "Place.projects"
-	RelPlaceSources     Relation = "Place.sources"
-	RelMilestoneSources Relation = "Milestone.sources"
+	RelPlanParent        Relation = "Plan.parent"
+	RelPlanSections      Relation = "Plan.sections"
+	RelPlanMilestones    Relation = "Plan.milestones"
+	RelPlanSources       Relation = "Plan.sources"
+	RelSectionPlan       Relation = "Section.plan"
+	RelSectionAspects    Relation = "Section.aspects"
+	RelSectionSources    Relation = "Section.sources"
+	RelAspectSection     Relation = "Aspect.section"
+	RelAspectSources     Relation = "Aspect.sources"
+	RelMeasureProjects   Relation = "Measure.projects"
+	RelMeasureSectors    Relation = "Measure.sectors"
+	RelMeasurePlaces     Relation = "Measure.places"
+	RelMeasureMilestone  Relation = "Measure.milestones"
+	RelMeasureSources    Relation = "Measure.sources"
+	RelProjectPlaces     Relation = "Project.places"
+	RelProjectSectors    Relation = "Project.sectors"
+	RelProjectSources    Relation = "Project.sources"
+	RelSectorProjects    Relation = "Sector.projects"
+	RelSectorSources     Relation = "Sector.sources"
+	RelPlaceWithin       Relation = "Place.within"
+	RelPlaceContains     Relation = "Place.contains"
+	RelPlaceProjects     Relation = "Place.projects"
+	RelPlaceSources      Relation = "Place.sources"
+	RelMilestoneSources  Relation = "Milestone.sources"
+	RelProjectMilestones Relation = "Project.milestones"
+	RelEventMeasures     Relation = "Event.measures"
+	RelEventProjects     Relation = "Event.projects"
+	RelEventPlaces       Relation = "Event.places"
+	RelEventPlans        Relation = "Event.plans"
+	RelEventSources      Relation = "Event.sources"
 )
 
 // Store reads the knowledge graph. Every method that takes a slice of ids
@@ -44,6 +50,8 @@ const (
 type Store interface {
 	// ChangeLog reads the graph's change log (subscriptions, caches).
 	ChangeLog
+	// Timeline reads events.
+	Timeline
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Nodes returns the nodes with the given ids; unknown ids are absent from the map.
@@ -103,6 +111,8 @@ type MeasureFilter struct {
 	MilestoneYearMax *int
 	Statuses         []Status
 	Text             *string // case-insensitive substring of code, title, titleZh or description
+	// Event keeps the measures that at least one matching event concerns directly.
+	Event *EventFilter
 }
 
 // OrderField is a sort key of measures.
@@ -285,6 +295,13 @@ func (q MeasureQuery) Key() PageKey {
 	list(&f, st)
 	if flt.Text != nil {
 		list(&f, []string{*flt.Text})
+	} else {
+		f.WriteString("-")
+	}
+	if e := flt.Event; e != nil {
+		k := EventQuery{Filter: *e}.Key()
+		c := strconv.Itoa(int(k.Confirmed))
+		list(&f, []string{"event", k.Kinds, k.From, k.To, c})
 	} else {
 		f.WriteString("-")
 	}

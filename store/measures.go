@@ -417,6 +417,19 @@ func (mp *measurePlan) filters() {
 		}
 		p["statuses"] = st
 	}
+	if f.Event != nil {
+		// Events are few: read the measures they concern when that is the
+		// smallest anchor.
+		cond := strings.NewReplacer("$kinds", "$ekinds", "$from", "$efrom", "$to", "$eto", "$confirmed", "$econfirmed").Replace(eventFilter)
+		concerns := "(e:Event)-[:" + plan.RelTypeConcerns + "]->(m)"
+		mp.anchors = append(mp.anchors, anchor{pred: "EXISTS { MATCH " + concerns + " WHERE " + cond + " }",
+			reach: "MATCH " + strings.Replace(concerns, "(m)", "(m:Measure)", 1) + " WHERE " + cond + "\n  WITH DISTINCT sc, m",
+			est:   "COUNT { MATCH " + strings.Replace(concerns, "(m)", "(:Measure)", 1) + " WHERE " + cond + " }"})
+		ep, err := timelineParams(plan.EventQuery{Filter: *f.Event})
+		if err == nil {
+			p["ekinds"], p["efrom"], p["eto"], p["econfirmed"] = ep["kinds"], ep["from"], ep["to"], ep["confirmed"]
+		}
+	}
 	if f.Text != nil && strings.TrimSpace(*f.Text) != "" {
 		// Read from the text index (measure_search_text) when it anchors the page.
 		mp.anchors = append(mp.anchors, anchor{pred: "m.searchText CONTAINS $text",

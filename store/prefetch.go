@@ -24,9 +24,9 @@ func prefetchExpr(v string, ps []plan.Prefetch, d int) (string, error) {
 		}
 		// Only a source cites an excerpt (Source.excerpt); other targets
 		// leave the relationship's property unread.
-		excerpt := "null"
+		excerpt, claim, fact := "null", "null", "null"
 		if st.cites {
-			excerpt = rv + ".excerpt"
+			excerpt, claim, fact = rv+".excerpt", rv+".claim", rv+".fact"
 		}
 		child, err := prefetchExpr(b, p.Children, d+1)
 		if err != nil {
@@ -36,8 +36,8 @@ func prefetchExpr(v string, ps []plan.Prefetch, d int) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		parts = append(parts, fmt.Sprintf("p%d: COLLECT { MATCH %s RETURN {node: %s, excerpt: %s, rel: %s} AS x ORDER BY %s }",
-			i, st.pattern, node, excerpt, child, st.order))
+		parts = append(parts, fmt.Sprintf("p%d: COLLECT { MATCH %s RETURN {node: %s, excerpt: %s, claim: %s, fact: %s, rel: %s} AS x ORDER BY %s }",
+			i, st.pattern, node, excerpt, claim, fact, child, st.order))
 	}
 	return "{" + strings.Join(parts, ", ") + "}", nil
 }
@@ -86,16 +86,24 @@ func scanPrefetched(parent plan.ID, rel any, ps []plan.Prefetch, out plan.Prefet
 	return nil
 }
 
-// projectable is the allow-list of properties a query may project.
-var projectable = map[string]bool{}
-
-func init() {
-	for _, p := range strings.Fields(`id slug title titleZh issuer summary goal goalYear declaredMeasureCount tranches domains
-		plan number section code description status sectionId aspectId name nameZh kind year date approximate label
-		publisher url publishedOn`) {
-		projectable[p] = true
+// projectable is the allow-list of properties a query may project: every
+// property of the graph model that a field reads, and the id.
+var projectable = func() map[string]bool {
+	out := map[string]bool{"id": true}
+	for _, k := range plan.Model.Kinds {
+		for _, p := range k.Props {
+			if p.Name != "" && p.Field != "" {
+				out[p.Name] = true
+			}
+		}
+		for _, e := range k.Edges {
+			if e.Ref != "" {
+				out[e.Ref] = true
+			}
+		}
 	}
-}
+	return out
+}()
 
 // projection is the expression that returns node variable v: the node
 // itself, or a map of its id and props (fewer bytes for Neo4j to encode

@@ -20,7 +20,7 @@ var relationCypher = func() map[plan.Relation]string {
 		if err != nil {
 			continue // cannot happen: every traversal has a step
 		}
-		out[rel] = fmt.Sprintf("UNWIND $ids AS key\nMATCH (a:%s {id: key})\nMATCH %s\nRETURN key, b AS node, r.excerpt AS excerpt\nORDER BY key, %s",
+		out[rel] = fmt.Sprintf("UNWIND $ids AS key\nMATCH (a:%s {id: key})\nMATCH %s\nRETURN key, b AS node, r.excerpt AS excerpt, r.claim AS claim, r.fact AS fact\nORDER BY key, %s",
 			t.From, st.pattern, st.order)
 	}
 	return out

@@ -22,6 +22,9 @@ type nodeRow struct {
 // relRow is one relationship to write.
 type relRow struct {
 	From, To, Source, Excerpt string
+	// Claim and Fact cite a web page (SUPPORTED_BY, or a project's target
+	// date): the claim in our words and the public fact it rests on.
+	Claim, Fact string
 	// Props are the link keys of a measure's link to a scope node (see
 	// linkKeys); nil for other relationships. PropsHash is their hash.
 	Props     map[string]any
@@ -30,6 +33,9 @@ type relRow struct {
 
 func (r relRow) key(typ string) string {
 	if typ == plan.RelTypeSupportedBy {
+		if r.Claim != "" {
+			return r.From + "|" + r.To + "|" + r.Excerpt + "|" + r.Claim
+		}
 		return r.From + "|" + r.To + "|" + r.Excerpt
 	}
 	return r.From + "|" + r.To
@@ -71,7 +77,7 @@ func ToRows(ds *dataset.Dataset, name string) *Rows {
 		id := plan.NewID(plan.KindSource, s.ID)
 		b.node(plan.KindSource, id, map[string]any{
 			"title": s.Title, "publisher": str(s.Publisher), "url": str(s.URL),
-			"publishedOn": str(s.PublishedOn), "file": str(s.File),
+			"publishedOn": str(s.PublishedOn), "file": str(s.File), "authority": str(s.Authority),
 		})
 	}
 	for _, m := range ds.Milestones {
@@ -102,6 +108,7 @@ func ToRows(ds *dataset.Dataset, name string) *Rows {
 		b.sources(id, p.Sources)
 		b.links(plan.RelTypeLocatedIn, id, plan.KindPlace, p.Places)
 		b.links(plan.RelTypeInSector, id, plan.KindSector, p.Sectors)
+		b.links(plan.RelTypeDueBy, id, plan.KindMilestone, p.Milestones)
 	}
 	for _, p := range ds.Plans {
 		pid := plan.NewID(plan.KindPlan, p.Slug)
@@ -142,7 +149,74 @@ func ToRows(ds *dataset.Dataset, name string) *Rows {
 			}
 		}
 	}
+	measureIDs := measureIDsOf(ds)
+	for _, e := range ds.Events {
+		b.event(e, measureIDs)
+	}
 	return b.rows
+}
+
+// measureIDsOf maps each way an event may name a measure (its code when
+// one plan has it, and "<plan>/<code>") to the measure's id.
+func measureIDsOf(ds *dataset.Dataset) map[string]string {
+	out := map[string]string{}
+	seen := map[string]int{}
+	add := func(planSlug string, ms []dataset.Measure) {
+		for _, m := range ms {
+			id := string(plan.NewID(plan.KindMeasure, planSlug+"/"+m.Code))
+			out[planSlug+"/"+m.Code] = id
+			out[m.Code] = id
+			seen[m.Code]++
+		}
+	}
+	for _, p := range ds.Plans {
+		for _, sec := range p.Sections {
+			add(p.Slug, sec.Measures)
+			for _, a := range sec.Aspects {
+				add(p.Slug, a.Measures)
+			}
+		}
+	}
+	for code, n := range seen {
+		if n > 1 {
+			delete(out, code) // ambiguous: the dataset names it with its plan
+		}
+	}
+	return out
+}
+
+// event adds an event, what it concerns and its sources.
+func (b *rowBuilder) event(e dataset.Event, measureIDs map[string]string) {
+	id := plan.NewID(plan.KindEvent, e.Slug)
+	first, last, precision, _ := plan.DateSpan(e.Date) // the dataset is valid
+	var quantities any
+	if len(e.Quantities) > 0 {
+		qs := make([]map[string]any, len(e.Quantities))
+		for i, q := range e.Quantities {
+			qs[i] = map[string]any{"of": q.Of, "value": q.Value, "unit": q.Unit}
+		}
+		raw, _ := json.Marshal(qs)
+		quantities = string(raw)
+	}
+	b.node(plan.KindEvent, id, map[string]any{
+		"slug": e.Slug, "kind": e.Kind, "title": e.Title, "date": e.Date, "precision": string(precision),
+		"dateNote": str(e.DateNote), "targetYear": num(e.Target), "confirmed": e.Confirmed,
+		"quantities": quantities, "startDate": first, "endDate": last,
+	})
+	b.sources(id, e.Sources)
+	for _, m := range e.Measures {
+		if mid, ok := measureIDs[m]; ok {
+			b.rel(plan.RelTypeConcerns, string(id), mid, "", "")
+		}
+	}
+	for _, to := range []struct {
+		kind  plan.Kind
+		slugs []string
+	}{{plan.KindProject, e.Projects}, {plan.KindPlace, e.Places}, {plan.KindPlan, e.Plans}} {
+		for _, s := range to.slugs {
+			b.rel(plan.RelTypeConcerns, string(id), string(plan.NewID(to.kind, s)), "", "")
+		}
+	}
 }
 
 type rowBuilder struct {
@@ -156,11 +230,11 @@ func (b *rowBuilder) node(k plan.Kind, id plan.ID, props map[string]any) {
 }
 
 func (b *rowBuilder) rel(typ, from, to, source, excerpt string) {
-	b.relWith(typ, from, to, source, excerpt, nil)
+	b.relWith(typ, from, to, dataset.Ref{Source: source, Excerpt: excerpt}, nil)
 }
 
-func (b *rowBuilder) relWith(typ, from, to, source, excerpt string, props map[string]any) {
-	r := relRow{From: from, To: to, Source: source, Excerpt: excerpt, Props: props}
+func (b *rowBuilder) relWith(typ, from, to string, c dataset.Ref, props map[string]any) {
+	r := relRow{From: from, To: to, Source: c.Source, Excerpt: c.Excerpt, Claim: c.Claim, Fact: c.Fact, Props: props}
 	if props != nil {
 		r.PropsHash = hashProps(props)
 	}
@@ -173,8 +247,12 @@ func (b *rowBuilder) relWith(typ, from, to, source, excerpt string, props map[st
 }
 
 func (b *rowBuilder) link(typ string, from plan.ID, to plan.Kind, l dataset.Link) {
-	b.rel(typ, string(from), string(plan.NewID(to, l.To)), l.Source, l.Excerpt)
+	b.cite(typ, string(from), string(plan.NewID(to, l.To)), l.Ref())
 }
+
+// cite adds a relationship with its full provenance (an excerpt, or a claim
+// and its fact).
+func (b *rowBuilder) cite(typ, from, to string, r dataset.Ref) { b.relWith(typ, from, to, r, nil) }
 
 func (b *rowBuilder) links(typ string, from plan.ID, to plan.Kind, ls []dataset.Link) {
 	for _, l := range ls {
@@ -184,7 +262,7 @@ func (b *rowBuilder) links(typ string, from plan.ID, to plan.Kind, ls []dataset.
 
 func (b *rowBuilder) sources(id plan.ID, refs []dataset.Ref) {
 	for _, r := range refs {
-		b.rel(plan.RelTypeSupportedBy, string(id), string(plan.NewID(plan.KindSource, r.Source)), r.Source, r.Excerpt)
+		b.cite(plan.RelTypeSupportedBy, string(id), string(plan.NewID(plan.KindSource, r.Source)), r)
 	}
 }
 
@@ -232,7 +310,7 @@ func (b *rowBuilder) measure(pid plan.ID, planSlug string, sid plan.ID, secNum i
 		for _, link := range l.links {
 			to := string(plan.NewID(l.to, link.To))
 			keys := linkKeys(props, string(id), to)
-			b.relWith(l.typ, string(id), to, link.Source, link.Excerpt, keys)
+			b.relWith(l.typ, string(id), to, link.Ref(), keys)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -59,7 +60,10 @@ func scanKind(id plan.ID, p, x *propReader) (plan.Node, error) {
 			Approximate: p.bool("approximate"), Label: p.str("label")}
 	case plan.KindSource:
 		n = &plan.Source{ID: id, Title: p.str("title"), Publisher: p.optStr("publisher"), URL: p.optStr("url"),
-			PublishedOn: p.optStr("publishedOn"), Excerpt: x.optStr("excerpt")}
+			PublishedOn: p.optStr("publishedOn"), Authority: p.optStr("authority"),
+			Excerpt: x.optStr("excerpt"), Claim: x.optStr("claim"), Fact: x.optStr("fact")}
+	case plan.KindEvent:
+		n = p.event(id)
 	default:
 		return nil, fmt.Errorf("unknown kind %q", id.Kind())
 	}
@@ -70,6 +74,19 @@ func scanKind(id plan.ID, p, x *propReader) (plan.Node, error) {
 		return nil, x.err
 	}
 	return n, nil
+}
+
+// event reads an event from p's properties.
+func (p *propReader) event(id plan.ID) *plan.Event {
+	e := &plan.Event{ID: id, Slug: p.str("slug"), Kind: plan.EventKind(p.str("kind")), Title: p.str("title"),
+		Date: p.str("date"), Precision: plan.DatePrecision(p.str("precision")), DateNote: p.optStr("dateNote"),
+		TargetYear: p.optInt("targetYear"), Confirmed: p.bool("confirmed"), Quantities: []plan.Quantity{}}
+	if q := p.str("quantities"); q != "" {
+		if err := json.Unmarshal([]byte(q), &e.Quantities); err != nil {
+			p.fail(fmt.Errorf("property quantities: %w", err))
+		}
+	}
+	return e
 }
 
 // measureOf maps a measure node's properties onto a plan.Measure; a

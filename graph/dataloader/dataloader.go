@@ -41,6 +41,8 @@ const (
 	kindPage
 	kindHistory
 	kindCataloged
+	kindTimeline
+	kindStatusAsOf
 )
 
 // key names one load of a group: what it reads, the relation or field
@@ -49,6 +51,10 @@ type key struct {
 	kind kind
 	rel  plan.Relation
 	page plan.PageKey
+	// events is the page of a timeline (kindTimeline); asOf the day of a
+	// status (kindStatusAsOf).
+	events plan.EventKey
+	asOf   string
 }
 
 func (k key) String() string {
@@ -59,6 +65,10 @@ func (k key) String() string {
 		return "measures of " + string(k.page.Scope)
 	case kindHistory:
 		return "Measure.statusHistory"
+	case kindTimeline:
+		return "timeline of " + string(k.events.Scope)
+	case kindStatusAsOf:
+		return "Measure.status as of " + k.asOf
 	default:
 		return "Plan.catalogedMeasureCount"
 	}
@@ -356,4 +366,77 @@ func (l *Loaders) Cataloged(ctx context.Context, p *plan.Plan) (int, error) {
 		return l.store.CatalogedCounts(ctx, ids(nodes))
 	})
 	return v, err
+}
+
+// Timeline returns the page of n's timeline that q asks for (nodes of a
+// group that ask with equal queries share one round trip).
+func (l *Loaders) Timeline(ctx context.Context, n plan.Node, q plan.EventQuery) (*plan.EventPage, error) {
+	v, ok, err := load(ctx, l, n, key{kind: kindTimeline, events: q.Key()}, func(ctx context.Context, nodes []plan.Node) (map[plan.ID]*plan.EventPage, error) {
+		pages, err := l.store.Timeline(ctx, q, ids(nodes))
+		if err != nil {
+			return nil, err
+		}
+		l.groupEvents(pages)
+		return pages, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !ok || v == nil {
+		return &plan.EventPage{}, nil
+	}
+	return v, nil
+}
+
+// AllEvents answers a page of every event.
+func (l *Loaders) AllEvents(ctx context.Context, q plan.EventQuery) (*plan.EventPage, error) {
+	if l.missing {
+		return nil, fmt.Errorf("load all events: %w", ErrNoLoaders)
+	}
+	pages, err := l.store.Timeline(ctx, q, nil)
+	if err != nil {
+		return nil, err
+	}
+	l.groupEvents(pages)
+	if p, ok := pages[""]; ok {
+		return p, nil
+	}
+	return &plan.EventPage{}, nil
+}
+
+// groupEvents registers the events of the pages as one level.
+func (l *Loaders) groupEvents(pages map[plan.ID]*plan.EventPage) {
+	var level []plan.Node
+	for _, p := range pages {
+		for _, e := range p.Events {
+			level = append(level, e)
+		}
+	}
+	Group(l, level)
+}
+
+// StatusAsOf returns a measure's status on day asOf with its evidence,
+// loading it for the measure's whole group at once.
+func (l *Loaders) StatusAsOf(ctx context.Context, m *plan.Measure, asOf string) (*plan.StatusAnswer, error) {
+	v, ok, err := load(ctx, l, m, key{kind: kindStatusAsOf, asOf: asOf}, func(ctx context.Context, nodes []plan.Node) (map[plan.ID]*plan.StatusAnswer, error) {
+		res, err := l.store.StatusAsOf(ctx, ids(nodes), asOf)
+		if err != nil {
+			return nil, err
+		}
+		var level []plan.Node
+		for _, a := range res {
+			for _, e := range a.Events {
+				level = append(level, e)
+			}
+		}
+		Group(l, level)
+		return res, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !ok || v == nil {
+		return &plan.StatusAnswer{Status: m.Status, AsOf: asOf, Basis: "dataset", Events: []*plan.Event{}}, nil
+	}
+	return v, nil
 }

@@ -136,6 +136,8 @@ func (ec *executionContext) resolveEntityGroup(
 
 func isMulti(typeName string) bool {
 	switch typeName {
+	case "Event":
+		return true
 	case "Measure":
 		return true
 	case "Place":
@@ -185,6 +187,38 @@ func (ec *executionContext) resolveManyEntities(
 	}()
 
 	switch typeName {
+
+	case "Event":
+		representations := make([]any, len(reps))
+		matchedKeys := make([]model.EventMatchedKey, len(reps))
+		for i, rep := range reps {
+			matchedKey, err := matchedKeyForEvent(ctx, rep.entity)
+			if err != nil {
+				return fmt.Errorf(`finding resolver for Entity "Event": %w`, err)
+			}
+			representations[i] = map[string]any(rep.entity)
+			matchedKeys[i] = matchedKey
+		}
+		typedReps, err := ec.unmarshalNEventRepresentation2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐEventRepresentationᚄ(ctx, representations)
+		if err != nil {
+			return fmt.Errorf(`unmarshalling representations for Entity "Event": %w`, err)
+		}
+		for i, typedRep := range typedReps {
+			typedRep.MatchedKey = matchedKeys[i]
+		}
+		entities, err := ec.Resolvers.Entity().FindEvent(ctx, typedReps)
+		entityErrs, err := fedruntime.SplitEntityBatchErrors(err)
+		if err != nil {
+			return err
+		}
+		for i, entity := range entities {
+			if i < len(entityErrs) && entityErrs[i] != nil {
+				ec.Error(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(reps[i].index)), entityErrs[i])
+				continue
+			}
+			list[reps[i].index] = entity
+		}
+		return nil
 
 	case "Measure":
 		representations := make([]any, len(reps))
@@ -349,6 +383,68 @@ func (ec *executionContext) resolveManyEntities(
 	default:
 		return errors.New("unknown type: " + typeName)
 	}
+}
+
+func matchedKeyForEvent(ctx context.Context, rep EntityRepresentation) (model.EventMatchedKey, error) {
+	// we collect errors because a later entity resolver may work fine
+	// when an entity has multiple keys
+	entityResolverErrs := []error{}
+	for {
+		var (
+			m   EntityRepresentation
+			val any
+			ok  bool
+		)
+		_ = val
+		// if all of the KeyFields values for this resolver are null,
+		// we shouldn't use use it
+		allNull := true
+		m = rep
+		val, ok = m["id"]
+		if !ok {
+			entityResolverErrs = append(entityResolverErrs,
+				fmt.Errorf("%w due to missing Key Field \"id\" for Event", ErrTypeNotFound))
+			break
+		}
+		if allNull {
+			allNull = val == nil
+		}
+		if allNull {
+			entityResolverErrs = append(entityResolverErrs,
+				fmt.Errorf("%w due to all null value KeyFields for Event", ErrTypeNotFound))
+			break
+		}
+		return model.EventMatchedKeyID, nil
+	}
+	for {
+		var (
+			m   EntityRepresentation
+			val any
+			ok  bool
+		)
+		_ = val
+		// if all of the KeyFields values for this resolver are null,
+		// we shouldn't use use it
+		allNull := true
+		m = rep
+		val, ok = m["slug"]
+		if !ok {
+			entityResolverErrs = append(entityResolverErrs,
+				fmt.Errorf("%w due to missing Key Field \"slug\" for Event", ErrTypeNotFound))
+			break
+		}
+		if allNull {
+			allNull = val == nil
+		}
+		if allNull {
+			entityResolverErrs = append(entityResolverErrs,
+				fmt.Errorf("%w due to all null value KeyFields for Event", ErrTypeNotFound))
+			break
+		}
+		return model.EventMatchedKeySlug, nil
+	}
+	return "", fmt.Errorf("%w for Event due to %v", ErrTypeNotFound,
+		errors.Join(entityResolverErrs...).Error())
 }
 
 func matchedKeyForMeasure(ctx context.Context, rep EntityRepresentation) (model.MeasureMatchedKey, error) {

@@ -33,6 +33,7 @@ type ResolverRoot interface {
 	Aspect() AspectResolver
 	Change() ChangeResolver
 	Entity() EntityResolver
+	Event() EventResolver
 	Measure() MeasureResolver
 	Milestone() MilestoneResolver
 	Mutation() MutationResolver
@@ -44,6 +45,7 @@ type ResolverRoot interface {
 	Sector() SectorResolver
 	Source() SourceResolver
 	StatusChange() StatusChangeResolver
+	StatusEvidence() StatusEvidenceResolver
 	Subscription() SubscriptionResolver
 }
 
@@ -77,11 +79,42 @@ type ComplexityRoot struct {
 	}
 
 	Entity struct {
+		FindEvent   func(childComplexity int, reps []*model.EventRepresentation) int
 		FindMeasure func(childComplexity int, reps []*model.MeasureRepresentation) int
 		FindPlace   func(childComplexity int, reps []*model.PlaceRepresentation) int
 		FindPlan    func(childComplexity int, reps []*model.PlanRepresentation) int
 		FindProject func(childComplexity int, reps []*model.ProjectRepresentation) int
 		FindSector  func(childComplexity int, reps []*model.SectorRepresentation) int
+	}
+
+	Event struct {
+		Confirmed  func(childComplexity int) int
+		Date       func(childComplexity int) int
+		DateNote   func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		Measures   func(childComplexity int) int
+		Places     func(childComplexity int) int
+		Plans      func(childComplexity int) int
+		Precision  func(childComplexity int) int
+		Projects   func(childComplexity int) int
+		Quantities func(childComplexity int) int
+		Slug       func(childComplexity int) int
+		Sources    func(childComplexity int) int
+		TargetYear func(childComplexity int) int
+		Title      func(childComplexity int) int
+	}
+
+	EventConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	EventEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	GraphEdge struct {
@@ -98,21 +131,23 @@ type ComplexityRoot struct {
 	}
 
 	Measure struct {
-		Aspect        func(childComplexity int) int
-		Code          func(childComplexity int) int
-		Description   func(childComplexity int) int
-		ID            func(childComplexity int) int
-		Milestones    func(childComplexity int) int
-		Places        func(childComplexity int) int
-		Plan          func(childComplexity int) int
-		Projects      func(childComplexity int) int
-		Section       func(childComplexity int) int
-		Sectors       func(childComplexity int) int
-		Sources       func(childComplexity int) int
-		Status        func(childComplexity int) int
-		StatusHistory func(childComplexity int) int
-		Title         func(childComplexity int) int
-		TitleZh       func(childComplexity int) int
+		Aspect         func(childComplexity int) int
+		Code           func(childComplexity int) int
+		Description    func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Milestones     func(childComplexity int) int
+		Places         func(childComplexity int) int
+		Plan           func(childComplexity int) int
+		Projects       func(childComplexity int) int
+		Section        func(childComplexity int) int
+		Sectors        func(childComplexity int) int
+		Sources        func(childComplexity int) int
+		Status         func(childComplexity int, asOf *model.Date) int
+		StatusEvidence func(childComplexity int, asOf model.Date) int
+		StatusHistory  func(childComplexity int) int
+		Timeline       func(childComplexity int, filter *model.EventFilter, order *model.OrderDirection, first *int, after *string, last *int, before *string) int
+		Title          func(childComplexity int) int
+		TitleZh        func(childComplexity int) int
 	}
 
 	MeasureConnection struct {
@@ -162,6 +197,7 @@ type ComplexityRoot struct {
 		Projects func(childComplexity int) int
 		Slug     func(childComplexity int) int
 		Sources  func(childComplexity int) int
+		Timeline func(childComplexity int, filter *model.EventFilter, order *model.OrderDirection, first *int, after *string, last *int, before *string) int
 		Within   func(childComplexity int) int
 	}
 
@@ -181,6 +217,7 @@ type ComplexityRoot struct {
 		Sources               func(childComplexity int) int
 		Stats                 func(childComplexity int) int
 		Summary               func(childComplexity int) int
+		Timeline              func(childComplexity int, filter *model.EventFilter, order *model.OrderDirection, first *int, after *string, last *int, before *string) int
 		Title                 func(childComplexity int) int
 		TitleZh               func(childComplexity int) int
 		Tranches              func(childComplexity int) int
@@ -191,12 +228,14 @@ type ComplexityRoot struct {
 		ID          func(childComplexity int) int
 		Kind        func(childComplexity int) int
 		Measures    func(childComplexity int, filter *model.MeasureFilter, orderBy []*model.MeasureOrder, first *int, after *string, last *int, before *string) int
+		Milestones  func(childComplexity int) int
 		Name        func(childComplexity int) int
 		NameZh      func(childComplexity int) int
 		Places      func(childComplexity int) int
 		Sectors     func(childComplexity int) int
 		Slug        func(childComplexity int) int
 		Sources     func(childComplexity int) int
+		Timeline    func(childComplexity int, filter *model.EventFilter, order *model.OrderDirection, first *int, after *string, last *int, before *string) int
 	}
 
 	ProjectConnection struct {
@@ -211,7 +250,15 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Quantity struct {
+		Of    func(childComplexity int) int
+		Unit  func(childComplexity int) int
+		Value func(childComplexity int) int
+	}
+
 	Query struct {
+		Event              func(childComplexity int, slug string) int
+		Events             func(childComplexity int, filter *model.EventFilter, order *model.OrderDirection, first *int, after *string, last *int, before *string) int
 		Lookup             func(childComplexity int, by model.NodeKey) int
 		Measure            func(childComplexity int, code string, plan *string) int
 		Measures           func(childComplexity int, filter *model.MeasureFilter, orderBy []*model.MeasureOrder, first *int, after *string, last *int, before *string) int
@@ -262,7 +309,10 @@ type ComplexityRoot struct {
 	}
 
 	Source struct {
+		Authority   func(childComplexity int) int
+		Claim       func(childComplexity int) int
 		Excerpt     func(childComplexity int) int
+		Fact        func(childComplexity int) int
 		ID          func(childComplexity int) int
 		PublishedOn func(childComplexity int) int
 		Publisher   func(childComplexity int) int
@@ -288,6 +338,14 @@ type ComplexityRoot struct {
 		Note       func(childComplexity int) int
 		RecordedAt func(childComplexity int) int
 		Status     func(childComplexity int) int
+	}
+
+	StatusEvidence struct {
+		AsOf   func(childComplexity int) int
+		Basis  func(childComplexity int) int
+		Change func(childComplexity int) int
+		Events func(childComplexity int) int
+		Status func(childComplexity int) int
 	}
 
 	Subgraph struct {
@@ -322,17 +380,27 @@ type ChangeResolver interface {
 	Summary(ctx context.Context, obj *plan.Change) (*string, error)
 }
 type EntityResolver interface {
+	FindEvent(ctx context.Context, reps []*model.EventRepresentation) ([]*plan.Event, error)
 	FindMeasure(ctx context.Context, reps []*model.MeasureRepresentation) ([]*plan.Measure, error)
 	FindPlace(ctx context.Context, reps []*model.PlaceRepresentation) ([]*plan.Place, error)
 	FindPlan(ctx context.Context, reps []*model.PlanRepresentation) ([]*plan.Plan, error)
 	FindProject(ctx context.Context, reps []*model.ProjectRepresentation) ([]*plan.Project, error)
 	FindSector(ctx context.Context, reps []*model.SectorRepresentation) ([]*plan.Sector, error)
 }
+type EventResolver interface {
+	Measures(ctx context.Context, obj *plan.Event) ([]*plan.Measure, error)
+	Projects(ctx context.Context, obj *plan.Event) ([]*plan.Project, error)
+	Places(ctx context.Context, obj *plan.Event) ([]*plan.Place, error)
+	Plans(ctx context.Context, obj *plan.Event) ([]*plan.Plan, error)
+	Sources(ctx context.Context, obj *plan.Event) ([]*plan.Source, error)
+}
 type MeasureResolver interface {
 	Plan(ctx context.Context, obj *plan.Measure) (*plan.Plan, error)
 	Section(ctx context.Context, obj *plan.Measure) (*plan.Section, error)
 	Aspect(ctx context.Context, obj *plan.Measure) (*plan.Aspect, error)
-
+	Status(ctx context.Context, obj *plan.Measure, asOf *model.Date) (plan.Status, error)
+	StatusEvidence(ctx context.Context, obj *plan.Measure, asOf model.Date) (*plan.StatusAnswer, error)
+	Timeline(ctx context.Context, obj *plan.Measure, filter *model.EventFilter, order *model.OrderDirection, first *int, after *string, last *int, before *string) (*model.EventConnection, error)
 	Projects(ctx context.Context, obj *plan.Measure) ([]*plan.Project, error)
 	Sectors(ctx context.Context, obj *plan.Measure) ([]*plan.Sector, error)
 	Places(ctx context.Context, obj *plan.Measure) ([]*plan.Place, error)
@@ -357,6 +425,7 @@ type PlaceResolver interface {
 	Contains(ctx context.Context, obj *plan.Place) ([]*plan.Place, error)
 	Projects(ctx context.Context, obj *plan.Place) ([]*plan.Project, error)
 	Sources(ctx context.Context, obj *plan.Place) ([]*plan.Source, error)
+	Timeline(ctx context.Context, obj *plan.Place, filter *model.EventFilter, order *model.OrderDirection, first *int, after *string, last *int, before *string) (*model.EventConnection, error)
 	Measures(ctx context.Context, obj *plan.Place, filter *model.MeasureFilter, orderBy []*model.MeasureOrder, first *int, after *string, last *int, before *string) (*model.MeasureConnection, error)
 }
 type PlanResolver interface {
@@ -368,10 +437,13 @@ type PlanResolver interface {
 	Sources(ctx context.Context, obj *plan.Plan) ([]*plan.Source, error)
 	Stats(ctx context.Context, obj *plan.Plan) (*plan.Stats, error)
 	Measures(ctx context.Context, obj *plan.Plan, filter *model.MeasureFilter, orderBy []*model.MeasureOrder, first *int, after *string, last *int, before *string) (*model.MeasureConnection, error)
+	Timeline(ctx context.Context, obj *plan.Plan, filter *model.EventFilter, order *model.OrderDirection, first *int, after *string, last *int, before *string) (*model.EventConnection, error)
 }
 type ProjectResolver interface {
 	Places(ctx context.Context, obj *plan.Project) ([]*plan.Place, error)
 	Sectors(ctx context.Context, obj *plan.Project) ([]*plan.Sector, error)
+	Milestones(ctx context.Context, obj *plan.Project) ([]*plan.Milestone, error)
+	Timeline(ctx context.Context, obj *plan.Project, filter *model.EventFilter, order *model.OrderDirection, first *int, after *string, last *int, before *string) (*model.EventConnection, error)
 	Measures(ctx context.Context, obj *plan.Project, filter *model.MeasureFilter, orderBy []*model.MeasureOrder, first *int, after *string, last *int, before *string) (*model.MeasureConnection, error)
 	Sources(ctx context.Context, obj *plan.Project) ([]*plan.Source, error)
 }
@@ -389,6 +461,8 @@ type QueryResolver interface {
 	Place(ctx context.Context, slug string) (*plan.Place, error)
 	Places(ctx context.Context) ([]*plan.Place, error)
 	Milestones(ctx context.Context) ([]*plan.Milestone, error)
+	Event(ctx context.Context, slug string) (*plan.Event, error)
+	Events(ctx context.Context, filter *model.EventFilter, order *model.OrderDirection, first *int, after *string, last *int, before *string) (*model.EventConnection, error)
 	Search(ctx context.Context, text string, types []string, first *int) ([]*plan.SearchHit, error)
 	Neighborhood(ctx context.Context, id string, depth *int, limit *int) (*plan.Subgraph, error)
 	Path(ctx context.Context, from string, to string, maxDepth *int) (*plan.Subgraph, error)
@@ -408,9 +482,13 @@ type SectorResolver interface {
 }
 type SourceResolver interface {
 	PublishedOn(ctx context.Context, obj *plan.Source) (*model.Date, error)
+	Authority(ctx context.Context, obj *plan.Source) (*model.SourceAuthority, error)
 }
 type StatusChangeResolver interface {
 	AsOf(ctx context.Context, obj *plan.StatusChange) (*model.Date, error)
+}
+type StatusEvidenceResolver interface {
+	AsOf(ctx context.Context, obj *plan.StatusAnswer) (model.Date, error)
 }
 type SubscriptionResolver interface {
 	MeasureChanged(ctx context.Context, code *string, plan *string, after *int) (<-chan *plan.Measure, error)
@@ -539,6 +617,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Count.Label(childComplexity), true
 
+	case "Entity.findEvent":
+		if e.ComplexityRoot.Entity.FindEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindEvent(childComplexity, args["reps"].([]*model.EventRepresentation)), true
 	case "Entity.findMeasure":
 		if e.ComplexityRoot.Entity.FindMeasure == nil {
 			break
@@ -594,6 +683,135 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Entity.FindSector(childComplexity, args["reps"].([]*model.SectorRepresentation)), true
+
+	case "Event.confirmed":
+		if e.ComplexityRoot.Event.Confirmed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Confirmed(childComplexity), true
+	case "Event.date":
+		if e.ComplexityRoot.Event.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Date(childComplexity), true
+	case "Event.dateNote":
+		if e.ComplexityRoot.Event.DateNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.DateNote(childComplexity), true
+	case "Event.id":
+		if e.ComplexityRoot.Event.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.ID(childComplexity), true
+	case "Event.kind":
+		if e.ComplexityRoot.Event.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Kind(childComplexity), true
+	case "Event.measures":
+		if e.ComplexityRoot.Event.Measures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Measures(childComplexity), true
+	case "Event.places":
+		if e.ComplexityRoot.Event.Places == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Places(childComplexity), true
+	case "Event.plans":
+		if e.ComplexityRoot.Event.Plans == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Plans(childComplexity), true
+	case "Event.precision":
+		if e.ComplexityRoot.Event.Precision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Precision(childComplexity), true
+	case "Event.projects":
+		if e.ComplexityRoot.Event.Projects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Projects(childComplexity), true
+	case "Event.quantities":
+		if e.ComplexityRoot.Event.Quantities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Quantities(childComplexity), true
+	case "Event.slug":
+		if e.ComplexityRoot.Event.Slug == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Slug(childComplexity), true
+	case "Event.sources":
+		if e.ComplexityRoot.Event.Sources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Sources(childComplexity), true
+	case "Event.targetYear":
+		if e.ComplexityRoot.Event.TargetYear == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.TargetYear(childComplexity), true
+	case "Event.title":
+		if e.ComplexityRoot.Event.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Title(childComplexity), true
+
+	case "EventConnection.edges":
+		if e.ComplexityRoot.EventConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventConnection.Edges(childComplexity), true
+	case "EventConnection.nodes":
+		if e.ComplexityRoot.EventConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventConnection.Nodes(childComplexity), true
+	case "EventConnection.pageInfo":
+		if e.ComplexityRoot.EventConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventConnection.PageInfo(childComplexity), true
+	case "EventConnection.totalCount":
+		if e.ComplexityRoot.EventConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventConnection.TotalCount(childComplexity), true
+
+	case "EventEdge.cursor":
+		if e.ComplexityRoot.EventEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventEdge.Cursor(childComplexity), true
+	case "EventEdge.node":
+		if e.ComplexityRoot.EventEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventEdge.Node(childComplexity), true
 
 	case "GraphEdge.id":
 		if e.ComplexityRoot.GraphEdge.ID == nil {
@@ -710,13 +928,40 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Measure.Status(childComplexity), true
+		args, err := ec.field_Measure_status_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Measure.Status(childComplexity, args["asOf"].(*model.Date)), true
+	case "Measure.statusEvidence":
+		if e.ComplexityRoot.Measure.StatusEvidence == nil {
+			break
+		}
+
+		args, err := ec.field_Measure_statusEvidence_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Measure.StatusEvidence(childComplexity, args["asOf"].(model.Date)), true
 	case "Measure.statusHistory":
 		if e.ComplexityRoot.Measure.StatusHistory == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Measure.StatusHistory(childComplexity), true
+	case "Measure.timeline":
+		if e.ComplexityRoot.Measure.Timeline == nil {
+			break
+		}
+
+		args, err := ec.field_Measure_timeline_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Measure.Timeline(childComplexity, args["filter"].(*model.EventFilter), args["order"].(*model.OrderDirection), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Measure.title":
 		if e.ComplexityRoot.Measure.Title == nil {
 			break
@@ -951,6 +1196,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Place.Sources(childComplexity), true
+	case "Place.timeline":
+		if e.ComplexityRoot.Place.Timeline == nil {
+			break
+		}
+
+		args, err := ec.field_Place_timeline_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Place.Timeline(childComplexity, args["filter"].(*model.EventFilter), args["order"].(*model.OrderDirection), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Place.within":
 		if e.ComplexityRoot.Place.Within == nil {
 			break
@@ -1053,6 +1309,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Plan.Summary(childComplexity), true
+	case "Plan.timeline":
+		if e.ComplexityRoot.Plan.Timeline == nil {
+			break
+		}
+
+		args, err := ec.field_Plan_timeline_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Plan.Timeline(childComplexity, args["filter"].(*model.EventFilter), args["order"].(*model.OrderDirection), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Plan.title":
 		if e.ComplexityRoot.Plan.Title == nil {
 			break
@@ -1101,6 +1368,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Measures(childComplexity, args["filter"].(*model.MeasureFilter), args["orderBy"].([]*model.MeasureOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Project.milestones":
+		if e.ComplexityRoot.Project.Milestones == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Milestones(childComplexity), true
 	case "Project.name":
 		if e.ComplexityRoot.Project.Name == nil {
 			break
@@ -1137,6 +1410,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Sources(childComplexity), true
+	case "Project.timeline":
+		if e.ComplexityRoot.Project.Timeline == nil {
+			break
+		}
+
+		args, err := ec.field_Project_timeline_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Project.Timeline(childComplexity, args["filter"].(*model.EventFilter), args["order"].(*model.OrderDirection), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 
 	case "ProjectConnection.edges":
 		if e.ComplexityRoot.ProjectConnection.Edges == nil {
@@ -1175,6 +1459,48 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProjectEdge.Node(childComplexity), true
+
+	case "Quantity.of":
+		if e.ComplexityRoot.Quantity.Of == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quantity.Of(childComplexity), true
+	case "Quantity.unit":
+		if e.ComplexityRoot.Quantity.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quantity.Unit(childComplexity), true
+	case "Quantity.value":
+		if e.ComplexityRoot.Quantity.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quantity.Value(childComplexity), true
+
+	case "Query.event":
+		if e.ComplexityRoot.Query.Event == nil {
+			break
+		}
+
+		args, err := ec.field_Query_event_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Event(childComplexity, args["slug"].(string)), true
+	case "Query.events":
+		if e.ComplexityRoot.Query.Events == nil {
+			break
+		}
+
+		args, err := ec.field_Query_events_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Events(childComplexity, args["filter"].(*model.EventFilter), args["order"].(*model.OrderDirection), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 
 	case "Query.lookup":
 		if e.ComplexityRoot.Query.Lookup == nil {
@@ -1493,12 +1819,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Sector.Sources(childComplexity), true
 
+	case "Source.authority":
+		if e.ComplexityRoot.Source.Authority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Source.Authority(childComplexity), true
+	case "Source.claim":
+		if e.ComplexityRoot.Source.Claim == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Source.Claim(childComplexity), true
 	case "Source.excerpt":
 		if e.ComplexityRoot.Source.Excerpt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Source.Excerpt(childComplexity), true
+	case "Source.fact":
+		if e.ComplexityRoot.Source.Fact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Source.Fact(childComplexity), true
 	case "Source.id":
 		if e.ComplexityRoot.Source.ID == nil {
 			break
@@ -1616,6 +1960,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StatusChange.Status(childComplexity), true
 
+	case "StatusEvidence.asOf":
+		if e.ComplexityRoot.StatusEvidence.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusEvidence.AsOf(childComplexity), true
+	case "StatusEvidence.basis":
+		if e.ComplexityRoot.StatusEvidence.Basis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusEvidence.Basis(childComplexity), true
+	case "StatusEvidence.change":
+		if e.ComplexityRoot.StatusEvidence.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusEvidence.Change(childComplexity), true
+	case "StatusEvidence.events":
+		if e.ComplexityRoot.StatusEvidence.Events == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusEvidence.Events(childComplexity), true
+	case "StatusEvidence.status":
+		if e.ComplexityRoot.StatusEvidence.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusEvidence.Status(childComplexity), true
+
 	case "Subgraph.edges":
 		if e.ComplexityRoot.Subgraph.Edges == nil {
 			break
@@ -1674,6 +2049,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("EventFilter", ec.unmarshalInputEventFilter),
+			graphql.NewInputUnmarshaler("EventRepresentation", ec.unmarshalInputEventRepresentation),
 			graphql.NewInputUnmarshaler("IntRange", ec.unmarshalInputIntRange),
 			graphql.NewInputUnmarshaler("LinkInput", ec.unmarshalInputLinkInput),
 			graphql.NewInputUnmarshaler("MeasureFilter", ec.unmarshalInputMeasureFilter),
@@ -1860,6 +2237,21 @@ type Plan implements Node @key(fields: "id") @key(fields: "slug") {
     "Page backward from this cursor."
     before: String
   ): MeasureConnection!
+  "What happened to it and to its measures, by date."
+  timeline(
+    "Narrow the events."
+    filter: EventFilter
+    "Oldest first (ASC, the default) or newest first (DESC)."
+    order: OrderDirection = ASC
+    "Page forward: at most this many (default 20, at most 100)."
+    first: Int
+    "Page forward from this cursor."
+    after: String
+    "Page backward: at most this many."
+    last: Int
+    "Page backward from this cursor."
+    before: String
+  ): EventConnection!
 }
 
 "A numbered section of a plan."
@@ -1944,8 +2336,25 @@ type Measure implements Node @key(fields: "id") @key(fields: "code plan { slug }
   section: Section!
   "Its aspect, if it is in one."
   aspect: Aspect
-  "Where it stands."
-  status: MeasureStatus!
+  "Where it stands: now, or with ` + "`" + `asOf` + "`" + ` on that day (from the status changes recorded by then, else the confirmed events by then, else its sources; ` + "`" + `statusEvidence` + "`" + ` gives the evidence)."
+  status("The day to answer for; today when not given." asOf: Date): MeasureStatus!
+  "Where it stood on a day, with the evidence behind the answer."
+  statusEvidence("The day." asOf: Date!): StatusEvidence!
+  "What happened to it, by date (events that concern it directly)."
+  timeline(
+    "Narrow the events."
+    filter: EventFilter
+    "Oldest first (ASC, the default) or newest first (DESC)."
+    order: OrderDirection = ASC
+    "Page forward: at most this many (default 20, at most 100)."
+    first: Int
+    "Page forward from this cursor."
+    after: String
+    "Page backward: at most this many."
+    last: Int
+    "Page backward from this cursor."
+    before: String
+  ): EventConnection!
   "The projects it advances."
   projects: [Project!]!
   "The sectors it is in."
@@ -1992,6 +2401,23 @@ type Project implements Node @key(fields: "id") @key(fields: "slug") {
   places: [Place!]!
   "Its sectors."
   sectors: [Sector!]!
+  "Its target dates, as the sources give them (a project may have several: Qianhai 2025, 2030 and 2035)."
+  milestones: [Milestone!]!
+  "What happened to it, by date."
+  timeline(
+    "Narrow the events."
+    filter: EventFilter
+    "Oldest first (ASC, the default) or newest first (DESC)."
+    order: OrderDirection = ASC
+    "Page forward: at most this many (default 20, at most 100)."
+    first: Int
+    "Page forward from this cursor."
+    after: String
+    "Page backward: at most this many."
+    last: Int
+    "Page backward from this cursor."
+    before: String
+  ): EventConnection!
   "The measures that advance it."
   measures(
     "Narrow the measures."
@@ -2062,6 +2488,21 @@ type Place implements Node @key(fields: "id") @key(fields: "slug") {
   projects: [Project!]!
   "The sources that support it."
   sources: [Source!]!
+  "What happened here or in a place within it, by date."
+  timeline(
+    "Narrow the events."
+    filter: EventFilter
+    "Oldest first (ASC, the default) or newest first (DESC)."
+    order: OrderDirection = ASC
+    "Page forward: at most this many (default 20, at most 100)."
+    first: Int
+    "Page forward from this cursor."
+    after: String
+    "Page backward: at most this many."
+    last: Int
+    "Page backward from this cursor."
+    before: String
+  ): EventConnection!
   "Measures located here or in a place within it."
   measures(
     "Narrow the measures."
@@ -2124,8 +2565,150 @@ type Source implements Node {
   url: String
   "When it was published, if it says."
   publishedOn: Date
-  "The phrase of the document that supports the fact this source was reached from; null when the source is fetched on its own."
+  "How far it can be trusted, for a web page cited by claims; null for a bundled document quoted by excerpts."
+  authority: SourceAuthority
+  "The phrase of the document that supports the fact this source was reached from (a bundled document); null otherwise."
   excerpt: String
+  "The fact this source was reached from, in our own words (a web page: never copied from it); null otherwise."
+  claim: String
+  "The id of that fact in the project's list of public facts (` + "`" + `F20` + "`" + `), when it rests on one."
+  fact: String
+}
+
+"How far a web source can be trusted."
+enum SourceAuthority {
+  "A government, regulator, exchange or state agency site."
+  OFFICIAL
+  "A news agency or newspaper of record (Xinhua, China Daily, SCMP, …) or the trade press."
+  MAINSTREAM
+  "A mirror, repost or machine translation of another page."
+  REPOST
+}
+
+"A dated happening in the life of the plan, its measures, projects and places, as public sources report it."
+type Event implements Node @key(fields: "id") @key(fields: "slug") {
+  "Opaque global id."
+  id: ID!
+  "Stable short name, e.g. ` + "`" + `chinext-registration-reform-approved` + "`" + `."
+  slug: String!
+  "What kind of happening."
+  kind: EventKind!
+  "What happened, in our words."
+  title: String!
+  "When: ` + "`" + `2020-04-27` + "`" + `, or only ` + "`" + `2020-04` + "`" + ` or ` + "`" + `2020` + "`" + ` where the sources are no more precise (see ` + "`" + `precision` + "`" + `). Approximate dates say why in ` + "`" + `dateNote` + "`" + `."
+  date: String!
+  "How precise ` + "`" + `date` + "`" + ` is."
+  precision: DatePrecision!
+  "Why the date is implied or approximate (a weekday on a dated page, a year the page implies), when it is."
+  dateNote: String
+  "For a target set (or moved): the year the target is for."
+  targetYear: Int
+  "True when an official or mainstream source supports it; false when only reposts do, or the source leaves doubt."
+  confirmed: Boolean!
+  "Amounts it reports: areas, counts, sums."
+  quantities: [Quantity!]!
+  "The measures it concerns."
+  measures: [Measure!]!
+  "The projects it concerns."
+  projects: [Project!]!
+  "The places it concerns."
+  places: [Place!]!
+  "The plans it concerns."
+  plans: [Plan!]!
+  "The sources that report it, each with its claim."
+  sources: [Source!]!
+}
+
+"What kind of happening an event is."
+enum EventKind {
+  "Made public or promised."
+  ANNOUNCED
+  "Approved by an authority."
+  APPROVED
+  "A plan, rule or list issued."
+  ISSUED
+  "Started, or opened for business or applications."
+  LAUNCHED
+  "A law or rule took effect."
+  IN_FORCE
+  "A place or facility opened."
+  OPENED
+  "Built or finished."
+  COMPLETED
+  "Made larger."
+  EXPANDED
+  "A date moved later."
+  DELAYED
+  "A target date set (see ` + "`" + `targetYear` + "`" + `)."
+  TARGET_SET
+  "A progress figure reported."
+  REPORTED
+}
+
+"How precise a date is."
+enum DatePrecision {
+  "The day is known."
+  DAY
+  "Only the month is known."
+  MONTH
+  "Only the year is known."
+  YEAR
+}
+
+"An amount an event reports."
+type Quantity {
+  "What is measured, e.g. ` + "`" + `area after` + "`" + `."
+  of: String!
+  "The amount."
+  value: Float!
+  "The unit, e.g. ` + "`" + `km2` + "`" + `, ` + "`" + `CNY-bn` + "`" + `, ` + "`" + `companies` + "`" + `."
+  unit: String!
+}
+
+"Narrows events. Fields combine with AND; values within one list combine with OR."
+input EventFilter {
+  "Kinds of events."
+  kind: [EventKind!]
+  "Events on or after this day (an event dated only by month or year counts when its month or year reaches the day)."
+  from: Date
+  "Events on or before this day (likewise)."
+  to: Date
+  "Only confirmed (true) or only unconfirmed (false) events."
+  confirmed: Boolean
+}
+
+"A page of events, oldest first unless asked otherwise (Relay cursor connection)."
+type EventConnection {
+  "The events of the page with their cursors."
+  edges: [EventEdge!]!
+  "The events of the page."
+  nodes: [Event!]!
+  "Paging."
+  pageInfo: PageInfo!
+  "How many events match, over every page."
+  totalCount: Int!
+}
+
+"An event with its cursor."
+type EventEdge {
+  "Pass to ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The event."
+  node: Event!
+}
+
+"A measure's status on a day and why."
+type StatusEvidence {
+  "The status."
+  status: MeasureStatus!
+  "The day asked about."
+  asOf: Date!
+  "Which rule answered: ` + "`" + `status history` + "`" + ` (a change recorded through the API), ` + "`" + `events` + "`" + ` (confirmed events by then: work under way), ` + "`" + `dataset` + "`" + ` (the status the plan's sources give) or ` + "`" + `before the first recorded change` + "`" + `."
+  basis: String!
+  "The recorded status change that answered, if one did."
+  change: StatusChange
+  "The events on or before the day that concern the measure or a project it advances, newest first (at most 10)."
+  events: [Event!]!
 }
 
 "Where a measure stands."
@@ -2158,6 +2741,8 @@ input MeasureFilter {
   status: [MeasureStatus!]
   "Case-insensitive text in the code, title, Chinese title or description."
   text: String
+  "Measures that at least one event matching this filter concerns directly."
+  event: EventFilter
 }
 
 "An inclusive range of integers; a missing bound is open."
@@ -2363,6 +2948,23 @@ type Query {
   places: [Place!]!
   "Every milestone, by year."
   milestones: [Milestone!]!
+  "One event by slug."
+  event("The event's slug." slug: String!): Event
+  "Every event, by date: what happened to the plans, their measures, projects and places since they were made."
+  events(
+    "Narrow the events."
+    filter: EventFilter
+    "Oldest first (ASC, the default) or newest first (DESC)."
+    order: OrderDirection = ASC
+    "Page forward: at most this many (default 20, at most 100)."
+    first: Int
+    "Page forward from this cursor."
+    after: String
+    "Page backward: at most this many."
+    last: Int
+    "Page backward from this cursor."
+    before: String
+  ): EventConnection!
   "Full-text search over names, titles, summaries and descriptions, in English and Chinese."
   search(
     "Words to find; Lucene syntax is taken literally."
@@ -2432,6 +3034,8 @@ enum SlugKind {
   PLACE
   "A milestone (its slug is its year)."
   MILESTONE
+  "An event."
+  EVENT
 }
 
 "Cites a source for an edit: its id (see ` + "`" + `Source.id` + "`" + `'s key, e.g. ` + "`" + `gbi-article` + "`" + `) and a verbatim excerpt."
@@ -2604,7 +3208,12 @@ type Change {
 `, BuiltIn: true},
 	{Name: "../../federation/entity.graphql", Input: `
 # a union of all types that use the @key directive
-union _Entity = Measure | Place | Plan | Project | Sector
+union _Entity = Event | Measure | Place | Plan | Project | Sector
+
+input EventRepresentation {
+	id: ID
+	slug: String
+}
 
 input MeasureRepresentation {
 	id: ID
@@ -2634,6 +3243,7 @@ input SectorRepresentation {
 
 # fake type to build resolver interfaces for users to implement
 type Entity {
+	findEvent(reps: [EventRepresentation!]!): [Event]
 	findMeasure(reps: [MeasureRepresentation!]!): [Measure]
 	findPlace(reps: [PlaceRepresentation!]!): [Place]
 	findPlan(reps: [PlanRepresentation!]!): [Plan]
@@ -2707,6 +3317,66 @@ func (ec *executionContext) childFields_Count(ctx context.Context, field graphql
 	return nil, fmt.Errorf("no field named %q was found under type Count", field.Name)
 }
 
+func (ec *executionContext) childFields_Event(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Event_id(ctx, field)
+	case "slug":
+		return ec.fieldContext_Event_slug(ctx, field)
+	case "kind":
+		return ec.fieldContext_Event_kind(ctx, field)
+	case "title":
+		return ec.fieldContext_Event_title(ctx, field)
+	case "date":
+		return ec.fieldContext_Event_date(ctx, field)
+	case "precision":
+		return ec.fieldContext_Event_precision(ctx, field)
+	case "dateNote":
+		return ec.fieldContext_Event_dateNote(ctx, field)
+	case "targetYear":
+		return ec.fieldContext_Event_targetYear(ctx, field)
+	case "confirmed":
+		return ec.fieldContext_Event_confirmed(ctx, field)
+	case "quantities":
+		return ec.fieldContext_Event_quantities(ctx, field)
+	case "measures":
+		return ec.fieldContext_Event_measures(ctx, field)
+	case "projects":
+		return ec.fieldContext_Event_projects(ctx, field)
+	case "places":
+		return ec.fieldContext_Event_places(ctx, field)
+	case "plans":
+		return ec.fieldContext_Event_plans(ctx, field)
+	case "sources":
+		return ec.fieldContext_Event_sources(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Event", field.Name)
+}
+
+func (ec *executionContext) childFields_EventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_EventConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_EventConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_EventConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_EventConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_EventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_EventEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_EventEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_GraphEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2753,6 +3423,10 @@ func (ec *executionContext) childFields_Measure(ctx context.Context, field graph
 		return ec.fieldContext_Measure_aspect(ctx, field)
 	case "status":
 		return ec.fieldContext_Measure_status(ctx, field)
+	case "statusEvidence":
+		return ec.fieldContext_Measure_statusEvidence(ctx, field)
+	case "timeline":
+		return ec.fieldContext_Measure_timeline(ctx, field)
 	case "projects":
 		return ec.fieldContext_Measure_projects(ctx, field)
 	case "sectors":
@@ -2849,6 +3523,8 @@ func (ec *executionContext) childFields_Place(ctx context.Context, field graphql
 		return ec.fieldContext_Place_projects(ctx, field)
 	case "sources":
 		return ec.fieldContext_Place_sources(ctx, field)
+	case "timeline":
+		return ec.fieldContext_Place_timeline(ctx, field)
 	case "measures":
 		return ec.fieldContext_Place_measures(ctx, field)
 	}
@@ -2893,6 +3569,8 @@ func (ec *executionContext) childFields_Plan(ctx context.Context, field graphql.
 		return ec.fieldContext_Plan_stats(ctx, field)
 	case "measures":
 		return ec.fieldContext_Plan_measures(ctx, field)
+	case "timeline":
+		return ec.fieldContext_Plan_timeline(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Plan", field.Name)
 }
@@ -2915,6 +3593,10 @@ func (ec *executionContext) childFields_Project(ctx context.Context, field graph
 		return ec.fieldContext_Project_places(ctx, field)
 	case "sectors":
 		return ec.fieldContext_Project_sectors(ctx, field)
+	case "milestones":
+		return ec.fieldContext_Project_milestones(ctx, field)
+	case "timeline":
+		return ec.fieldContext_Project_timeline(ctx, field)
 	case "measures":
 		return ec.fieldContext_Project_measures(ctx, field)
 	case "sources":
@@ -2945,6 +3627,18 @@ func (ec *executionContext) childFields_ProjectEdge(ctx context.Context, field g
 		return ec.fieldContext_ProjectEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProjectEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Quantity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "of":
+		return ec.fieldContext_Quantity_of(ctx, field)
+	case "value":
+		return ec.fieldContext_Quantity_value(ctx, field)
+	case "unit":
+		return ec.fieldContext_Quantity_unit(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Quantity", field.Name)
 }
 
 func (ec *executionContext) childFields_SearchHit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3013,8 +3707,14 @@ func (ec *executionContext) childFields_Source(ctx context.Context, field graphq
 		return ec.fieldContext_Source_url(ctx, field)
 	case "publishedOn":
 		return ec.fieldContext_Source_publishedOn(ctx, field)
+	case "authority":
+		return ec.fieldContext_Source_authority(ctx, field)
 	case "excerpt":
 		return ec.fieldContext_Source_excerpt(ctx, field)
+	case "claim":
+		return ec.fieldContext_Source_claim(ctx, field)
+	case "fact":
+		return ec.fieldContext_Source_fact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Source", field.Name)
 }
@@ -3057,6 +3757,22 @@ func (ec *executionContext) childFields_StatusChange(ctx context.Context, field 
 		return ec.fieldContext_StatusChange_by(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StatusChange", field.Name)
+}
+
+func (ec *executionContext) childFields_StatusEvidence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_StatusEvidence_status(ctx, field)
+	case "asOf":
+		return ec.fieldContext_StatusEvidence_asOf(ctx, field)
+	case "basis":
+		return ec.fieldContext_StatusEvidence_basis(ctx, field)
+	case "change":
+		return ec.fieldContext_StatusEvidence_change(ctx, field)
+	case "events":
+		return ec.fieldContext_StatusEvidence_events(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatusEvidence", field.Name)
 }
 
 func (ec *executionContext) childFields_Subgraph(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3249,6 +3965,20 @@ func (ec *executionContext) field_Aspect_measures_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Entity_findEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.EventRepresentation, error) {
+			return ec.unmarshalNEventRepresentation2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐEventRepresentationᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reps"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Entity_findMeasure_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3316,6 +4046,88 @@ func (ec *executionContext) field_Entity_findSector_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["reps"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Measure_statusEvidence_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (model.Date, error) {
+			return ec.unmarshalNDate2githubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Measure_status_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*model.Date, error) {
+			return ec.unmarshalODate2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Measure_timeline_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EventFilter, error) {
+			return ec.unmarshalOEventFilter2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐEventFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "order",
+		func(ctx context.Context, v any) (*model.OrderDirection, error) {
+			return ec.unmarshalOOrderDirection2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["order"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
 	return args, nil
 }
 
@@ -3515,6 +4327,60 @@ func (ec *executionContext) field_Place_measures_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Place_timeline_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EventFilter, error) {
+			return ec.unmarshalOEventFilter2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐEventFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "order",
+		func(ctx context.Context, v any) (*model.OrderDirection, error) {
+			return ec.unmarshalOOrderDirection2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["order"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Plan_measures_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3534,6 +4400,60 @@ func (ec *executionContext) field_Plan_measures_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Plan_timeline_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EventFilter, error) {
+			return ec.unmarshalOEventFilter2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐEventFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "order",
+		func(ctx context.Context, v any) (*model.OrderDirection, error) {
+			return ec.unmarshalOOrderDirection2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["order"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
@@ -3623,6 +4543,60 @@ func (ec *executionContext) field_Project_measures_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Project_timeline_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EventFilter, error) {
+			return ec.unmarshalOEventFilter2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐEventFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "order",
+		func(ctx context.Context, v any) (*model.OrderDirection, error) {
+			return ec.unmarshalOOrderDirection2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["order"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3648,6 +4622,74 @@ func (ec *executionContext) field_Query__entities_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["representations"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_event_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "slug",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["slug"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EventFilter, error) {
+			return ec.unmarshalOEventFilter2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐEventFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "order",
+		func(ctx context.Context, v any) (*model.OrderDirection, error) {
+			return ec.unmarshalOOrderDirection2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["order"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
 	return args, nil
 }
 
@@ -4593,6 +5635,50 @@ func (ec *executionContext) fieldContext_Count_count(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Count", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Entity_findEvent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findEvent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindEvent(ctx, fc.Args["reps"].([]*model.EventRepresentation))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*plan.Event) graphql.Marshaler {
+			return ec.marshalOEvent2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐEvent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findEvent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Entity_findEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Entity_findMeasure(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4809,6 +5895,579 @@ func (ec *executionContext) fieldContext_Entity_findSector(ctx context.Context, 
 	if fc.Args, err = ec.field_Entity_findSector_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Event_id(ctx context.Context, field graphql.CollectedField, obj *plan.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v plan.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Event_slug(ctx context.Context, field graphql.CollectedField, obj *plan.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_slug(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Slug, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_slug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, false, false, "String")
+}
+
+func (ec *executionContext) _Event_kind(ctx context.Context, field graphql.CollectedField, obj *plan.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v plan.EventKind) graphql.Marshaler {
+			return ec.marshalNEventKind2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐEventKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, false, false, "EventKind")
+}
+
+func (ec *executionContext) _Event_title(ctx context.Context, field graphql.CollectedField, obj *plan.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, false, false, "String")
+}
+
+func (ec *executionContext) _Event_date(ctx context.Context, field graphql.CollectedField, obj *plan.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, false, false, "String")
+}
+
+func (ec *executionContext) _Event_precision(ctx context.Context, field graphql.CollectedField, obj *plan.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_precision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Precision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v plan.DatePrecision) graphql.Marshaler {
+			return ec.marshalNDatePrecision2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐDatePrecision(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_precision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, false, false, "DatePrecision")
+}
+
+func (ec *executionContext) _Event_dateNote(ctx context.Context, field graphql.CollectedField, obj *plan.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_dateNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DateNote, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_dateNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, false, false, "String")
+}
+
+func (ec *executionContext) _Event_targetYear(ctx context.Context, field graphql.CollectedField, obj *plan.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_targetYear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TargetYear, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_targetYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Event_confirmed(ctx context.Context, field graphql.CollectedField, obj *plan.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_confirmed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Confirmed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_confirmed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Event_quantities(ctx context.Context, field graphql.CollectedField, obj *plan.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_quantities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []plan.Quantity) graphql.Marshaler {
+			return ec.marshalNQuantity2ᚕgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐQuantityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_quantities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Quantity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Event_measures(ctx context.Context, field graphql.CollectedField, obj *plan.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_measures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Event().Measures(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*plan.Measure) graphql.Marshaler {
+			return ec.marshalNMeasure2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐMeasureᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_measures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Measure(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Event_projects(ctx context.Context, field graphql.CollectedField, obj *plan.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_projects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Event().Projects(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*plan.Project) graphql.Marshaler {
+			return ec.marshalNProject2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐProjectᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_projects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Event_places(ctx context.Context, field graphql.CollectedField, obj *plan.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_places(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Event().Places(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*plan.Place) graphql.Marshaler {
+			return ec.marshalNPlace2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐPlaceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_places(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Place(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Event_plans(ctx context.Context, field graphql.CollectedField, obj *plan.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_plans(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Event().Plans(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*plan.Plan) graphql.Marshaler {
+			return ec.marshalNPlan2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐPlanᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_plans(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Plan(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Event_sources(ctx context.Context, field graphql.CollectedField, obj *plan.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_sources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Event().Sources(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*plan.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐSourceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_sources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Source(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.EventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.EventEdge) graphql.Marshaler {
+			return ec.marshalNEventEdge2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐEventEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EventConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.EventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*plan.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EventConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.EventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EventConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.EventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.EventEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _EventEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.EventEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *plan.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EventEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -5194,7 +6853,8 @@ func (ec *executionContext) _Measure_status(ctx context.Context, field graphql.C
 			return ec.fieldContext_Measure_status(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Measure().Status(ctx, obj, fc.Args["asOf"].(*model.Date))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v plan.Status) graphql.Marshaler {
@@ -5204,8 +6864,116 @@ func (ec *executionContext) _Measure_status(ctx context.Context, field graphql.C
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Measure_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Measure", field, false, false, "MeasureStatus")
+func (ec *executionContext) fieldContext_Measure_status(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Measure",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type MeasureStatus does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Measure_status_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Measure_statusEvidence(ctx context.Context, field graphql.CollectedField, obj *plan.Measure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Measure_statusEvidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Measure().StatusEvidence(ctx, obj, fc.Args["asOf"].(model.Date))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *plan.StatusAnswer) graphql.Marshaler {
+			return ec.marshalNStatusEvidence2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐStatusAnswer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Measure_statusEvidence(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Measure",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatusEvidence(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Measure_statusEvidence_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Measure_timeline(ctx context.Context, field graphql.CollectedField, obj *plan.Measure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Measure_timeline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Measure().Timeline(ctx, obj, fc.Args["filter"].(*model.EventFilter), fc.Args["order"].(*model.OrderDirection), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EventConnection) graphql.Marshaler {
+			return ec.marshalNEventConnection2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐEventConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Measure_timeline(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Measure",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Measure_timeline_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Measure_projects(ctx context.Context, field graphql.CollectedField, obj *plan.Measure) (ret graphql.Marshaler) {
@@ -6299,6 +8067,50 @@ func (ec *executionContext) fieldContext_Place_sources(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Place_timeline(ctx context.Context, field graphql.CollectedField, obj *plan.Place) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Place_timeline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Place().Timeline(ctx, obj, fc.Args["filter"].(*model.EventFilter), fc.Args["order"].(*model.OrderDirection), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EventConnection) graphql.Marshaler {
+			return ec.marshalNEventConnection2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐEventConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Place_timeline(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Place",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Place_timeline_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Place_measures(ctx context.Context, field graphql.CollectedField, obj *plan.Place) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6823,6 +8635,50 @@ func (ec *executionContext) fieldContext_Plan_measures(ctx context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Plan_timeline(ctx context.Context, field graphql.CollectedField, obj *plan.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Plan_timeline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Plan().Timeline(ctx, obj, fc.Args["filter"].(*model.EventFilter), fc.Args["order"].(*model.OrderDirection), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EventConnection) graphql.Marshaler {
+			return ec.marshalNEventConnection2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐEventConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Plan_timeline(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Plan",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Plan_timeline_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Project_id(ctx context.Context, field graphql.CollectedField, obj *plan.Project) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7021,6 +8877,82 @@ func (ec *executionContext) fieldContext_Project_sectors(_ context.Context, fiel
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Sector(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Project_milestones(ctx context.Context, field graphql.CollectedField, obj *plan.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_milestones(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Project().Milestones(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*plan.Milestone) graphql.Marshaler {
+			return ec.marshalNMilestone2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐMilestoneᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Project_milestones(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Project",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Milestone(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Project_timeline(ctx context.Context, field graphql.CollectedField, obj *plan.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_timeline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Project().Timeline(ctx, obj, fc.Args["filter"].(*model.EventFilter), fc.Args["order"].(*model.OrderDirection), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EventConnection) graphql.Marshaler {
+			return ec.marshalNEventConnection2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐEventConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Project_timeline(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Project",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Project_timeline_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -7273,6 +9205,75 @@ func (ec *executionContext) fieldContext_ProjectEdge_node(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Quantity_of(ctx context.Context, field graphql.CollectedField, obj *plan.Quantity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quantity_of(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Of, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quantity_of(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Quantity", field, false, false, "String")
+}
+
+func (ec *executionContext) _Quantity_value(ctx context.Context, field graphql.CollectedField, obj *plan.Quantity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quantity_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quantity_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Quantity", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Quantity_unit(ctx context.Context, field graphql.CollectedField, obj *plan.Quantity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quantity_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quantity_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Quantity", field, false, false, "String")
 }
 
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -7795,6 +9796,94 @@ func (ec *executionContext) fieldContext_Query_milestones(_ context.Context, fie
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Milestone(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_event(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_event(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Event(ctx, fc.Args["slug"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *plan.Event) graphql.Marshaler {
+			return ec.marshalOEvent2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐEvent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_event(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_event_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_events(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_events(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Events(ctx, fc.Args["filter"].(*model.EventFilter), fc.Args["order"].(*model.OrderDirection), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EventConnection) graphql.Marshaler {
+			return ec.marshalNEventConnection2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐEventConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_events(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_events_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -8796,6 +10885,29 @@ func (ec *executionContext) fieldContext_Source_publishedOn(_ context.Context, f
 	return graphql.NewScalarFieldContext("Source", field, true, true, "Date")
 }
 
+func (ec *executionContext) _Source_authority(ctx context.Context, field graphql.CollectedField, obj *plan.Source) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Source_authority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Source().Authority(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SourceAuthority) graphql.Marshaler {
+			return ec.marshalOSourceAuthority2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐSourceAuthority(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Source_authority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Source", field, true, true, "SourceAuthority")
+}
+
 func (ec *executionContext) _Source_excerpt(ctx context.Context, field graphql.CollectedField, obj *plan.Source) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8816,6 +10928,52 @@ func (ec *executionContext) _Source_excerpt(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Source_excerpt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Source", field, false, false, "String")
+}
+
+func (ec *executionContext) _Source_claim(ctx context.Context, field graphql.CollectedField, obj *plan.Source) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Source_claim(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Claim, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Source_claim(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Source", field, false, false, "String")
+}
+
+func (ec *executionContext) _Source_fact(ctx context.Context, field graphql.CollectedField, obj *plan.Source) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Source_fact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Source_fact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Source", field, false, false, "String")
 }
 
@@ -9184,6 +11342,139 @@ func (ec *executionContext) _StatusChange_by(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_StatusChange_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StatusChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _StatusEvidence_status(ctx context.Context, field graphql.CollectedField, obj *plan.StatusAnswer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusEvidence_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v plan.Status) graphql.Marshaler {
+			return ec.marshalNMeasureStatus2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusEvidence_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusEvidence", field, false, false, "MeasureStatus")
+}
+
+func (ec *executionContext) _StatusEvidence_asOf(ctx context.Context, field graphql.CollectedField, obj *plan.StatusAnswer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusEvidence_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StatusEvidence().AsOf(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusEvidence_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusEvidence", field, true, true, "Date")
+}
+
+func (ec *executionContext) _StatusEvidence_basis(ctx context.Context, field graphql.CollectedField, obj *plan.StatusAnswer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusEvidence_basis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Basis, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusEvidence_basis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _StatusEvidence_change(ctx context.Context, field graphql.CollectedField, obj *plan.StatusAnswer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusEvidence_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Change, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *plan.StatusChange) graphql.Marshaler {
+			return ec.marshalOStatusChange2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐStatusChange(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StatusEvidence_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StatusEvidence",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatusChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StatusEvidence_events(ctx context.Context, field graphql.CollectedField, obj *plan.StatusAnswer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusEvidence_events(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Events, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*plan.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusEvidence_events(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StatusEvidence",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Subgraph_nodes(ctx context.Context, field graphql.CollectedField, obj *plan.Subgraph) (ret graphql.Marshaler) {
@@ -10457,6 +12748,118 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputEventFilter(ctx context.Context, obj any) (model.EventFilter, error) {
+	var it model.EventFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "from", "to", "confirmed"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOEventKind2ᚕgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐEventKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "confirmed":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("confirmed"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Confirmed = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEventFilter unmarshals raw into the EventFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEventFilter(ctx context.Context, raw any) (model.EventFilter, error) {
+	var out model.EventFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EventFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEventRepresentation(ctx context.Context, obj any) (model.EventRepresentation, error) {
+	var it model.EventRepresentation
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "slug"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "slug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slug"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Slug = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEventRepresentation unmarshals raw into the EventRepresentation input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEventRepresentation(ctx context.Context, raw any) (model.EventRepresentation, error) {
+	var out model.EventRepresentation
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EventRepresentation", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputIntRange(ctx context.Context, obj any) (model.IntRange, error) {
 	var it model.IntRange
 	if obj == nil {
@@ -10587,7 +12990,7 @@ func (ec *executionContext) unmarshalInputMeasureFilter(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"section", "aspect", "sector", "project", "place", "milestoneYear", "status", "text"}
+	fieldsInOrder := [...]string{"section", "aspect", "sector", "project", "place", "milestoneYear", "status", "text", "event"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -10650,6 +13053,13 @@ func (ec *executionContext) unmarshalInputMeasureFilter(ctx context.Context, obj
 				return it, err
 			}
 			it.Text = data
+		case "event":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("event"))
+			data, err := ec.unmarshalOEventFilter2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐEventFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Event = data
 		}
 	}
 	return it, nil
@@ -11307,6 +13717,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Measure(ctx, sel, obj)
+	case *plan.Event:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Event(ctx, sel, obj)
 	case *plan.Aspect:
 		if obj == nil {
 			return graphql.Null
@@ -11350,6 +13765,11 @@ func (ec *executionContext) __Entity(ctx context.Context, sel ast.SelectionSet, 
 			return graphql.Null
 		}
 		return ec._Measure(ctx, sel, obj)
+	case *plan.Event:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Event(ctx, sel, obj)
 	default:
 		if typedObj, ok := obj.(graphql.Marshaler); ok {
 			return typedObj
@@ -11552,6 +13972,12 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) g
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Entity")
+		case "findEvent":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entity_findEvent(ctx, field)
+				})
 		case "findMeasure":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -11582,6 +14008,200 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) g
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Entity_findSector(ctx, field)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var eventImplementors = []string{"Event", "Node", "_Entity"}
+
+func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, obj *plan.Event) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Event")
+		case "id":
+			out.Values[i] = ec._Event_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "slug":
+			out.Values[i] = ec._Event_slug(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._Event_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.Values[i] = ec._Event_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "date":
+			out.Values[i] = ec._Event_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "precision":
+			out.Values[i] = ec._Event_precision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dateNote":
+			out.Values[i] = ec._Event_dateNote(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "targetYear":
+			out.Values[i] = ec._Event_targetYear(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "confirmed":
+			out.Values[i] = ec._Event_confirmed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "quantities":
+			out.Values[i] = ec._Event_quantities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "measures":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_measures(ctx, field, obj)
+				})
+		case "projects":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_projects(ctx, field, obj)
+				})
+		case "places":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_places(ctx, field, obj)
+				})
+		case "plans":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_plans(ctx, field, obj)
+				})
+		case "sources":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_sources(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var eventConnectionImplementors = []string{"EventConnection"}
+
+func (ec *executionContext) _EventConnection(ctx context.Context, sel ast.SelectionSet, obj *model.EventConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EventConnection")
+		case "edges":
+			out.Values[i] = ec._EventConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._EventConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._EventConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._EventConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var eventEdgeImplementors = []string{"EventEdge"}
+
+func (ec *executionContext) _EventEdge(ctx context.Context, sel ast.SelectionSet, obj *model.EventEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EventEdge")
+		case "cursor":
+			out.Values[i] = ec._EventEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._EventEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11745,10 +14365,23 @@ func (ec *executionContext) _Measure(ctx context.Context, sel ast.SelectionSet, 
 					return ec._Measure_aspect(ctx, field, obj)
 				})
 		case "status":
-			out.Values[i] = ec._Measure_status(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Measure_status(ctx, field, obj)
+				})
+		case "statusEvidence":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Measure_statusEvidence(ctx, field, obj)
+				})
+		case "timeline":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Measure_timeline(ctx, field, obj)
+				})
 		case "projects":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -12131,6 +14764,12 @@ func (ec *executionContext) _Place(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Place_sources(ctx, field, obj)
 				})
+		case "timeline":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Place_timeline(ctx, field, obj)
+				})
 		case "measures":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -12262,6 +14901,12 @@ func (ec *executionContext) _Plan(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Plan_measures(ctx, field, obj)
 				})
+		case "timeline":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Plan_timeline(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -12331,6 +14976,18 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Project_sectors(ctx, field, obj)
+				})
+		case "milestones":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Project_milestones(ctx, field, obj)
+				})
+		case "timeline":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Project_timeline(ctx, field, obj)
 				})
 		case "measures":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -12447,6 +15104,49 @@ func (ec *executionContext) _ProjectEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var quantityImplementors = []string{"Quantity"}
+
+func (ec *executionContext) _Quantity(ctx context.Context, sel ast.SelectionSet, obj *plan.Quantity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, quantityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Quantity")
+		case "of":
+			out.Values[i] = ec._Quantity_of(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._Quantity_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._Quantity_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -12543,6 +15243,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_milestones(ctx, field)
+				})
+		case "event":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_event(ctx, field)
+				})
+		case "events":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_events(ctx, field)
 				})
 		case "search":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -12835,8 +15547,24 @@ func (ec *executionContext) _Source(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Source_publishedOn(ctx, field, obj)
 				})
+		case "authority":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Source_authority(ctx, field, obj)
+				})
 		case "excerpt":
 			out.Values[i] = ec._Source_excerpt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "claim":
+			out.Values[i] = ec._Source_claim(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fact":
+			out.Values[i] = ec._Source_fact(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -12964,6 +15692,60 @@ func (ec *executionContext) _StatusChange(ctx context.Context, sel ast.Selection
 			}
 		case "by":
 			out.Values[i] = ec._StatusChange_by(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var statusEvidenceImplementors = []string{"StatusEvidence"}
+
+func (ec *executionContext) _StatusEvidence(ctx context.Context, sel ast.SelectionSet, obj *plan.StatusAnswer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statusEvidenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatusEvidence")
+		case "status":
+			out.Values[i] = ec._StatusEvidence_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "asOf":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StatusEvidence_asOf(ctx, field, obj)
+				})
+		case "basis":
+			out.Values[i] = ec._StatusEvidence_basis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "change":
+			out.Values[i] = ec._StatusEvidence_change(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "events":
+			out.Values[i] = ec._StatusEvidence_events(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -13536,6 +16318,163 @@ func (ec *executionContext) marshalNCount2ᚕgithubᚗcomᚋshenzhenplanᚋkgapi
 	return ret
 }
 
+func (ec *executionContext) unmarshalNDate2githubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐDate(ctx context.Context, v any) (model.Date, error) {
+	var res model.Date
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDate2githubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐDate(ctx context.Context, sel ast.SelectionSet, v model.Date) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNDatePrecision2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐDatePrecision(ctx context.Context, v any) (plan.DatePrecision, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNDatePrecision2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐDatePrecision[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDatePrecision2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐDatePrecision(ctx context.Context, sel ast.SelectionSet, v plan.DatePrecision) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNDatePrecision2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐDatePrecision[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DatePrecision!")
+	}
+	return res
+}
+
+var (
+	unmarshalNDatePrecision2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐDatePrecision = map[string]plan.DatePrecision{
+		"DAY":   plan.PrecisionDay,
+		"MONTH": plan.PrecisionMonth,
+		"YEAR":  plan.PrecisionYear,
+	}
+	marshalNDatePrecision2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐDatePrecision = map[plan.DatePrecision]string{
+		plan.PrecisionDay:   "DAY",
+		plan.PrecisionMonth: "MONTH",
+		plan.PrecisionYear:  "YEAR",
+	}
+)
+
+func (ec *executionContext) marshalNEvent2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*plan.Event) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEvent2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEvent2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐEvent(ctx context.Context, sel ast.SelectionSet, v *plan.Event) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Event!")
+		return graphql.Null
+	}
+	return ec._Event(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEventConnection2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐEventConnection(ctx context.Context, sel ast.SelectionSet, v *model.EventConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EventConnection!")
+		return graphql.Null
+	}
+	return ec._EventConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEventEdge2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐEventEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EventEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEventEdge2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐEventEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEventEdge2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐEventEdge(ctx context.Context, sel ast.SelectionSet, v *model.EventEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EventEdge!")
+		return graphql.Null
+	}
+	return ec._EventEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEventKind2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐEventKind(ctx context.Context, v any) (plan.EventKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNEventKind2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐEventKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEventKind2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐEventKind(ctx context.Context, sel ast.SelectionSet, v plan.EventKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNEventKind2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐEventKind[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "EventKind!")
+	}
+	return res
+}
+
+var (
+	unmarshalNEventKind2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐEventKind = map[string]plan.EventKind{
+		"ANNOUNCED":  plan.EventAnnounced,
+		"APPROVED":   plan.EventApproved,
+		"ISSUED":     plan.EventIssued,
+		"LAUNCHED":   plan.EventLaunched,
+		"IN_FORCE":   plan.EventInForce,
+		"OPENED":     plan.EventOpened,
+		"COMPLETED":  plan.EventCompleted,
+		"EXPANDED":   plan.EventExpanded,
+		"DELAYED":    plan.EventDelayed,
+		"TARGET_SET": plan.EventTargetSet,
+		"REPORTED":   plan.EventReported,
+	}
+	marshalNEventKind2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐEventKind = map[plan.EventKind]string{
+		plan.EventAnnounced: "ANNOUNCED",
+		plan.EventApproved:  "APPROVED",
+		plan.EventIssued:    "ISSUED",
+		plan.EventLaunched:  "LAUNCHED",
+		plan.EventInForce:   "IN_FORCE",
+		plan.EventOpened:    "OPENED",
+		plan.EventCompleted: "COMPLETED",
+		plan.EventExpanded:  "EXPANDED",
+		plan.EventDelayed:   "DELAYED",
+		plan.EventTargetSet: "TARGET_SET",
+		plan.EventReported:  "REPORTED",
+	}
+)
+
+func (ec *executionContext) unmarshalNEventRepresentation2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐEventRepresentationᚄ(ctx context.Context, v any) ([]*model.EventRepresentation, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.EventRepresentation, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEventRepresentation2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐEventRepresentation(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNEventRepresentation2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐEventRepresentation(ctx context.Context, v any) (*model.EventRepresentation, error) {
+	res, err := ec.unmarshalInputEventRepresentation(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNFieldSet2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -14057,6 +16996,26 @@ func (ec *executionContext) unmarshalNProjectRepresentation2ᚖgithubᚗcomᚋsh
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNQuantity2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐQuantity(ctx context.Context, sel ast.SelectionSet, v plan.Quantity) graphql.Marshaler {
+	return ec._Quantity(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNQuantity2ᚕgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐQuantityᚄ(ctx context.Context, sel ast.SelectionSet, v []plan.Quantity) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNQuantity2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐQuantity(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNSearchHit2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐSearchHitᚄ(ctx context.Context, sel ast.SelectionSet, v []*plan.SearchHit) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -14217,6 +17176,14 @@ func (ec *executionContext) marshalNStatusChange2ᚖgithubᚗcomᚋshenzhenplan�
 		return graphql.Null
 	}
 	return ec._StatusChange(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStatusEvidence2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐStatusAnswer(ctx context.Context, sel ast.SelectionSet, v *plan.StatusAnswer) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StatusEvidence!")
+		return graphql.Null
+	}
+	return ec._StatusEvidence(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -14670,6 +17637,70 @@ func (ec *executionContext) marshalODate2ᚖgithubᚗcomᚋshenzhenplanᚋkgapi�
 	return v
 }
 
+func (ec *executionContext) marshalOEvent2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐEvent(ctx context.Context, sel ast.SelectionSet, v []*plan.Event) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOEvent2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐEvent(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOEvent2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐEvent(ctx context.Context, sel ast.SelectionSet, v *plan.Event) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Event(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOEventFilter2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐEventFilter(ctx context.Context, v any) (*model.EventFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputEventFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOEventKind2ᚕgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐEventKindᚄ(ctx context.Context, v any) ([]plan.EventKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]plan.EventKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEventKind2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐEventKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOEventKind2ᚕgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐEventKindᚄ(ctx context.Context, sel ast.SelectionSet, v []plan.EventKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEventKind2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐEventKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -14844,6 +17875,22 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋshenzhenplanᚋkgapiᚋp
 	return ec._Node(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOOrderDirection2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐOrderDirection(ctx context.Context, v any) (*model.OrderDirection, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.OrderDirection)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOrderDirection2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐOrderDirection(ctx context.Context, sel ast.SelectionSet, v *model.OrderDirection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) marshalOPlace2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐPlace(ctx context.Context, sel ast.SelectionSet, v []*plan.Place) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -14940,6 +17987,22 @@ func (ec *executionContext) unmarshalOSlugKey2ᚖgithubᚗcomᚋshenzhenplanᚋk
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOSourceAuthority2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐSourceAuthority(ctx context.Context, v any) (*model.SourceAuthority, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.SourceAuthority)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSourceAuthority2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐSourceAuthority(ctx context.Context, sel ast.SelectionSet, v *model.SourceAuthority) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOSourceRefInput2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐSourceRefInputᚄ(ctx context.Context, v any) ([]*model.SourceRefInput, error) {
 	if v == nil {
 		return nil, nil
@@ -14963,6 +18026,13 @@ func (ec *executionContext) unmarshalOSourceRefInput2ᚖgithubᚗcomᚋshenzhenp
 	}
 	res, err := ec.unmarshalInputSourceRefInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOStatusChange2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐStatusChange(ctx context.Context, sel ast.SelectionSet, v *plan.StatusChange) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._StatusChange(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

@@ -2,6 +2,16 @@
 
 package model
 
+// EventMatchedKey is the @key a Event representation matched, which
+// its MatchedKey field reports: one of the constants below, each holding
+// the key's fields as gqlgen prints them.
+type EventMatchedKey string
+
+const (
+	EventMatchedKeyID   EventMatchedKey = "id"
+	EventMatchedKeySlug EventMatchedKey = "slug"
+)
+
 // MeasureMatchedKey is the @key a Measure representation matched, which
 // its MatchedKey field reports: one of the constants below, each holding
 // the key's fields as gqlgen prints them.

@@ -56,3 +56,17 @@ type ProjectEdge struct {
 	Cursor string
 	Node   *plan.Project
 }
+
+// EventConnection is a page of events.
+type EventConnection struct {
+	Edges      []*EventEdge
+	Nodes      []*plan.Event
+	PageInfo   *PageInfo
+	TotalCount int
+}
+
+// EventEdge is an event with its cursor.
+type EventEdge struct {
+	Cursor string
+	Node   *plan.Event
+}

@@ -11,6 +11,26 @@ import (
 	"github.com/shenzhenplan/kgapi/plan"
 )
 
+// Narrows events. Fields combine with AND; values within one list combine with OR.
+type EventFilter struct {
+	// Kinds of events.
+	Kind []plan.EventKind `json:"kind,omitempty"`
+	// Events on or after this day (an event dated only by month or year counts when its month or year reaches the day).
+	From *Date `json:"from,omitempty"`
+	// Events on or before this day (likewise).
+	To *Date `json:"to,omitempty"`
+	// Only confirmed (true) or only unconfirmed (false) events.
+	Confirmed *bool `json:"confirmed,omitempty"`
+}
+
+type EventRepresentation struct {
+	ID   *string `json:"id,omitempty"`
+	Slug *string `json:"slug,omitempty"`
+	// The @key this representation matched: one of the EventMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey EventMatchedKey `json:"-"`
+}
+
 // An inclusive range of integers; a missing bound is open.
 type IntRange struct {
 	// Smallest value.
@@ -51,6 +71,8 @@ type MeasureFilter struct {
 	Status []plan.Status `json:"status,omitempty"`
 	// Case-insensitive text in the code, title, Chinese title or description.
 	Text *string `json:"text,omitempty"`
+	// Measures that at least one event matching this filter concerns directly.
+	Event *EventFilter `json:"event,omitempty"`
 }
 
 // Creates a measure, or updates the one with the same plan and code.
@@ -314,6 +336,8 @@ const (
 	SlugKindPlace SlugKind = "PLACE"
 	// A milestone (its slug is its year).
 	SlugKindMilestone SlugKind = "MILESTONE"
+	// An event.
+	SlugKindEvent SlugKind = "EVENT"
 )
 
 var AllSlugKind = []SlugKind{
@@ -322,11 +346,12 @@ var AllSlugKind = []SlugKind{
 	SlugKindSector,
 	SlugKindPlace,
 	SlugKindMilestone,
+	SlugKindEvent,
 }
 
 func (e SlugKind) IsValid() bool {
 	switch e {
-	case SlugKindPlan, SlugKindProject, SlugKindSector, SlugKindPlace, SlugKindMilestone:
+	case SlugKindPlan, SlugKindProject, SlugKindSector, SlugKindPlace, SlugKindMilestone, SlugKindEvent:
 		return true
 	}
 	return false
@@ -362,6 +387,67 @@ func (e *SlugKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e SlugKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How far a web source can be trusted.
+type SourceAuthority string
+
+const (
+	// A government, regulator, exchange or state agency site.
+	SourceAuthorityOfficial SourceAuthority = "OFFICIAL"
+	// A news agency or newspaper of record (Xinhua, China Daily, SCMP, …) or the trade press.
+	SourceAuthorityMainstream SourceAuthority = "MAINSTREAM"
+	// A mirror, repost or machine translation of another page.
+	SourceAuthorityRepost SourceAuthority = "REPOST"
+)
+
+var AllSourceAuthority = []SourceAuthority{
+	SourceAuthorityOfficial,
+	SourceAuthorityMainstream,
+	SourceAuthorityRepost,
+}
+
+func (e SourceAuthority) IsValid() bool {
+	switch e {
+	case SourceAuthorityOfficial, SourceAuthorityMainstream, SourceAuthorityRepost:
+		return true
+	}
+	return false
+}
+
+func (e SourceAuthority) String() string {
+	return string(e)
+}
+
+func (e *SourceAuthority) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SourceAuthority(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SourceAuthority", str)
+	}
+	return nil
+}
+
+func (e SourceAuthority) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SourceAuthority) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SourceAuthority) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
