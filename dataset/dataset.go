@@ -68,7 +68,9 @@ type Link struct {
 }
 
 // Ref is the link's provenance.
-func (l Link) Ref() Ref { return Ref{Source: l.Source, Excerpt: l.Excerpt, Claim: l.Claim, Fact: l.Fact} }
+func (l Link) Ref() Ref {
+	return Ref{Source: l.Source, Excerpt: l.Excerpt, Claim: l.Claim, Fact: l.Fact}
+}
 
 // Plan is a plan with its sections.
 type Plan struct {
