@@ -37,7 +37,7 @@ func TestParseBundled(t *testing.T) {
 	if got := d.Sources[1].PublishedOn; got != "2019-08-18" {
 		t.Errorf("xinhua publishedOn = %q, want 2019-08-18", got)
 	}
-	if m := d.Milestones[2]; m.Slug != "2050" || m.Year != 2050 || !m.Approximate || m.Label != "mid-21st century" {
+	if m := d.Milestones[3]; m.Slug != "2050" || m.Year != 2050 || !m.Approximate || m.Label != "mid-21st century" {
 		t.Errorf("milestone 2050 = %+v", m)
 	}
 	if m := ap.Sections[1].Aspects[2].Measures[0]; m.Code != "S2.A3.M1" || m.Status != StatusInProgress {
@@ -74,8 +74,9 @@ func TestCountsBundled(t *testing.T) {
 		}
 	}
 	// Spot checks that the generic walk is itself sane.
-	if want.Nodes["Measure"] != 38 || want.Rels["DUE_BY"] != 38 || want.Rels["PARENT"] != 1 {
-		t.Errorf("generic walk: measures %d, DUE_BY %d, PARENT %d; want 38, 38, 1",
+	// DUE_BY: S1.M1 and Qianhai 2025/2030/2035, S1.M3 and the Hetao centre 2025/2035.
+	if want.Nodes["Measure"] != 38 || want.Rels["DUE_BY"] != 10 || want.Rels["PARENT"] != 1 {
+		t.Errorf("generic walk: measures %d, DUE_BY %d, PARENT %d; want 38, 10, 1",
 			want.Nodes["Measure"], want.Rels["DUE_BY"], want.Rels["PARENT"])
 	}
 	if len(got.Nodes) != len(plan.Kinds) || len(got.Rels) != len(plan.RelTypes()) {
@@ -114,7 +115,7 @@ func genericCounts(doc map[string]any) Counts {
 	}
 	supported := func(node string, m map[string]any) {
 		for _, r := range list(m, "sources") {
-			add("SUPPORTED_BY", node, "|", r["source"], "|", r["excerpt"])
+			add("SUPPORTED_BY", node, "|", r["source"], "|", r["excerpt"], "|", r["claim"])
 		}
 	}
 	linked := func(typ, node string, m map[string]any, key string) {
@@ -167,8 +168,22 @@ func genericCounts(doc map[string]any) Counts {
 			supported(id, n)
 			linked("LOCATED_IN", id, n, "places")
 			linked("IN_SECTOR", id, n, "sectors")
+			if kind.label == "Project" {
+				linked("DUE_BY", id, n, "milestones")
+			}
 			if w, ok := n["within"].(map[string]any); ok {
 				add("WITHIN", id, "->", w["to"])
+			}
+		}
+	}
+	for _, e := range list(doc, "events") {
+		c.Nodes["Event"]++
+		id := fmt.Sprint("Event:", e["slug"])
+		supported(id, e)
+		for _, key := range []string{"measures", "projects", "places", "plans"} {
+			items, _ := e[key].([]any)
+			for _, to := range items {
+				add("CONCERNS", id, "->", key, ":", to)
 			}
 		}
 	}
