@@ -105,11 +105,12 @@ func (d *Dataset) Counts() Counts {
 	for _, m := range d.Milestones {
 		c.support(c.ids[string(plan.KindMilestone)][m.Slug], m.Sources)
 	}
+	byCode := d.MeasureKeys()
 	for _, e := range d.Events {
 		en := c.ids[string(plan.KindEvent)][e.Slug]
 		for _, ref := range e.Measures {
-			if pl, code, err := d.MeasurePlan(ref); err == nil {
-				c.link(relConcerns, en, string(plan.KindMeasure), pl+"/"+code)
+			if key, ok := byCode[ref]; ok {
+				c.link(relConcerns, en, string(plan.KindMeasure), key)
 			}
 		}
 		for _, to := range []struct {

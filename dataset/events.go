@@ -1,7 +1,6 @@
 package dataset
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -120,33 +119,34 @@ func (v *validator) firmlySupported(rs []Ref) bool {
 	return false
 }
 
-// MeasurePlan is the plan slug of a measure an event names ("<plan>/<code>"
-// or a code that one plan has), and its code.
-func (d *Dataset) MeasurePlan(ref string) (planSlug, code string, err error) {
-	if pl, code, ok := strings.Cut(ref, "/"); ok {
-		return pl, code, nil
+// MeasureKeys maps each way an event may name a measure — its code when
+// one plan has it, and "<plan slug>/<code>" — to the measure's key
+// "<plan slug>/<code>".
+func (d *Dataset) MeasureKeys() map[string]string {
+	out := map[string]string{}
+	plans := map[string]int{}
+	add := func(planSlug string, ms []Measure) {
+		for _, m := range ms {
+			key := planSlug + "/" + m.Code
+			out[key] = key
+			out[m.Code] = key
+			plans[m.Code]++
+		}
 	}
-	var found []string
 	for _, pl := range d.Plans {
 		for _, sec := range pl.Sections {
-			for _, m := range sec.Measures {
-				if m.Code == ref {
-					found = append(found, pl.Slug)
-				}
-			}
+			add(pl.Slug, sec.Measures)
 			for _, a := range sec.Aspects {
-				for _, m := range a.Measures {
-					if m.Code == ref {
-						found = append(found, pl.Slug)
-					}
-				}
+				add(pl.Slug, a.Measures)
 			}
 		}
 	}
-	if len(found) != 1 {
-		return "", "", fmt.Errorf("measure %q: in %d plans", ref, len(found))
+	for code, n := range plans {
+		if n > 1 {
+			delete(out, code) // ambiguous: name it with its plan
+		}
 	}
-	return found[0], ref, nil
+	return out
 }
 
 func atoiPrefix(s string) int {

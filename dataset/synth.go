@@ -37,6 +37,8 @@ const (
 //     places, slugs prefixed "syn-"; places form a forest through `within`;
 //   - milestones for the years 2020..2050, slug "syn-<year>" (synthetic
 //     plans never touch the real datasets' milestones);
+//   - measures/10 events, slug "syn-event-<n>", each concerning 1–3
+//     measures (and some a project, a place or the plan), drawn last;
 //   - each measure links to 0–3 projects, 1–2 sectors, 0–2 places and 1
 //     milestone, each project to 1–2 places and 1–2 sectors; targets are
 //     drawn with a skew so that some are much more popular than others.
@@ -145,7 +147,78 @@ func Synth(measures int, seed int64) *Dataset {
 	}
 	plan.Sections[2].Measures = g.measures(3, 0, n3)
 	d.Plans = []Plan{plan}
+	d.Events = g.events(plan, measures/10)
 	return d
+}
+
+// events makes n events (drawn after everything else, so that the rest of
+// the dataset does not depend on them): each concerns 1–3 measures, and
+// some a project, a place or the plan, drawn with the same skew as links;
+// dated 2019–2026 to the day, month or year.
+func (g *synth) events(p Plan, n int) []Event {
+	var codes []string
+	for _, sec := range p.Sections {
+		for _, m := range sec.Measures {
+			codes = append(codes, m.Code)
+		}
+		for _, a := range sec.Aspects {
+			for _, m := range a.Measures {
+				codes = append(codes, m.Code)
+			}
+		}
+	}
+	if len(codes) == 0 {
+		return nil
+	}
+	out := make([]Event, n)
+	for i := range out {
+		kind := EventKinds[g.r.IntN(len(EventKinds))]
+		date := strconv.Itoa(2019 + g.r.IntN(8))
+		switch g.r.IntN(4) {
+		case 0:
+		case 1:
+			date += "-" + twoDigits(1+g.r.IntN(12))
+		default:
+			date += "-" + twoDigits(1+g.r.IntN(12)) + "-" + twoDigits(1+g.r.IntN(28))
+		}
+		e := Event{
+			Slug:      SynthPrefix + "event-" + strconv.Itoa(i+1),
+			Kind:      kind,
+			Title:     "Event " + strconv.Itoa(i+1) + ": " + g.words(3),
+			Date:      date,
+			Confirmed: g.r.IntN(5) > 0,
+			Sources:   g.refs(),
+		}
+		if kind == "TARGET_SET" {
+			e.Target = 2025 + 5*g.r.IntN(6)
+		}
+		for k := 1 + g.r.IntN(3); k > 0; k-- {
+			e.Measures = append(e.Measures, p.Slug+"/"+codes[g.skewed(len(codes))])
+		}
+		slices.Sort(e.Measures)
+		e.Measures = slices.Compact(e.Measures)
+		if g.r.IntN(3) == 0 {
+			e.Projects = []string{g.projects[g.skewed(len(g.projects))]}
+		}
+		if g.r.IntN(4) == 0 {
+			e.Places = []string{g.places[g.skewed(len(g.places))]}
+		}
+		if g.r.IntN(20) == 0 {
+			e.Plans = []string{p.Slug}
+		}
+		if g.r.IntN(3) == 0 {
+			e.Quantities = []Quantity{{Of: g.words(1), Value: float64(g.r.IntN(1000)), Unit: "units"}}
+		}
+		out[i] = e
+	}
+	return out
+}
+
+func twoDigits(n int) string {
+	if n < 10 {
+		return "0" + strconv.Itoa(n)
+	}
+	return strconv.Itoa(n)
 }
 
 // synth holds the random state of one Synth call.

@@ -287,9 +287,12 @@ func TestNestedPagination(t *testing.T) {
 			[]ord{{"TITLE", true}}, func(m *measureX) bool { return m.Plan == p.Slug && m.Section == sec }},
 		{"plan measures, status filter", nodeMeasures(gid(plan.KindPlan, p.Slug), "Plan"), map[string]any{"status": []string{"PLANNED"}},
 			[]ord{{"SECTION", true}, {"CODE", true}}, func(m *measureX) bool { return m.Plan == p.Slug && m.Status == "PLANNED" }},
-		{"milestone measures, text filter", nodeMeasures(gid(plan.KindMilestone, e.x.ds.Milestones[0].Slug), "Milestone"), map[string]any{"text": "reform"},
+		// (Milestones hold at most two measures of the bundled data since
+		// targets come from sources per measure: a milestone's page is
+		// paged at scale by store/planner_test.go.)
+		{"plan measures, text filter", nodeMeasures(gid(plan.KindPlan, p.Slug), "Plan"), map[string]any{"text": "reform"},
 			[]ord{{"TITLE", false}}, func(m *measureX) bool {
-				return slices.Contains(m.Milestones, e.x.ds.Milestones[0].Slug) && matchFilter(e.x, m, map[string]any{"text": "reform"})
+				return m.Plan == p.Slug && matchFilter(e.x, m, map[string]any{"text": "reform"})
 			}},
 	}
 	for _, c := range cases {

@@ -281,6 +281,9 @@ func newExpect(ds *dataset.Dataset) *expect {
 		for _, l := range p.Sectors {
 			link(id, "IN_SECTOR", gid(plan.KindSector, l.To))
 		}
+		for _, l := range p.Milestones {
+			link(id, "DUE_BY", gid(plan.KindMilestone, l.To))
+		}
 	}
 	for _, p := range ds.Plans {
 		pid := node(plan.KindPlan, p.Slug, p.Title, p.Title, p.TitleZh, p.Summary)
@@ -334,6 +337,21 @@ func newExpect(ds *dataset.Dataset) *expect {
 				for _, m := range a.Measures {
 					add(aid, a.Number, m)
 				}
+			}
+		}
+	}
+	keys := ds.MeasureKeys()
+	for _, e := range ds.Events {
+		id := node(plan.KindEvent, e.Slug, e.Title, e.Title)
+		for _, m := range e.Measures {
+			link(id, "CONCERNS", gid(plan.KindMeasure, keys[m]))
+		}
+		for _, to := range []struct {
+			k     plan.Kind
+			slugs []string
+		}{{plan.KindProject, e.Projects}, {plan.KindPlace, e.Places}, {plan.KindPlan, e.Plans}} {
+			for _, slug := range to.slugs {
+				link(id, "CONCERNS", gid(to.k, slug))
 			}
 		}
 	}

@@ -172,6 +172,11 @@ func buildMeasureQuery(ctx context.Context, scope plan.Scope, a connArgs) (plan.
 		q.Filter = plan.MeasureFilter{Section: f.Section, Aspect: f.Aspect, Sectors: f.Sector, Projects: f.Project, Places: f.Place, Text: f.Text}
 		if f.MilestoneYear != nil {
 			q.Filter.MilestoneYearMin, q.Filter.MilestoneYearMax = f.MilestoneYear.Min, f.MilestoneYear.Max
+			if f.MilestoneYear.Min == nil && f.MilestoneYear.Max == nil {
+				// An open range still asks for a milestone: every year is >= 0.
+				zero := 0
+				q.Filter.MilestoneYearMin = &zero
+			}
 			if f.MilestoneYear.Min != nil && f.MilestoneYear.Max != nil && *f.MilestoneYear.Min > *f.MilestoneYear.Max {
 				return q, plan.Errorf(plan.EINVALID, "filter.milestoneYear: min (%d) is greater than max (%d)", *f.MilestoneYear.Min, *f.MilestoneYear.Max)
 			}

@@ -48,7 +48,7 @@ func (r *Resolver) timeline(ctx context.Context, scope plan.Kind, n plan.Node, a
 		}
 	}
 	q := plan.EventQuery{Scope: scope, Filter: f, Desc: a.order != nil && *a.order == model.OrderDirectionDesc,
-		First: a.first, After: a.after, Last: a.last, Before: a.before}
+		First: a.first, After: a.after, Last: a.last, Before: a.before, WantTotal: wantsField(ctx, "totalCount")}
 	var page *plan.EventPage
 	if n == nil {
 		page, err = r.loaders(ctx).AllEvents(ctx, q)

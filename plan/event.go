@@ -116,10 +116,12 @@ type EventQuery struct {
 	Scope  Kind
 	Filter EventFilter
 	Desc   bool
-	First  *int
-	After  *string
-	Last   *int
-	Before *string
+	// WantTotal asks for TotalCount (counting is skipped otherwise).
+	WantTotal bool
+	First     *int
+	After     *string
+	Last      *int
+	Before    *string
 }
 
 // EventKey is an EventQuery as a comparable value: the key under which
@@ -133,11 +135,12 @@ type EventKey struct {
 	First, Last         int // -1 when not given
 	After, Before       string
 	HasAfter, HasBefore bool
+	Total               bool
 }
 
 // Key is q as an EventKey.
 func (q EventQuery) Key() EventKey {
-	k := EventKey{Scope: q.Scope, Desc: q.Desc, First: -1, Last: -1}
+	k := EventKey{Scope: q.Scope, Desc: q.Desc, First: -1, Last: -1, Total: q.WantTotal}
 	for i, kind := range q.Filter.Kinds {
 		if i > 0 {
 			k.Kinds += ","

@@ -215,7 +215,7 @@ var Model = struct {
 				{Field: "places", Type: RelTypeLocatedIn, To: KindPlace, Order: byName, Fanout: 2},
 				{Field: "milestones", Type: RelTypeDueBy, To: KindMilestone, Order: []string{"year"}, Fanout: 1},
 			},
-			Computed: []string{"statusHistory", "statusAsOf", "timeline"}},
+			Computed: []string{"statusHistory", "statusEvidence", "timeline"}},
 		{Kind: KindProject, Key: "slug", Sourced: true, Scope: ScopeProject, ListOrder: []string{"name", "slug"}, Label: "name", Brief: []string{"slug", "name"},
 			Props: props([]Prop{slugProp}, nameProps, []Prop{
 				{Name: "kind", Field: "kind", Type: PropString},
@@ -264,6 +264,9 @@ var Model = struct {
 				// order and its date filter.
 				{Name: "startDate", Type: PropString},
 				{Name: "endDate", Type: PropString},
+				// The ids of the plans it concerns, directly or through its
+				// measures (written by the loader): a plan's timeline.
+				{Name: "planIds", Type: PropStrings},
 			},
 			Edges: []Edge{
 				{Field: "measures", Type: RelTypeConcerns, To: KindMeasure, Order: []string{"codeKey"}, Fanout: 2},

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -149,44 +150,15 @@ func ToRows(ds *dataset.Dataset, name string) *Rows {
 			}
 		}
 	}
-	measureIDs := measureIDsOf(ds)
+	measureKeys := ds.MeasureKeys()
 	for _, e := range ds.Events {
-		b.event(e, measureIDs)
+		b.event(e, measureKeys)
 	}
 	return b.rows
 }
 
-// measureIDsOf maps each way an event may name a measure (its code when
-// one plan has it, and "<plan>/<code>") to the measure's id.
-func measureIDsOf(ds *dataset.Dataset) map[string]string {
-	out := map[string]string{}
-	seen := map[string]int{}
-	add := func(planSlug string, ms []dataset.Measure) {
-		for _, m := range ms {
-			id := string(plan.NewID(plan.KindMeasure, planSlug+"/"+m.Code))
-			out[planSlug+"/"+m.Code] = id
-			out[m.Code] = id
-			seen[m.Code]++
-		}
-	}
-	for _, p := range ds.Plans {
-		for _, sec := range p.Sections {
-			add(p.Slug, sec.Measures)
-			for _, a := range sec.Aspects {
-				add(p.Slug, a.Measures)
-			}
-		}
-	}
-	for code, n := range seen {
-		if n > 1 {
-			delete(out, code) // ambiguous: the dataset names it with its plan
-		}
-	}
-	return out
-}
-
 // event adds an event, what it concerns and its sources.
-func (b *rowBuilder) event(e dataset.Event, measureIDs map[string]string) {
+func (b *rowBuilder) event(e dataset.Event, measureKeys map[string]string) {
 	id := plan.NewID(plan.KindEvent, e.Slug)
 	first, last, precision, _ := plan.DateSpan(e.Date) // the dataset is valid
 	var quantities any
@@ -198,15 +170,33 @@ func (b *rowBuilder) event(e dataset.Event, measureIDs map[string]string) {
 		raw, _ := json.Marshal(qs)
 		quantities = string(raw)
 	}
+	// planIds: the plans the event concerns, directly or through its
+	// measures (a plan's timeline reads them without walking its measures).
+	var planIDs []string
+	for _, m := range e.Measures {
+		if key, ok := measureKeys[m]; ok {
+			slug, _, _ := strings.Cut(key, "/")
+			planIDs = append(planIDs, string(plan.NewID(plan.KindPlan, slug)))
+		}
+	}
+	for _, p := range e.Plans {
+		planIDs = append(planIDs, string(plan.NewID(plan.KindPlan, p)))
+	}
+	slices.Sort(planIDs)
+	planIDs = slices.Compact(planIDs)
+	var plans any
+	if len(planIDs) > 0 {
+		plans = planIDs
+	}
 	b.node(plan.KindEvent, id, map[string]any{
 		"slug": e.Slug, "kind": e.Kind, "title": e.Title, "date": e.Date, "precision": string(precision),
 		"dateNote": str(e.DateNote), "targetYear": num(e.Target), "confirmed": e.Confirmed,
-		"quantities": quantities, "startDate": first, "endDate": last,
+		"quantities": quantities, "startDate": first, "endDate": last, "planIds": plans,
 	})
 	b.sources(id, e.Sources)
 	for _, m := range e.Measures {
-		if mid, ok := measureIDs[m]; ok {
-			b.rel(plan.RelTypeConcerns, string(id), mid, "", "")
+		if key, ok := measureKeys[m]; ok {
+			b.rel(plan.RelTypeConcerns, string(id), string(plan.NewID(plan.KindMeasure, key)), "", "")
 		}
 	}
 	for _, to := range []struct {

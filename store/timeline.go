@@ -21,8 +21,7 @@ var timelineReach = map[plan.Kind]string{
 	plan.KindMeasure: "MATCH (:Measure {id: scope})<-[:" + plan.RelTypeConcerns + "]-(e:Event)",
 	plan.KindProject: "MATCH (:Project {id: scope})<-[:" + plan.RelTypeConcerns + "]-(e:Event)",
 	plan.KindPlace:   "MATCH (:Place {id: scope})<-[:" + plan.RelTypeWithin + "*0..8]-(:Place)<-[:" + plan.RelTypeConcerns + "]-(e:Event)",
-	plan.KindPlan: "CALL {\n    WITH scope\n    MATCH (:Plan {id: scope})<-[:" + plan.RelTypeConcerns + "]-(e:Event) RETURN e\n    UNION\n    WITH scope\n" +
-		"    MATCH (e:Event)-[:" + plan.RelTypeConcerns + "]->(m:Measure) WHERE m.plan = scope RETURN e\n  }",
+	plan.KindPlan:    "MATCH (e:Event) WHERE scope IN e.planIds",
 }
 
 // eventFilter is the condition of an EventFilter on e.
@@ -55,7 +54,11 @@ func (s *Store) Timeline(ctx context.Context, q plan.EventQuery, scopeIDs []plan
 		dir, cmp = "DESC", "<"
 	}
 	keyset := "($ckey IS NULL OR [e.startDate, e.slug] " + cmp + " $ckey)"
-	cypher := "UNWIND $scopes AS scope\nCALL {\n  WITH scope\n  " + reach + "\n  WITH DISTINCT e WHERE " + eventFilter + "\n  RETURN count(e) AS total\n}\n" +
+	total := "0 AS total"
+	if q.WantTotal {
+		total = "COUNT {\n  " + reach + "\n  WITH DISTINCT e WHERE " + eventFilter + "\n  RETURN e\n} AS total"
+	}
+	cypher := "UNWIND $scopes AS scope\nWITH scope, " + total + "\n" +
 		"CALL {\n  WITH scope\n  " + reach + "\n  WITH DISTINCT e WHERE " + eventFilter + " AND " + keyset + "\n" +
 		"  WITH e ORDER BY e.startDate " + dir + ", e.slug " + dir + " LIMIT $limit\n  RETURN collect(e) AS rows\n}\nRETURN scope, total, rows"
 	recs, err := s.read(ctx, cypher, params)
