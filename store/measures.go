@@ -251,11 +251,6 @@ func (a anchor) size() string {
 // scope in order failed to find the page, which says the text is rare.
 const textEstimate = 1000
 
-// eventEstimate is the size the planner assumes for the measures an event
-// filter matches, for the same reason: it is read from the events only once
-// a walk of the scope in order failed to find the page.
-const eventEstimate = 1000
-
 // searchTextSep separates the fields of a measure's searchText, so that a
 // text never matches across two fields.
 const searchTextSep = "\u001f"
@@ -423,13 +418,14 @@ func (mp *measurePlan) filters() {
 		p["statuses"] = st
 	}
 	if f.Event != nil {
-		// Events are few: read the measures they concern when that is the
-		// smallest anchor.
+		// Read the measures the events concern when that is the smallest
+		// anchor, sized by every event-to-measure link (an upper bound the
+		// count store answers without reading the events).
 		cond := strings.NewReplacer("$kinds", "$ekinds", "$from", "$efrom", "$to", "$eto", "$confirmed", "$econfirmed").Replace(eventFilter)
 		concerns := "(e:Event)-[:" + plan.RelTypeConcerns + "]->(m)"
 		mp.anchors = append(mp.anchors, anchor{pred: "EXISTS { MATCH " + concerns + " WHERE " + cond + " }",
 			reach: "MATCH " + strings.Replace(concerns, "(m)", "(m:Measure)", 1) + " WHERE " + cond + "\n  WITH DISTINCT sc, m",
-			est:   strconv.Itoa(eventEstimate)})
+			est:   "COUNT { ()-[:" + plan.RelTypeConcerns + "]->(:Measure) }"})
 		ep, err := timelineParams(plan.EventQuery{Filter: *f.Event})
 		if err == nil {
 			p["ekinds"], p["efrom"], p["eto"], p["econfirmed"] = ep["kinds"], ep["from"], ep["to"], ep["confirmed"]
