@@ -25,6 +25,27 @@ const SEARCH_TEXT = 'Qianhai';
 const PROJECT_LABEL = 'Qianhai free trade zone';
 const CATALOGUED = /^(\d+) of 127 catalogued$/;
 
+// Events of the bundled data (data/shenzhen-2019-2025.yaml) that the timeline
+// tests look for.
+const QIANHAI_EXPANDED = {
+  slug: 'qianhai-zone-expanded-2021',
+  date: '2021-09-06',
+  title: 'Central plan enlarges the Qianhai cooperation zone',
+  quantities: ['area before: 14.92 km2', 'area after: 120.56 km2'],
+  url: 'http://english.scio.gov.cn/topnews/2021-09/07/content_77737331.htm',
+  fact: 'F20',
+};
+const QIANHAI_HK_FIRMS = { slug: 'qianhai-hk-firms-2021', date: '2021-08', title: 'About 11,500 Hong Kong-invested firms registered in Qianhai' };
+// The first day a date stands for ("2021" → 2021-01-01, "2021-08" → 2021-08-01):
+// the timeline's order.
+const startOf = (d) => (d.length === 4 ? `${d}-01-01` : d.length === 7 ? `${d}-01` : d);
+const inDateOrder = (dates) => dates.every((d, i) => i === 0 || startOf(dates[i - 1]) <= startOf(d));
+const CHINEXT = [
+  ['chinext-reform-plan-approved-2020', '2020-04-27', 'Central reform commission approves the ChiNext reform and registration-system plan'],
+  ['chinext-registration-rules-issued-2020', '2020-06-12', 'Rules switching ChiNext to registration-based IPOs issued'],
+  ['chinext-first-listings-2020', '2020-08-24', 'First 18 companies list on ChiNext under the registration system'],
+];
+
 const RESULTS_DIR = fileURLToPath(new URL('./test-results/', import.meta.url));
 const SCREENSHOT = path.join(RESULTS_DIR, 'explore.png');
 
@@ -316,6 +337,141 @@ describe('Graph explorer page (offline, in Chromium)', () => {
     timings['tap → expand + details'] = Date.now() - t0;
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     t.diagnostic(`timings (ms): ${JSON.stringify(timings)}`);
+  });
+
+  test('a project\'s timeline: its events by date, with precision, kind, quantities and sources', async (t) => {
+    assert.ok(projectId, 'needs the project id from the first test');
+    const t0 = Date.now();
+    await page.goto(exploreUrl(`?id=${encodeURIComponent(projectId)}`), { waitUntil: 'load' });
+    const details = page.locator(`#details[data-state="ready"][data-id="${projectId}"]`);
+    await details.waitFor({ timeout: 15_000 });
+    const timeline = details.locator('#timeline[data-state="ready"]');
+    await timeline.waitFor({ timeout: 15_000 });
+
+    // As many events as the API's Project.timeline has, oldest first.
+    const answer = await page.request.post(new URL('graphql', base).href, {
+      data: { query: 'query($slug: String!) { project(slug: $slug) { timeline(first: 100) { totalCount nodes { slug } } } }', variables: { slug: 'qianhai-free-trade-zone' } },
+    });
+    const api = (await answer.json()).data.project.timeline;
+    assert.ok(api.totalCount >= 2, `the project has events: ${api.totalCount}`);
+    assert.equal((await timeline.locator('h4').innerText()).trim(), `Timeline (${api.totalCount} events)`);
+    const events = timeline.locator('li.event');
+    const shown = await events.evaluateAll((els) => els.map((e) => ({ slug: e.dataset.slug, date: e.dataset.date })));
+    assert.deepEqual(shown.map((e) => e.slug), api.nodes.map((n) => n.slug).slice(0, 20), 'the events of the API, in its order');
+    const dates = shown.map((e) => e.date);
+    assert.ok(inDateOrder(dates), `oldest first: ${dates}`);
+
+    // A dated event with its kind, amounts and an official source with its claim.
+    const ev = timeline.locator(`li.event[data-slug="${QIANHAI_EXPANDED.slug}"]`);
+    assert.equal((await ev.locator('.event-date').innerText()).trim(), QIANHAI_EXPANDED.date);
+    assert.equal((await ev.locator('.event-precision').innerText()).trim(), 'day');
+    assert.equal((await ev.locator('.event-kind').innerText()).trim().toLowerCase(), 'expanded');
+    assert.equal((await ev.locator('.event-title').innerText()).trim(), QIANHAI_EXPANDED.title);
+    assert.equal(await ev.getAttribute('data-confirmed'), 'true');
+    assert.equal(await ev.locator('.event-unconfirmed').count(), 0, 'a confirmed event is not marked unconfirmed');
+    assert.deepEqual((await ev.locator('.event-quantity').allInnerTexts()).map((s) => s.trim()), QIANHAI_EXPANDED.quantities);
+    const src = ev.locator('.event-source', { has: page.locator(`a.event-source-title[href="${QIANHAI_EXPANDED.url}"]`) });
+    assert.equal(await src.count(), 1, 'the official source, linked');
+    assert.equal((await src.locator('.authority').innerText()).trim().toLowerCase(), 'official');
+    assert.equal((await src.locator('.event-source-fact').innerText()).trim(), QIANHAI_EXPANDED.fact);
+    assert.match(await src.locator('.event-claim').innerText(), /14\.92 to 120\.56 sq km/);
+    assert.equal(await src.locator('a.event-source-title').getAttribute('target'), '_blank');
+    assert.match(await src.locator('a.event-source-title').getAttribute('rel'), /noopener/);
+    // Every source shows its publisher and authority.
+    for (const s of await ev.locator('.event-source').all()) {
+      assert.ok((await s.locator('.event-source-publisher').innerText()).trim(), 'publisher');
+      assert.ok((await s.locator('.authority').innerText()).trim(), 'authority');
+    }
+
+    // A month-precise event says so.
+    const month = timeline.locator(`li.event[data-slug="${QIANHAI_HK_FIRMS.slug}"]`);
+    assert.equal((await month.locator('.event-date').innerText()).trim(), QIANHAI_HK_FIRMS.date);
+    assert.equal((await month.locator('.event-precision').innerText()).trim(), 'month only');
+    assert.equal((await month.locator('.event-title').innerText()).trim(), QIANHAI_HK_FIRMS.title);
+
+    // The project itself is not listed among what its events concern; the measure is.
+    assert.equal(await ev.locator(`.event-concern[data-id="${projectId}"]`).count(), 0);
+    assert.ok(await ev.locator('.event-concern[data-type="Measure"]').count() >= 1, 'a concerned measure');
+    // The existing panel is unchanged: the project's own sources, with an excerpt.
+    await assertSources(details);
+    timings['?id= → project timeline'] = Date.now() - t0;
+    t.diagnostic(`project timeline: ${shown.length} events, ${dates[0]} … ${dates.at(-1)}`);
+  });
+
+  test('the plan timeline view lists every event of the plan, by year, and filters by kind', async (t) => {
+    const t0 = Date.now();
+    const posted = page.waitForRequest(
+      (req) => req.method() === 'POST' && new URL(req.url()).pathname === '/graphql' &&
+        (req.postData() ?? '').includes('ExplorerPlanTimeline'),
+      { timeout: 15_000 },
+    );
+    await page.getByRole('button', { name: 'Plan timeline' }).click();
+    assert.equal((await (await posted).response())?.status(), 200);
+    const view = page.locator('#plan-timeline[data-state="ready"]');
+    await view.waitFor({ timeout: 15_000 });
+    assert.equal(await page.getByRole('button', { name: 'Plan timeline' }).getAttribute('aria-pressed'), 'true');
+    assert.ok(await page.locator('#graph-wrap').isHidden(), 'the graph is replaced by the timeline');
+    assert.match(page.url(), /[?&]view=timeline\b/, 'the view is kept in the URL');
+
+    const answer = await page.request.post(new URL('graphql', base).href, {
+      data: { query: '{ plan { timeline(first: 1) { totalCount } } }' },
+    });
+    const total = (await answer.json()).data.plan.timeline.totalCount;
+    assert.ok(total > 50, `the plan has its events: ${total}`);
+    const events = view.locator('li.event');
+    assert.equal(await events.count(), total, 'every event of the plan is shown');
+    assert.match(await page.locator('#plan-timeline-count').innerText(), new RegExp(`^${total} events of `));
+    const dates = await events.evaluateAll((els) => els.map((e) => e.dataset.date));
+    assert.ok(inDateOrder(dates), `oldest first: ${dates}`);
+    const years = await view.locator('.timeline-year').evaluateAll((els) => els.map((e) => e.dataset.year));
+    assert.deepEqual([...years].sort(), years, `years in order: ${years}`);
+    assert.ok(years.includes('2020') && years.includes('2023'), `years: ${years}`);
+
+    // The ChiNext registration reform, from approval to the first listings.
+    for (const [slug, date, title] of CHINEXT) {
+      const ev = view.locator(`li.event[data-slug="${slug}"]`);
+      assert.equal(await ev.count(), 1, `${slug} is shown`);
+      assert.equal((await ev.locator('.event-date').innerText()).trim(), date);
+      assert.equal((await ev.locator('.event-title').innerText()).trim(), title);
+      assert.equal(await ev.locator('xpath=ancestor::section[contains(@class, "timeline-year")]').getAttribute('data-year'), date.slice(0, 4));
+    }
+    const chinextOrder = await events.evaluateAll((els) => els.map((e) => e.dataset.slug).filter((s) => s.startsWith('chinext-')));
+    const wanted = CHINEXT.map(([slug]) => slug);
+    assert.deepEqual(chinextOrder.filter((s) => wanted.includes(s)), wanted, 'in date order');
+
+    // Filter: target dates set only; Qianhai's three targets are there.
+    await page.getByLabel('Kind').selectOption('TARGET_SET');
+    const kinds = await view.locator('li.event').evaluateAll((els) => els.map((e) => e.dataset.kind));
+    assert.ok(kinds.length > 0 && kinds.length < total && kinds.every((k) => k === 'TARGET_SET'), `kinds after the filter: ${kinds}`);
+    for (const y of [2025, 2030, 2035]) {
+      const ev = view.locator(`li.event[data-slug="qianhai-target-${y}-set-2023"]`);
+      assert.equal((await ev.locator('.event-title').innerText()).trim(), `Qianhai plan sets its ${y} goals`);
+      assert.equal((await ev.locator('.event-target').innerText()).trim(), `Target year: ${y}`);
+    }
+    assert.match(await page.locator('#plan-timeline-count').innerText(), new RegExp(`^${kinds.length} of ${total} events`));
+
+    // "Open in GraphiQL" carries the plan timeline query, which the API answers.
+    const href = await page.getByRole('link', { name: 'Open in GraphiQL' }).getAttribute('href');
+    const u = new URL(href, base);
+    const query = u.searchParams.get('query');
+    assert.match(query, /query ExplorerPlanTimeline\(/);
+    const body = await (await page.request.post(new URL('graphql', base).href, {
+      data: { query, variables: JSON.parse(u.searchParams.get('variables')) },
+    })).json();
+    assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+    assert.equal(body.data.plan.timeline.totalCount, total);
+
+    // Picking what an event concerns goes back to the graph with that node.
+    const concern = view.locator(`li.event[data-slug="qianhai-target-2035-set-2023"] .event-concern[data-id="${projectId}"]`);
+    await concern.click();
+    await page.waitForFunction((id) => window.__explorer.cy.getElementById(id).selected(), projectId, { timeout: 15_000 });
+    assert.ok(await page.locator('#plan-timeline').isHidden(), 'back to the graph');
+    assert.equal(await page.getByRole('button', { name: 'Graph', exact: true }).getAttribute('aria-pressed'), 'true');
+    await page.locator(`#details[data-state="ready"][data-id="${projectId}"] #timeline[data-state="ready"]`).waitFor({ timeout: 15_000 });
+    await layoutSettled(page);
+    timings['plan timeline view'] = Date.now() - t0;
+    t.diagnostic(`plan timeline: ${total} events in ${years.length} years; ${kinds.length} targets set`);
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
   });
 
   test('requested nothing from any other host', () => {

@@ -78,7 +78,7 @@ type Deps struct {
 //	                             over multipart/mixed for a POST that accepts it
 //	/                            GraphiQL, served from the binary
 //	/explore/                    the graph explorer, served from the binary
-//	/export/{plan}.jsonld, /export/{plan}/measures.csv, /id/{id}   open-data export
+//	/export/{plan}.jsonld, /export/{plan}/measures.csv, /export/{plan}/events.csv, /id/{id}   open-data export
 //	/metrics                     Prometheus metrics
 //	/healthz                     the process is alive
 //	/readyz                      Neo4j answers
@@ -91,7 +91,7 @@ func NewHandler(d Deps) http.Handler {
 	}
 	if st, ok := d.Store.(*store.Store); ok {
 		ex := readGuard(d.ReadTokenRequired, export.Handler(st, export.RequestBase, export.WithLogger(d.Log)))
-		mux.Handle("/export/", ex) // GET /export/{plan}.jsonld, /export/{plan}/measures.csv, /export/vocab
+		mux.Handle("/export/", ex) // GET /export/{plan}.jsonld, /export/{plan}/measures.csv, /export/{plan}/events.csv, /export/vocab
 		mux.Handle("/id/", ex)     // GET /id/{globalID}: 303 to /graphql?query=<node(id:) query>
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

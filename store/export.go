@@ -13,9 +13,10 @@ import (
 
 // PlanExport is everything an open-data export of one plan holds: the plan,
 // its parent, sections, aspects and measures, the projects, sectors, places
-// (with the places they lie within) and milestones they link to, the sources
-// that support any of them, and the links among all of these with their
-// provenance. Every list is in a deterministic order.
+// (with the places they lie within) and milestones they link to, the events
+// that concern any of these (the plan, its parent, measures, projects,
+// places), the sources that support any of them, and the links among all of
+// these with their provenance. Every list is in a deterministic order.
 type PlanExport struct {
 	Plan       *plan.Plan
 	Parent     *plan.Plan        // nil when the plan has no parent
@@ -26,7 +27,8 @@ type PlanExport struct {
 	Sectors    []*plan.Sector    // by slug
 	Places     []*plan.Place     // by slug
 	Milestones []*plan.Milestone // by year, then slug
-	Sources    []*plan.Source    // by id; Excerpt is nil (excerpts live on the links)
+	Events     []*plan.Event     // by date (the first day it stands for), then slug
+	Sources    []*plan.Source    // by id; Excerpt and Claim are nil (they live on the links)
 	// Links are the relationships among the nodes above, ordered by the
 	// position of their start node in the lists above, then type, then the
 	// position of their end node, source and excerpt.
@@ -45,14 +47,18 @@ type ExportMeasure struct {
 
 // ExportLink is one relationship of the export: a fact with its provenance.
 // SUPPORTED_BY links go from a node to a Source, with the excerpt that
-// supports the node; the other links name the source of the fact in Source
-// ("" for the structural HAS_SECTION, HAS_ASPECT and PART_OF).
+// supports the node (a bundled document) or the claim in our words and the
+// id of the public fact it rests on (a web page); the other links name the
+// source of the fact in Source ("" for the structural HAS_SECTION,
+// HAS_ASPECT and PART_OF, and for CONCERNS, whose event cites its sources).
 type ExportLink struct {
 	From    plan.ID
 	Type    string // one of plan.RelTypes()
 	To      plan.ID
 	Source  plan.ID
 	Excerpt string
+	Claim   string
+	Fact    string
 }
 
 type exportKey struct {
@@ -70,8 +76,9 @@ func (e *PlanExport) Out(from plan.ID, typ string) []ExportLink { return e.out[e
 // exportNodesCypher finds every node of a plan's export in one query: the
 // plan and its parent, sections, aspects, measures and milestones; the
 // projects, sectors, places (and the places they lie within) and milestones
-// the measures and projects link to; the sources that support any of them or
-// any link among them. The links that can carry provenance start at the
+// the measures and projects link to; the events that concern the plan, its
+// parent, measures, projects or places; the sources that support any of them
+// or any link among them. The links that can carry provenance start at the
 // plan, its measures, their projects and places, and end inside the export
 // by construction (but for places more than eight levels up).
 var exportNodesCypher = `MATCH (p:Plan {id: $plan})
@@ -87,7 +94,9 @@ WITH p, parents, sections, aspects, measures, planMilestones, projects,
   COLLECT { UNWIND measures + projects AS a MATCH (a)-[:IN_SECTOR]->(x:Sector) RETURN DISTINCT x } AS sectors,
   COLLECT { UNWIND measures AS a MATCH (a)-[:DUE_BY]->(x:Milestone) RETURN DISTINCT x } AS milestones,
   COLLECT { UNWIND measures + projects AS a MATCH (a)-[:LOCATED_IN]->(:Place)-[:WITHIN*0..8]->(x:Place) RETURN DISTINCT x } AS places
-WITH [p] + parents + sections + aspects + measures + planMilestones + projects + sectors + milestones + places AS nodes,
+WITH p, parents, sections, aspects, measures, planMilestones, projects, sectors, milestones, places,
+  COLLECT { UNWIND [p] + parents + measures + projects + places AS a MATCH (a)<-[:` + plan.RelTypeConcerns + `]-(x:Event) RETURN DISTINCT x } AS events
+WITH [p] + parents + sections + aspects + measures + planMilestones + projects + sectors + milestones + places + events AS nodes,
   [p] + measures + projects + places AS linkStarts
 WITH nodes,
   COLLECT { UNWIND nodes AS a MATCH (a)-[:SUPPORTED_BY]->(x:Source) RETURN DISTINCT x } AS cited,
@@ -106,7 +115,7 @@ RETURN n AS node, CASE WHEN n:Plan THEN COUNT { (m:Measure {plan: n.id}) } END A
 // nodes; ExportPlan keeps those that end at one of them too.
 var exportLinksCypher = `UNWIND $ids AS key
 MATCH (a:Entity {id: key})-[r:` + strings.Join(plan.ExportedRelTypes(), "|") + `]->(b:Entity)
-RETURN a.id AS from, type(r) AS type, b.id AS to, r.source AS source, r.excerpt AS excerpt`
+RETURN a.id AS from, type(r) AS type, b.id AS to, r.source AS source, r.excerpt AS excerpt, r.claim AS claim, r.fact AS fact`
 
 // ExportPlan reads everything an open-data export of the plan with the slug
 // holds, in two round trips whatever the size of the plan (one when there
@@ -185,15 +194,15 @@ type measureNumbers struct{ section, aspect int }
 // Source, and the id of the source its relationship names ("" for none: the
 // source and excerpt properties are optional on a relationship).
 func scanExportLink(rec *neo4j.Record) (ExportLink, string, error) {
-	var cols [5]string
-	for i, k := range []string{"from", "type", "to", "source", "excerpt"} {
+	var cols [7]string
+	for i, k := range []string{"from", "type", "to", "source", "excerpt", "claim", "fact"} {
 		v, err := recordValue[string](rec, k)
 		if err != nil {
 			return ExportLink{}, "", err
 		}
 		cols[i] = v
 	}
-	return ExportLink{From: plan.ID(cols[0]), Type: cols[1], To: plan.ID(cols[2]), Excerpt: cols[4]}, cols[3], nil
+	return ExportLink{From: plan.ID(cols[0]), Type: cols[1], To: plan.ID(cols[2]), Excerpt: cols[4], Claim: cols[5], Fact: cols[6]}, cols[3], nil
 }
 
 // arrange fills the typed lists from the nodes and puts everything in order.
@@ -219,6 +228,8 @@ func (e *PlanExport) arrange(nums map[plan.ID]measureNumbers) {
 			e.Places = append(e.Places, n)
 		case *plan.Milestone:
 			e.Milestones = append(e.Milestones, n)
+		case *plan.Event:
+			e.Events = append(e.Events, n)
 		case *plan.Source:
 			e.Sources = append(e.Sources, n)
 		}
@@ -269,10 +280,18 @@ func (e *PlanExport) arrange(nums map[plan.ID]measureNumbers) {
 		}
 		return a.Slug < b.Slug
 	})
+	sort.Slice(e.Events, func(i, j int) bool {
+		a, b := eventStart(e.Events[i]), eventStart(e.Events[j])
+		if a != b {
+			return a < b
+		}
+		return e.Events[i].Slug < e.Events[j].Slug
+	})
 	sort.Slice(e.Sources, func(i, j int) bool { return e.Sources[i].ID < e.Sources[j].ID })
 
 	// The rank of a node is its position in the export: plan, parent,
-	// sections, aspects, measures, projects, sectors, places, milestones, sources.
+	// sections, aspects, measures, projects, sectors, places, milestones,
+	// events, sources.
 	rank := make(map[plan.ID]int, len(e.nodes))
 	add := func(id plan.ID) { rank[id] = len(rank) }
 	add(e.Plan.ID)
@@ -300,6 +319,9 @@ func (e *PlanExport) arrange(nums map[plan.ID]measureNumbers) {
 	for _, n := range e.Milestones {
 		add(n.ID)
 	}
+	for _, n := range e.Events {
+		add(n.ID)
+	}
 	for _, n := range e.Sources {
 		add(n.ID)
 	}
@@ -314,11 +336,22 @@ func (e *PlanExport) arrange(nums map[plan.ID]measureNumbers) {
 			return rank[a.To] < rank[b.To]
 		case a.Source != b.Source:
 			return a.Source < b.Source
+		case a.Excerpt != b.Excerpt:
+			return a.Excerpt < b.Excerpt
 		}
-		return a.Excerpt < b.Excerpt
+		return a.Claim < b.Claim
 	})
 	for _, l := range e.Links {
 		k := exportKey{l.From, l.Type}
 		e.out[k] = append(e.out[k], l)
 	}
+}
+
+// eventStart is the first day an event's date stands for (the timeline's
+// order: "2020" sorts with 2020-01-01), or its date when that is malformed.
+func eventStart(ev *plan.Event) string {
+	if first, _, _, err := plan.DateSpan(ev.Date); err == nil {
+		return first
+	}
+	return ev.Date
 }

@@ -47,7 +47,7 @@ func TestOperationsMatchSchemaAndBundle(t *testing.T) {
 	}
 
 	ops := queryConst.FindAllStringSubmatch(string(src), -1)
-	want := map[string]bool{"PLAN_QUERY": false, "SEARCH_QUERY": false, "NEIGHBORHOOD_QUERY": false, "NODE_QUERY": false}
+	want := map[string]bool{"PLAN_QUERY": false, "SEARCH_QUERY": false, "NEIGHBORHOOD_QUERY": false, "NODE_QUERY": false, "TIMELINE_QUERY": false, "PLAN_TIMELINE_QUERY": false}
 	for _, m := range ops {
 		name, query := m[1], m[2]
 		want[name] = true

@@ -172,3 +172,126 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// EventsCSVHeader is the header row of events.csv.
+var EventsCSVHeader = []string{
+	"slug", "date", "precision", "date_note", "kind", "title", "confirmed", "target_year", "quantities",
+	"measures", "projects", "places", "plans", "source_urls", "facts", "sources", "id",
+}
+
+// serveEventsCSV answers GET /export/{plan}/events.csv.
+func (h *handler) serveEventsCSV(w http.ResponseWriter, r *http.Request, slug string) {
+	e := h.loadPlan(w, r, slug)
+	if e == nil {
+		return
+	}
+	body, err := EventsCSV(e, r.URL.Query().Get("bom") == "1")
+	if err != nil {
+		h.storeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Disposition", `attachment; filename="`+slug+`-events.csv"`)
+	serveBody(w, r, "text/csv; charset=utf-8", body)
+}
+
+// EventsCSV writes one row per event of the export (those that concern the
+// plan, its parent, its measures, projects or places), by date (the first
+// day the date stands for) then slug, after the header row; RFC 4180 and
+// excel as in MeasuresCSV.
+//
+// Cells: date as precise as the sources allow (2020, 2020-04, 2020-04-27)
+// and precision DAY, MONTH or YEAR; confirmed true or false; target_year
+// empty unless a target is set; quantities "<of>: <value> <unit>";
+// measures are codes, projects, places and plans slugs; source_urls the
+// pages' URLs, facts the public-fact ids (F20) and sources the source ids
+// of the event's citations; multi-valued cells sorted and joined with "; ".
+// id is the event's global id.
+func EventsCSV(e *store.PlanExport, excel bool) ([]byte, error) {
+	var buf bytes.Buffer
+	if excel {
+		buf.WriteString("\uFEFF")
+	}
+	cw := csv.NewWriter(&buf)
+	cw.UseCRLF = true
+	if err := cw.Write(EventsCSVHeader); err != nil {
+		return nil, err
+	}
+	for _, ev := range e.Events {
+		target := ""
+		if ev.TargetYear != nil {
+			target = strconv.Itoa(*ev.TargetYear)
+		}
+		qs := make([]string, len(ev.Quantities))
+		for i, q := range ev.Quantities {
+			qs[i] = q.Of + ": " + strconv.FormatFloat(q.Value, 'f', -1, 64) + " " + q.Unit
+		}
+		var urls, facts []string
+		for _, l := range e.Out(ev.ID, plan.RelTypeSupportedBy) {
+			if s, ok := e.Node(l.To).(*plan.Source); ok && s.URL != nil && *s.URL != "" {
+				urls = append(urls, *s.URL)
+			}
+			if l.Fact != "" {
+				facts = append(facts, l.Fact)
+			}
+		}
+		row := []string{
+			ev.Slug, ev.Date, string(ev.Precision), deref(ev.DateNote), string(ev.Kind), ev.Title,
+			strconv.FormatBool(ev.Confirmed), target, strings.Join(qs, multiSep),
+			joinKeys(e, ev.ID, plan.RelTypeConcerns, codeOf(plan.KindMeasure)),
+			joinKeys(e, ev.ID, plan.RelTypeConcerns, keyOf(plan.KindProject)),
+			joinKeys(e, ev.ID, plan.RelTypeConcerns, keyOf(plan.KindPlace)),
+			joinKeys(e, ev.ID, plan.RelTypeConcerns, keyOf(plan.KindPlan)),
+			joinSorted(urls), joinSorted(facts),
+			joinKeys(e, ev.ID, plan.RelTypeSupportedBy, func(n plan.Node) string { return n.NodeID().Key() }),
+			ev.ID.Global(),
+		}
+		if excel {
+			for i, c := range row {
+				row[i] = defuseFormula(c)
+			}
+		}
+		if err := cw.Write(row); err != nil {
+			return nil, err
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// codeOf keys a measure of kind k by its code, and nothing else.
+func codeOf(k plan.Kind) func(plan.Node) string {
+	return func(n plan.Node) string {
+		if m, ok := n.(*plan.Measure); ok && n.NodeID().Kind() == k {
+			return m.Code
+		}
+		return ""
+	}
+}
+
+// keyOf keys a node of kind k by its slug (its id's key), and nothing else.
+func keyOf(k plan.Kind) func(plan.Node) string {
+	return func(n plan.Node) string {
+		if n.NodeID().Kind() != k {
+			return ""
+		}
+		if p, ok := n.(*plan.Plan); ok {
+			return p.Slug
+		}
+		return slugOf(n)
+	}
+}
+
+// joinSorted is the distinct values, sorted, joined with "; ".
+func joinSorted(v []string) string {
+	sort.Strings(v)
+	out := v[:0]
+	for i, s := range v {
+		if i == 0 || s != v[i-1] {
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, multiSep)
+}

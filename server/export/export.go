@@ -3,6 +3,7 @@
 //
 //	GET /export/{plan}.jsonld          the plan's graph as JSON-LD (schema.org, SKOS, PROV)
 //	GET /export/{plan}/measures.csv    one row per measure (?bom=1: for Excel)
+//	GET /export/{plan}/events.csv      one row per event (?bom=1: for Excel)
 //	GET /export/vocab                  the few terms of our own the JSON-LD uses
 //	GET /id/{globalID}                 303 See Other to the GraphQL query of the node
 //
@@ -115,7 +116,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.serveCSV(w, r, slug)
 			return
 		}
-		textError(w, http.StatusNotFound, "no such export: try /export/<plan>.jsonld or /export/<plan>/measures.csv")
+		if slug, ok := strings.CutSuffix(rest, "/events.csv"); ok && !strings.Contains(slug, "/") {
+			h.serveEventsCSV(w, r, slug)
+			return
+		}
+		textError(w, http.StatusNotFound, "no such export: try /export/<plan>.jsonld, /export/<plan>/measures.csv or /export/<plan>/events.csv")
 	default:
 		textError(w, http.StatusNotFound, "not found")
 	}

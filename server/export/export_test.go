@@ -275,7 +275,7 @@ func TestMeasuresCSV(t *testing.T) {
 	}
 	// One row spelt out, as a reader of the file would check it.
 	s1m1 := rows[1]
-	if s1m1[0] != "S1.M1" || s1m1[8] != "qianhai-free-trade-zone" || s1m1[10] != "qianhai" || s1m1[11] != "2025" ||
+	if s1m1[0] != "S1.M1" || s1m1[8] != "qianhai-free-trade-zone" || s1m1[10] != "qianhai" || s1m1[11] != "2025; 2030; 2035" ||
 		s1m1[12] != "gbi-article" || s1m1[4] != "1" || s1m1[5] != "Seven big projects" || s1m1[6] != "" || s1m1[3] != "PLANNED" {
 		t.Errorf("S1.M1 row %q", s1m1)
 	}
@@ -481,7 +481,7 @@ func TestJSONLD(t *testing.T) {
 		"broader":      iri(plan.NewID(plan.KindSection, planSlug+"/S1")),
 		"projects":     []any{iri(plan.NewID(plan.KindProject, "qianhai-free-trade-zone"))},
 		"places":       []any{iri(plan.NewID(plan.KindPlace, "qianhai"))},
-		"milestones":   []any{iri(plan.NewID(plan.KindMilestone, "2025"))},
+		"milestones":   []any{iri(plan.NewID(plan.KindMilestone, "2025")), iri(plan.NewID(plan.KindMilestone, "2030")), iri(plan.NewID(plan.KindMilestone, "2035"))},
 		"endDate":      map[string]any{"@value": "2025", "@type": "xsd:gYear"},
 	}
 	for k, v := range checks {
@@ -797,5 +797,230 @@ func TestRoundTrips(t *testing.T) {
 	rows := readCSV(t, get(t, srv.URL+"/export/"+parentSlug+"/measures.csv").body)
 	if len(rows) != 1 {
 		t.Errorf("the parent plan's CSV has %d rows, want the header alone", len(rows))
+	}
+}
+
+// eventRowOf is the events.csv row the file says an event has: every field
+// as the file gives it, multi-valued cells sorted and joined with "; ".
+func eventRowOf(ds *dataset.Dataset, ev dataset.Event) []string {
+	join := func(v []string) string {
+		v = append([]string(nil), v...)
+		sort.Strings(v)
+		out := v[:0]
+		for i, s := range v {
+			if i == 0 || s != v[i-1] {
+				out = append(out, s)
+			}
+		}
+		return strings.Join(out, "; ")
+	}
+	urls := map[string]string{}
+	for _, s := range ds.Sources {
+		urls[s.ID] = s.URL
+	}
+	var qs, srcURLs, facts, srcs, measures []string
+	for _, q := range ev.Quantities {
+		qs = append(qs, q.Of+": "+strconv.FormatFloat(q.Value, 'f', -1, 64)+" "+q.Unit)
+	}
+	for _, r := range ev.Sources {
+		if urls[r.Source] != "" {
+			srcURLs = append(srcURLs, urls[r.Source])
+		}
+		if r.Fact != "" {
+			facts = append(facts, r.Fact)
+		}
+		srcs = append(srcs, r.Source)
+	}
+	for _, m := range ev.Measures {
+		measures = append(measures, strings.TrimPrefix(m, planSlug+"/"))
+	}
+	_, _, precision, _ := plan.DateSpan(ev.Date)
+	target := ""
+	if ev.Target != 0 {
+		target = strconv.Itoa(ev.Target)
+	}
+	// Measures sort in code order in the export (S1.M10 after S1.M2).
+	sort.Slice(measures, func(i, j int) bool { return store.CodeKey(measures[i]) < store.CodeKey(measures[j]) })
+	return []string{
+		ev.Slug, ev.Date, string(precision), ev.DateNote, ev.Kind, ev.Title, strconv.FormatBool(ev.Confirmed), target,
+		strings.Join(qs, "; "), strings.Join(measures, "; "), join(ev.Projects), join(ev.Places), join(ev.Plans),
+		join(srcURLs), join(facts), join(srcs), plan.NewID(plan.KindEvent, ev.Slug).Global(),
+	}
+}
+
+// events.csv holds every event of the bundled file that concerns the plan,
+// its parent, a measure, project or place of the plan, each row exactly as
+// the file gives the event, by date.
+func TestEventsCSV(t *testing.T) {
+	st, srv := setup(t, nil)
+	r := get(t, srv.URL+"/export/"+planSlug+"/events.csv")
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("status %d: %s", r.StatusCode, r.body)
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	if cd := r.Header.Get("Content-Disposition"); cd != `attachment; filename="`+planSlug+`-events.csv"` {
+		t.Errorf("Content-Disposition %q", cd)
+	}
+	rows := readCSV(t, r.body)
+	if !reflect.DeepEqual(rows[0], export.EventsCSVHeader) {
+		t.Fatalf("header %q", rows[0])
+	}
+	rows = rows[1:]
+	byFile := map[string]dataset.Event{}
+	for _, ev := range bundled.Events {
+		byFile[ev.Slug] = ev
+	}
+	// Every event the plan's timeline holds is there (those of the plan and its measures).
+	e, err := st.ExportPlan(context.Background(), planSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != len(e.Events) || len(rows) < 78 {
+		t.Errorf("%d rows, %d events in the export; want at least the plan timeline's 78", len(rows), len(e.Events))
+	}
+	got := map[string][]string{}
+	var starts []string
+	for _, row := range rows {
+		if len(row) != len(export.EventsCSVHeader) {
+			t.Fatalf("row %q has %d cells", row, len(row))
+		}
+		ev, ok := byFile[row[0]]
+		if !ok {
+			t.Errorf("row %q: no such event in the file", row[0])
+			continue
+		}
+		got[row[0]] = row
+		first, _, _, _ := plan.DateSpan(row[1])
+		starts = append(starts, first+" "+row[0])
+		if want := eventRowOf(bundled, ev); !reflect.DeepEqual(row, want) {
+			t.Errorf("row of %s:\n got %q\nwant %q", row[0], row, want)
+		}
+	}
+	if !sort.StringsAreSorted(starts) {
+		t.Errorf("rows are not by date, then slug: %q", starts)
+	}
+	for _, ev := range bundled.Events {
+		if _, ok := got[ev.Slug]; !ok && (len(ev.Measures) > 0 || has(ev.Plans, planSlug)) {
+			t.Errorf("event %s concerns the plan or its measures but has no row", ev.Slug)
+		}
+	}
+
+	// Real rows, spelled out.
+	wantRows := map[string][]string{
+		"qianhai-zone-expanded-2021": {"qianhai-zone-expanded-2021", "2021-09-06", "DAY", "the page (2021-09-07) says the plan was made public on Monday", "EXPANDED",
+			"Central plan enlarges the Qianhai cooperation zone", "true", "", "area before: 14.92 km2; area after: 120.56 km2"},
+		"qianhai-target-2035-set-2023": {"qianhai-target-2035-set-2023", "2023-12-21", "DAY", "", "TARGET_SET",
+			"Qianhai plan sets its 2035 goals", "true", "2035", ""},
+		"chinext-reform-plan-approved-2020": {"chinext-reform-plan-approved-2020", "2020-04-27", "DAY", "", "APPROVED",
+			"Central reform commission approves the ChiNext reform and registration-system plan", "true", "", ""},
+	}
+	for slug, want := range wantRows {
+		if row := got[slug]; row == nil || !reflect.DeepEqual(row[:len(want)], want) {
+			t.Errorf("row %s = %q, want it to start %q", slug, row, want)
+		}
+	}
+	if row := got["qianhai-zone-expanded-2021"]; row != nil {
+		if row[10] != "qianhai-free-trade-zone" || row[14] != "F20" ||
+			!strings.Contains(row[13], "http://english.scio.gov.cn/topnews/2021-09/07/content_77737331.htm") {
+			t.Errorf("qianhai-zone-expanded-2021: projects %q, facts %q, urls %q", row[10], row[14], row[13])
+		}
+	}
+
+	// ?bom=1 for Excel; HEAD; an unknown plan.
+	if b := get(t, srv.URL+"/export/"+planSlug+"/events.csv?bom=1").body; !bytes.HasPrefix(b, []byte("\uFEFFslug,")) {
+		t.Errorf("?bom=1 starts %q", b[:min(len(b), 12)])
+	}
+	if r := get(t, srv.URL+"/export/no-such-plan/events.csv"); r.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown plan: status %d", r.StatusCode)
+	}
+	// The parent plan's events are those that concern it.
+	rows = readCSV(t, get(t, srv.URL+"/export/"+parentSlug+"/events.csv").body)[1:]
+	for _, row := range rows {
+		if !has(strings.Split(row[12], "; "), parentSlug) {
+			t.Errorf("the parent's events.csv holds %s, which does not concern it", row[0])
+		}
+	}
+}
+
+// The JSON-LD holds the events as schema:Event with their date, what they
+// concern and their sources (prov:wasDerivedFrom and a qualified derivation
+// with the claim and the public fact's id).
+func TestJSONLDEvents(t *testing.T) {
+	_, srv := setup(t, nil)
+	base := srv.URL
+	iri := func(id plan.ID) string { return base + "/id/" + id.Global() }
+	r := get(t, base+"/export/"+planSlug+".jsonld")
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("status %d: %s", r.StatusCode, r.body)
+	}
+	ctx, byID, nodes := graphOf(t, r.body)
+	if ctx["Event"] != "schema:Event" || ctx["startDate"] != "schema:startDate" {
+		t.Errorf("@context Event %v, startDate %v", ctx["Event"], ctx["startDate"])
+	}
+	var events int
+	for _, n := range nodes {
+		if has(types(n), "Event") {
+			events++
+			if n["name"] == nil || n["startDate"] == nil || len(strs(n["about"])) == 0 || len(strs(n["wasDerivedFrom"])) == 0 {
+				t.Errorf("event %v lacks a name, startDate, about or source", n["identifier"])
+			}
+		}
+	}
+	csvRows := readCSV(t, get(t, base+"/export/"+planSlug+"/events.csv").body)
+	if events != len(csvRows)-1 {
+		t.Errorf("%d events in the JSON-LD, %d in events.csv", events, len(csvRows)-1)
+	}
+
+	ev := byID[iri(plan.NewID(plan.KindEvent, "qianhai-zone-expanded-2021"))]
+	if ev == nil {
+		t.Fatal("qianhai-zone-expanded-2021 is not in the graph")
+	}
+	for k, v := range map[string]any{
+		"@type":         "Event",
+		"identifier":    "qianhai-zone-expanded-2021",
+		"name":          "Central plan enlarges the Qianhai cooperation zone",
+		"startDate":     map[string]any{"@value": "2021-09-06", "@type": "xsd:date"},
+		"eventKind":     "EXPANDED",
+		"datePrecision": "DAY",
+		"confirmed":     true,
+	} {
+		if !reflect.DeepEqual(ev[k], v) {
+			t.Errorf("event %s = %v, want %v", k, ev[k], v)
+		}
+	}
+	about := strs(ev["about"])
+	for _, id := range []plan.ID{plan.NewID(plan.KindProject, "qianhai-free-trade-zone"), plan.NewID(plan.KindPlace, "qianhai")} {
+		if !has(about, iri(id)) {
+			t.Errorf("event about %q lacks %s", about, iri(id))
+		}
+	}
+	qs, _ := ev["additionalProperty"].([]any)
+	if len(qs) != 2 || qs[1].(map[string]any)["name"] != "area after" || qs[1].(map[string]any)["value"] != 120.56 || qs[1].(map[string]any)["unitText"] != "km2" {
+		t.Errorf("quantities %v", qs)
+	}
+	var claimed bool
+	ds, _ := ev["qualifiedDerivation"].([]any)
+	for _, d := range ds {
+		d := d.(map[string]any)
+		src, _ := d["entity"].(string)
+		if d["@type"] != "Derivation" || byID[src] == nil || !has(strs(ev["wasDerivedFrom"]), src) || d["claim"] == nil || d["fact"] != "F20" {
+			t.Errorf("derivation %v", d)
+		}
+		if s := byID[src]; s != nil && s["url"] == "http://english.scio.gov.cn/topnews/2021-09/07/content_77737331.htm" {
+			claimed = s["authority"] == "OFFICIAL" && strings.Contains(d["claim"].(string), "14.92 to 120.56 sq km")
+		}
+	}
+	if !claimed {
+		t.Errorf("no derivation from the official SCIO page with its claim: %v", ds)
+	}
+	// Month and year precision type the date accordingly.
+	if m := byID[iri(plan.NewID(plan.KindEvent, "qianhai-hk-firms-2021"))]; m == nil ||
+		!reflect.DeepEqual(m["startDate"], map[string]any{"@value": "2021-08", "@type": "xsd:gYearMonth"}) {
+		t.Errorf("qianhai-hk-firms-2021: %v", m)
+	}
+	if tgt := byID[iri(plan.NewID(plan.KindEvent, "qianhai-target-2035-set-2023"))]; tgt == nil || tgt["targetYear"] != "2035" {
+		t.Errorf("qianhai-target-2035-set-2023: %v", tgt)
 	}
 }

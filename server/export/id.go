@@ -11,13 +11,18 @@ import (
 // nodeFields is the selection of each kind in the query /id/ redirects to,
 // from the model: the kind's scalar fields, each
 // link with the linked nodes' brief fields, and the sources with their
-// excerpts.
+// excerpts, or claims and fact ids.
 var nodeFields = func() map[plan.Kind]string {
 	out := map[plan.Kind]string{}
 	for _, k := range plan.Model.Kinds {
 		var f []string
 		for _, p := range k.Props {
-			if p.Field != "" {
+			if p.Field == "" {
+				continue
+			}
+			if sel, ok := objectFields[string(k.Kind)+"."+p.Field]; ok {
+				f = append(f, p.Field+" "+sel)
+			} else {
 				f = append(f, p.Field)
 			}
 		}
@@ -26,12 +31,16 @@ var nodeFields = func() map[plan.Kind]string {
 			f = append(f, e.Field+" { id "+strings.Join(to.Brief, " ")+" }")
 		}
 		if k.Sourced {
-			f = append(f, "sources { id title url excerpt }")
+			f = append(f, "sources { id title url authority excerpt claim fact }")
 		}
 		out[k.Kind] = strings.Join(f, " ")
 	}
 	return out
 }()
+
+// objectFields are the model's properties that GraphQL serves as objects
+// (stored as JSON), with their selection.
+var objectFields = map[string]string{"Event.quantities": "{ of value unit }"}
 
 // NodeQuery is the GraphQL query that fetches the node with the id: its
 // type's fields, its direct links and its sources.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/shenzhenplan/kgapi/plan"
 	"github.com/shenzhenplan/kgapi/store"
@@ -81,6 +82,9 @@ func Context(base string) map[string]any {
 		"DefinedTerm":   "schema:DefinedTerm",
 		"Quotation":     "schema:Quotation",
 		"Milestone":     "kg:Milestone",
+		"Event":         "schema:Event",
+		"PropertyValue": "schema:PropertyValue",
+		"Derivation":    "prov:Derivation",
 
 		"name":                 lang("schema:name", "en"),
 		"nameZh":               lang("schema:name", "zh"),
@@ -106,6 +110,20 @@ func Context(base string) map[string]any {
 		"encodingFormat":       "schema:encodingFormat",
 		"distribution":         "schema:distribution",
 		"citation":             "schema:citation",
+		"startDate":            "schema:startDate",
+		"value":                "schema:value",
+		"unitText":             "schema:unitText",
+		"additionalProperty":   "schema:additionalProperty",
+		"eventKind":            "kg:eventKind",
+		"datePrecision":        "kg:datePrecision",
+		"dateNote":             lang("kg:dateNote", "en"),
+		"targetYear":           map[string]any{"@id": "kg:targetYear", "@type": "xsd:gYear"},
+		"confirmed":            "kg:confirmed",
+		"authority":            "kg:authority",
+		"claim":                lang("kg:claim", "en"),
+		"fact":                 "kg:fact",
+		"qualifiedDerivation":  "prov:qualifiedDerivation",
+		"entity":               map[string]any{"@id": "prov:entity", "@type": "@id"},
 
 		"url":              ref("schema:url"),
 		"contentUrl":       ref("schema:contentUrl"),
@@ -130,6 +148,7 @@ func Context(base string) map[string]any {
 // linkTerm is the term of the context that states each kind of link; a
 // quotation's "supports" names it.
 var linkTerm = map[string]string{
+	plan.RelTypeConcerns:     "about",
 	plan.RelTypeAdvances:     "projects",
 	plan.RelTypeInSector:     "sectors",
 	plan.RelTypeLocatedIn:    "places",
@@ -150,7 +169,9 @@ var actionStatus = map[plan.Status]string{
 // describes the download, then the plan (a schema:CreativeWork and
 // skos:ConceptScheme), its parent, sections and aspects (skos:Concept,
 // skos:broader), measures (schema:Action and skos:Concept), projects,
-// sectors, places, milestones and sources, in the export's order. Every
+// sectors, places, milestones, events (schema:Event: name, startDate, about
+// the measures, projects, places and plans it concerns) and sources, in the
+// export's order. Every
 // node cites its sources: prov:wasDerivedFrom the source, and a
 // schema:citation Quotation with the supporting excerpt (isPartOf the
 // source); a quotation that supports a link names the linked node (about)
@@ -167,6 +188,7 @@ func PlanJSONLD(e *store.PlanExport, base string) map[string]any {
 		"distribution": []map[string]any{
 			{"@type": "DataDownload", "encodingFormat": JSONLDType, "contentUrl": docURL},
 			{"@type": "DataDownload", "encodingFormat": "text/csv", "contentUrl": base + "/export/" + p.Slug + "/measures.csv"},
+			{"@type": "DataDownload", "encodingFormat": "text/csv", "contentUrl": base + "/export/" + p.Slug + "/events.csv"},
 		},
 	}}
 	add := func(n map[string]any) { graph = append(graph, n) }
@@ -305,6 +327,9 @@ func PlanJSONLD(e *store.PlanExport, base string) map[string]any {
 		cite(n, e, ms.ID, iri)
 		add(n)
 	}
+	for _, ev := range e.Events {
+		add(eventNode(e, ev, iri))
+	}
 	for _, s := range e.Sources {
 		n := node(iri(s.ID), []string{"CreativeWork"})
 		n["identifier"] = s.ID.Key()
@@ -312,6 +337,9 @@ func PlanJSONLD(e *store.PlanExport, base string) map[string]any {
 		setPtr(n, "publisher", s.Publisher)
 		setPtr(n, "url", s.URL)
 		setPtr(n, "datePublished", s.PublishedOn)
+		if s.Authority != nil && *s.Authority != "" {
+			n["authority"] = strings.ToUpper(*s.Authority) // as GraphQL's SourceAuthority
+		}
 		add(n)
 	}
 	return map[string]any{"@context": Context(base), "@graph": graph}
@@ -382,12 +410,55 @@ func earliest(e *store.PlanExport, id plan.ID) map[string]any {
 	return milestoneDate(best)
 }
 
+// eventNode is an event as a schema:Event: its title (name), its date
+// (startDate, typed by its precision: xsd:date, xsd:gYearMonth or xsd:gYear),
+// what it concerns (about: measures, projects, places, plans) and the
+// amounts it reports (additionalProperty), with its sources (cite).
+func eventNode(e *store.PlanExport, ev *plan.Event, iri func(plan.ID) string) map[string]any {
+	n := node(iri(ev.ID), []string{"Event"})
+	n["identifier"] = ev.Slug
+	setText(n, "name", ev.Title)
+	n["startDate"] = eventDate(ev)
+	n["eventKind"] = string(ev.Kind)
+	n["datePrecision"] = string(ev.Precision)
+	setPtr(n, "dateNote", ev.DateNote)
+	if ev.TargetYear != nil {
+		n["targetYear"] = strconv.Itoa(*ev.TargetYear)
+	}
+	n["confirmed"] = ev.Confirmed
+	if len(ev.Quantities) > 0 {
+		qs := make([]map[string]any, len(ev.Quantities))
+		for i, q := range ev.Quantities {
+			qs[i] = map[string]any{"@type": "PropertyValue", "name": q.Of, "value": q.Value, "unitText": q.Unit}
+		}
+		n["additionalProperty"] = qs
+	}
+	setList(n, "about", targets(e, ev.ID, plan.RelTypeConcerns, iri))
+	cite(n, e, ev.ID, iri)
+	return n
+}
+
+// eventDate is an event's date typed by its precision.
+func eventDate(ev *plan.Event) map[string]any {
+	t := "xsd:date"
+	switch ev.Precision {
+	case plan.PrecisionYear:
+		t = "xsd:gYear"
+	case plan.PrecisionMonth:
+		t = "xsd:gYearMonth"
+	}
+	return map[string]any{"@value": ev.Date, "@type": t}
+}
+
 // cite adds a node's provenance: the sources it and its links derive from
-// (prov:wasDerivedFrom) and the quotations that support them (schema:citation).
+// (prov:wasDerivedFrom), the quotations that support them (schema:citation)
+// and, for a web source cited by a claim in our words, a qualified
+// derivation (prov:qualifiedDerivation: prov:entity the source, with the
+// claim and the id of the public fact).
 func cite(n map[string]any, e *store.PlanExport, id plan.ID, iri func(plan.ID) string) {
 	var derived []string
 	seen := map[plan.ID]bool{}
-	var quotes []map[string]any
+	var quotes, claims []map[string]any
 	note := func(l store.ExportLink, term string) {
 		if l.Source == "" {
 			return
@@ -395,6 +466,17 @@ func cite(n map[string]any, e *store.PlanExport, id plan.ID, iri func(plan.ID) s
 		if !seen[l.Source] {
 			seen[l.Source] = true
 			derived = append(derived, iri(l.Source))
+		}
+		if l.Claim != "" {
+			d := map[string]any{"@type": "Derivation", "entity": iri(l.Source), "claim": l.Claim}
+			if l.Fact != "" {
+				d["fact"] = l.Fact
+			}
+			if term != "" {
+				d["about"] = iri(l.To)
+				d["supports"] = term
+			}
+			claims = append(claims, d)
 		}
 		if l.Excerpt == "" {
 			return
@@ -422,6 +504,9 @@ func cite(n map[string]any, e *store.PlanExport, id plan.ID, iri func(plan.ID) s
 	if len(quotes) > 0 {
 		n["citation"] = quotes
 	}
+	if len(claims) > 0 {
+		n["qualifiedDerivation"] = claims
+	}
 }
 
 // Vocabulary is the RDF description of the kg: terms (GET /export/vocab).
@@ -445,7 +530,15 @@ func Vocabulary(base string) map[string]any {
 			term("declaredMeasureCount", "rdf:Property", "declared measure count", "The number of measures a plan declares (the export holds those its sources name)."),
 			term("tranches", "rdf:Property", "tranches", "The number of tranches in which a plan rolls out its measures."),
 			term("approximate", "rdf:Property", "approximate", "True when a milestone's date is approximate."),
-			term("supports", "rdf:Property", "supports", "The property of the link that a quotation supports; the quotation's schema:about names the linked node."),
+			term("supports", "rdf:Property", "supports", "The property of the link that a quotation or a qualified derivation supports; its schema:about names the linked node."),
+			term("eventKind", "rdf:Property", "event kind", "What kind of happening a schema:Event is: ANNOUNCED, APPROVED, ISSUED, LAUNCHED, IN_FORCE, OPENED, COMPLETED, EXPANDED, DELAYED, TARGET_SET or REPORTED."),
+			term("datePrecision", "rdf:Property", "date precision", "How precise an event's schema:startDate is: DAY, MONTH or YEAR (the sources say no more)."),
+			term("dateNote", "rdf:Property", "date note", "Why an event's date is implied or approximate."),
+			term("targetYear", "rdf:Property", "target year", "For a target set or moved: the year the target is for."),
+			term("confirmed", "rdf:Property", "confirmed", "True when an official or mainstream source supports the event; false when only reposts do, or the source leaves doubt."),
+			term("authority", "rdf:Property", "authority", "How far a web source can be trusted: OFFICIAL, MAINSTREAM or REPOST."),
+			term("claim", "rdf:Property", "claim", "On a prov:Derivation: the fact its prov:entity (a web page) supports, in our own words, never copied from the page."),
+			term("fact", "rdf:Property", "fact", "On a prov:Derivation: the id of the claim in the project's list of public facts (F20)."),
 		},
 	}
 }

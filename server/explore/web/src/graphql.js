@@ -72,6 +72,7 @@ export const SEARCH_QUERY = `query ExplorerSearch($text: String!, $types: [Strin
       ... on Place { name }
       ... on Milestone { label }
       ... on Source { title }
+      ... on Event { title date }
     }
   }
 }
@@ -123,8 +124,13 @@ export const NODE_QUERY = `query ExplorerNode($id: ID!) {
       slug year date approximate label
       sources { ...SourceFields }
     }
+    ... on Event {
+      slug eventKind: kind title eventDate: date precision dateNote targetYear confirmed
+      quantities { of value unit }
+      sources { ...SourceFields }
+    }
     ... on Source {
-      title publisher url publishedOn
+      title publisher url publishedOn authority
     }
   }
 }
@@ -135,9 +141,70 @@ fragment SourceFields on Source {
   publisher
   url
   publishedOn
+  authority
   excerpt
+  claim
+  fact
 }
 `;
+
+// The timeline of a measure, project, place or plan: one page of its events,
+// oldest first. The side panel asks for 20 at a time ("Show more" pages on
+// with after).
+export const TIMELINE_QUERY = `query ExplorerTimeline($id: ID!, $first: Int, $after: String) {
+  node(id: $id) {
+    __typename
+    id
+    ... on Plan { timeline(first: $first, after: $after) { ...TimelinePage } }
+    ... on Measure { timeline(first: $first, after: $after) { ...TimelinePage } }
+    ... on Project { timeline(first: $first, after: $after) { ...TimelinePage } }
+    ... on Place { timeline(first: $first, after: $after) { ...TimelinePage } }
+  }
+}
+
+fragment TimelinePage on EventConnection {
+  totalCount
+  pageInfo { hasNextPage endCursor }
+  nodes {
+    id slug kind title date precision dateNote targetYear confirmed
+    quantities { of value unit }
+    measures { id code title }
+    projects { id name }
+    places { id name }
+    sources { id title publisher url publishedOn authority claim fact excerpt }
+  }
+}
+`;
+
+// Every event of the (default) plan: the plan timeline view pages through
+// them, 100 at a time. (A query of its own: TIMELINE_QUERY's four inline
+// fragments are priced as four timelines, so a page of 100 would exceed the
+// API's complexity budget.)
+export const PLAN_TIMELINE_QUERY = `query ExplorerPlanTimeline($first: Int, $after: String) {
+  plan {
+    id
+    slug
+    title
+    timeline(first: $first, after: $after) { ...TimelinePage }
+  }
+}
+
+fragment TimelinePage on EventConnection {
+  totalCount
+  pageInfo { hasNextPage endCursor }
+  nodes {
+    id slug kind title date precision dateNote targetYear confirmed
+    quantities { of value unit }
+    measures { id code title }
+    projects { id name }
+    places { id name }
+    sources { id title publisher url publishedOn authority claim fact excerpt }
+  }
+}
+`;
+
+// The node types that have a timeline.
+export const TIMELINE_TYPES = new Set(['Plan', 'Measure', 'Project', 'Place']);
 
 // The scalar fields shown in the side panel, per type, in display order.
 export const FIELDS = {
@@ -149,7 +216,8 @@ export const FIELDS = {
   Sector: ['name', 'nameZh', 'slug'],
   Place: ['name', 'nameZh', 'slug', 'kind'],
   Milestone: ['label', 'year', 'date', 'approximate', 'slug'],
-  Source: ['title', 'publisher', 'url', 'publishedOn'],
+  Event: ['title', 'eventDate', 'precision', 'dateNote', 'eventKind', 'targetYear', 'confirmed', 'quantities', 'slug'],
+  Source: ['title', 'publisher', 'url', 'publishedOn', 'authority'],
 };
 
 // Display label of a search hit's node, the same as the label the API gives

@@ -1,10 +1,12 @@
 // Graph explorer for the kgapi GraphQL API: search, draw a node's
 // neighbourhood with Cytoscape.js, tap nodes to expand them, and read a
-// node's properties and sources in the side panel.
+// node's properties, sources and timeline (its events by date) in the side
+// panel; or switch to the plan timeline view (every event of the plan).
 //
 // Bundled by build.mjs into ../dist and served by explore.go; nothing is
 // loaded from any other host. URL parameters: ?q=<text> runs a search on
-// load, ?id=<global id> opens that node on load.
+// load, ?id=<global id> opens that node on load, ?view=timeline shows the
+// plan timeline.
 import cytoscape from 'cytoscape';
 import fcose from 'cytoscape-fcose';
 
@@ -14,17 +16,23 @@ import {
   NEIGHBORHOOD_QUERY,
   NODE_QUERY,
   PLAN_QUERY,
+  PLAN_TIMELINE_QUERY,
   SEARCH_QUERY,
+  TIMELINE_QUERY,
+  TIMELINE_TYPES,
   gql,
   graphiqlHref,
   hitLabel,
 } from './graphql.js';
 import { TYPES, cytoscapeStyle, typeInfo, typeSwatch } from './types.js';
+import { KIND_LABELS, authorityLabel, eventYear, formatQuantity, kindLabel, renderEvent } from './timeline.js';
 
 cytoscape.use(fcose);
 
 const NEIGHBOURS_LIMIT = 60; // nodes per neighbourhood fetch
 const SEARCH_FIRST = 20;
+const TIMELINE_FIRST = 20; // events per page in the side panel
+const PLAN_TIMELINE_FIRST = 100; // events per request in the plan timeline view (the API's maximum)
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, attrs = {}, ...children) => {
@@ -56,6 +64,15 @@ const ui = {
   details: $('details'),
   detailsBody: $('details-body'),
   graphiql: $('graphiql-link'),
+  graphPanel: document.querySelector('.graph-panel'),
+  graphWrap: $('graph-wrap'),
+  viewGraph: $('view-graph'),
+  viewTimeline: $('view-timeline'),
+  planTimeline: $('plan-timeline'),
+  planTimelineCount: $('plan-timeline-count'),
+  planTimelineKind: $('plan-timeline-kind'),
+  planTimelineConfirmed: $('plan-timeline-confirmed'),
+  planTimelineBody: $('plan-timeline-body'),
 };
 
 // --- state ----------------------------------------------------------------------
@@ -67,6 +84,10 @@ const state = {
   detailsSeq: 0,
   pending: new Map(), // id -> promise of an in-flight expansion
   layout: null,
+  view: 'graph', // or 'timeline' (the plan timeline)
+  plan: null, // { title } of the default plan, once loaded
+  planEvents: null, // the plan's events, once the timeline view loaded them
+  planTimelineSeq: 0,
 };
 
 // --- Cytoscape ------------------------------------------------------------------
@@ -366,6 +387,10 @@ const FIELD_LABELS = {
   catalogedMeasureCount: 'Catalogued measures',
   publishedOn: 'Published',
   url: 'URL',
+  eventDate: 'Date',
+  eventKind: 'Kind',
+  dateNote: 'Date note',
+  targetYear: 'Target year',
 };
 const fieldLabel = (f) => FIELD_LABELS[f] ?? f.charAt(0).toUpperCase() + f.slice(1);
 
@@ -383,6 +408,13 @@ const safeHttpUrl = (u) => {
   } catch {
     return null;
   }
+};
+
+const FIELD_FORMATS = {
+  quantities: (v) => (Array.isArray(v) && v.length ? v.map(formatQuantity).join('; ') : null),
+  eventKind: (v) => kindLabel(v),
+  authority: (v) => (v ? authorityLabel(v) : null),
+  precision: (v) => (v ? v.toLowerCase() : null),
 };
 
 function renderDetailsPlaceholder() {
@@ -429,7 +461,7 @@ function renderDetails(node) {
 
   const dl = el('dl', { class: 'props' });
   for (const f of FIELDS[type] ?? []) {
-    const v = formatValue(node[f]);
+    const v = formatValue(FIELD_FORMATS[f] ? FIELD_FORMATS[f](node[f], type) : node[f]);
     const dd = el('dd');
     if (v === null) {
       dd.className = 'none';
@@ -447,6 +479,11 @@ function renderDetails(node) {
   dl.append(el('dt', { text: 'ID' }), el('dd', {}, el('code', { class: 'node-id', text: node.id })));
 
   const parts = [head, dl];
+  if (TIMELINE_TYPES.has(type)) {
+    parts.push(el('section', { id: 'timeline', class: 'timeline', 'aria-labelledby': 'timeline-heading', 'data-state': 'loading' },
+      el('h4', { id: 'timeline-heading', text: 'Timeline' }),
+      el('p', { class: 'placeholder', text: 'Loading the events…' })));
+  }
   if (drawn.nonempty()) {
     parts.push(el('div', { id: 'connections', class: 'connections' }));
   }
@@ -455,6 +492,61 @@ function renderDetails(node) {
   }
   ui.detailsBody.replaceChildren(...parts);
   if (drawn.nonempty()) renderConnections();
+  if (TIMELINE_TYPES.has(type)) loadNodeTimeline(node.id, state.detailsSeq);
+}
+
+// --- the selected node's timeline (side panel) ---------------------------------
+
+// Loads the first page of the node's events into #timeline, and further pages
+// with "Show more"; seq is the side panel's request number (a newer selection
+// drops the answer).
+async function loadNodeTimeline(id, seq) {
+  const box = document.getElementById('timeline');
+  if (!box) return;
+  const list = el('ol', { class: 'event-list' });
+  let total = 0;
+  let shown = 0;
+  const more = el('button', { type: 'button', class: 'more-btn', hidden: true });
+  const heading = box.querySelector('h4');
+  const page = async (after) => {
+    box.dataset.state = 'loading';
+    box.setAttribute('aria-busy', 'true');
+    try {
+      const vars = { id, first: TIMELINE_FIRST };
+      if (after) vars.after = after;
+      const data = await gql(TIMELINE_QUERY, vars);
+      if (seq !== state.detailsSeq) return;
+      const conn = data.node?.timeline;
+      if (!conn) throw new Error('The API gives no timeline for this node.');
+      total = conn.totalCount;
+      for (const ev of conn.nodes) list.append(renderEvent(ev, { selfId: id, onOpen: openFromTimeline }));
+      shown += conn.nodes.length;
+      heading.textContent = `Timeline (${total} event${total === 1 ? '' : 's'})`;
+      box.querySelector('.placeholder, .error')?.remove();
+      if (total === 0) box.append(el('p', { class: 'placeholder', text: 'No events recorded for this node.' }));
+      more.hidden = !conn.pageInfo.hasNextPage;
+      more.textContent = `Show more (${total - shown} more)`;
+      more.onclick = () => page(conn.pageInfo.endCursor);
+      box.dataset.state = 'ready';
+    } catch (err) {
+      if (seq !== state.detailsSeq) return;
+      box.dataset.state = 'error';
+      box.querySelector('.placeholder, .error')?.remove();
+      box.append(el('p', { class: 'error', role: 'alert', text: `Could not load the timeline: ${err.message}` }));
+    } finally {
+      if (seq === state.detailsSeq) box.removeAttribute('aria-busy');
+    }
+  };
+  box.append(list, more);
+  await page(null);
+}
+
+// A node named by an event (side panel or plan timeline): select it when it
+// is drawn, else draw its neighbourhood; in the timeline view, go back to the graph.
+function openFromTimeline(id) {
+  if (state.view !== 'graph') setView('graph');
+  if (cy.getElementById(id).nonempty()) activate(id);
+  else openNode(id);
 }
 
 function renderSources(sources) {
@@ -470,13 +562,21 @@ function renderSources(sources) {
     const titleEl = href
       ? el('a', { class: 'source-title', href, target: '_blank', rel: 'noopener noreferrer', text: s.title })
       : el('span', { class: 'source-title', text: s.title });
-    const meta = [s.publisher, s.publishedOn].filter(Boolean).join(' · ');
+    const meta = [s.publisher, s.publishedOn, s.fact].filter(Boolean).join(' · ');
     const li = el('li', { class: 'source' }, titleEl);
-    if (meta) li.append(el('span', { class: 'source-meta', text: meta }));
+    if (meta || s.authority) {
+      const m = el('span', { class: 'source-meta' });
+      if (s.authority) {
+        m.append(el('span', { class: `authority authority-${s.authority.toLowerCase()}`, text: authorityLabel(s.authority) }), ' ');
+      }
+      m.append(meta);
+      li.append(m);
+    }
     if (href) li.append(el('span', { class: 'source-host', text: new URL(href).host }));
     if (s.excerpt) {
       li.append(el('blockquote', { class: 'excerpt', cite: href ?? undefined }, el('p', { text: s.excerpt })));
     }
+    if (s.claim) li.append(el('p', { class: 'event-claim', text: s.claim }));
     list.append(li);
   }
   section.append(list);
@@ -517,11 +617,106 @@ function renderConnections() {
   box.replaceChildren(...parts);
 }
 
+// --- plan timeline view --------------------------------------------------------
+
+for (const [kind, label] of Object.entries(KIND_LABELS)) {
+  ui.planTimelineKind.append(el('option', { value: kind, text: label }));
+}
+ui.viewGraph.addEventListener('click', () => setView('graph'));
+ui.viewTimeline.addEventListener('click', () => setView('timeline'));
+ui.planTimelineKind.addEventListener('change', renderPlanTimeline);
+ui.planTimelineConfirmed.addEventListener('change', renderPlanTimeline);
+
+// Switches between the graph and the plan timeline (kept in ?view=).
+function setView(view) {
+  state.view = view;
+  const timeline = view === 'timeline';
+  ui.graphPanel.dataset.view = view;
+  ui.viewGraph.setAttribute('aria-pressed', String(!timeline));
+  ui.viewTimeline.setAttribute('aria-pressed', String(timeline));
+  ui.graphWrap.hidden = timeline;
+  ui.planTimeline.hidden = !timeline;
+  setUrl({ view: timeline ? 'timeline' : null });
+  updateGraphiqlLink();
+  if (timeline) {
+    if (!state.planEvents) loadPlanTimeline();
+  } else {
+    // The container was hidden: let Cytoscape measure it again.
+    cy.resize();
+  }
+}
+
+// Reads every event of the plan (Plan.timeline, 100 a page), then draws them.
+async function loadPlanTimeline() {
+  const seq = ++state.planTimelineSeq;
+  ui.planTimeline.dataset.state = 'loading';
+  ui.planTimeline.setAttribute('aria-busy', 'true');
+  ui.planTimelineCount.textContent = 'Loading the events…';
+  ui.planTimelineBody.replaceChildren();
+  try {
+    const events = [];
+    let after = null;
+    let total = 0;
+    for (;;) {
+      const vars = { first: PLAN_TIMELINE_FIRST };
+      if (after) vars.after = after;
+      const data = await gql(PLAN_TIMELINE_QUERY, vars);
+      if (seq !== state.planTimelineSeq) return;
+      if (!data.plan) throw new Error('no plan loaded');
+      state.plan = state.plan ?? { title: data.plan.title };
+      const conn = data.plan.timeline;
+      total = conn.totalCount;
+      events.push(...conn.nodes);
+      if (!conn.pageInfo.hasNextPage || conn.nodes.length === 0) break;
+      after = conn.pageInfo.endCursor;
+    }
+    state.planEvents = { total, events };
+    renderPlanTimeline();
+    ui.planTimeline.dataset.state = 'ready';
+  } catch (err) {
+    if (seq !== state.planTimelineSeq) return;
+    ui.planTimeline.dataset.state = 'error';
+    ui.planTimelineCount.textContent = '';
+    ui.planTimelineBody.replaceChildren(el('p', { class: 'error', role: 'alert', text: `Could not load the plan timeline: ${err.message}` }));
+  } finally {
+    if (seq === state.planTimelineSeq) ui.planTimeline.removeAttribute('aria-busy');
+  }
+}
+
+// Draws the loaded events that pass the kind and confirmed filters, by year.
+function renderPlanTimeline() {
+  if (!state.planEvents) return;
+  const { total, events } = state.planEvents;
+  const kind = ui.planTimelineKind.value;
+  const confirmedOnly = ui.planTimelineConfirmed.checked;
+  const shown = events.filter((ev) => (!kind || ev.kind === kind) && (!confirmedOnly || ev.confirmed));
+  const years = new Map();
+  for (const ev of shown) {
+    const y = eventYear(ev);
+    if (!years.has(y)) years.set(y, []);
+    years.get(y).push(ev);
+  }
+  const parts = [];
+  for (const [year, evs] of years) {
+    const list = el('ol', { class: 'event-list' }, ...evs.map((ev) => renderEvent(ev, { onOpen: openFromTimeline })));
+    parts.push(el('section', { class: 'timeline-year', 'data-year': year, 'aria-label': year },
+      el('h4', { class: 'timeline-year-heading', text: `${year} (${evs.length})` }), list));
+  }
+  if (shown.length === 0) parts.push(el('p', { class: 'placeholder', text: 'No events match.' }));
+  ui.planTimelineBody.replaceChildren(...parts);
+  const of = state.plan ? ` of “${state.plan.title}”` : '';
+  ui.planTimelineCount.textContent = shown.length === total
+    ? `${total} event${total === 1 ? '' : 's'}${of}, oldest first.`
+    : `${shown.length} of ${total} events${of}.`;
+}
+
 // --- "Open in GraphiQL" -------------------------------------------------------
 
 function updateGraphiqlLink() {
   let op;
-  if (state.selectedId) {
+  if (state.view === 'timeline') {
+    op = { name: 'ExplorerPlanTimeline', query: PLAN_TIMELINE_QUERY, variables: { first: PLAN_TIMELINE_FIRST } };
+  } else if (state.selectedId) {
     op = { name: 'ExplorerNode', query: NODE_QUERY, variables: { id: state.selectedId } };
   } else if (state.lastSearch) {
     const variables = { text: state.lastSearch.text, first: SEARCH_FIRST };
@@ -555,6 +750,7 @@ async function loadPlan() {
       ui.planFigure.textContent = 'no plan loaded';
       return;
     }
+    state.plan = state.plan ?? { title: plan.title };
     const cataloged = plan.catalogedMeasureCount;
     const declared = plan.declaredMeasureCount;
     ui.planFigure.textContent = declared != null ? `${cataloged} of ${declared} catalogued` : `${cataloged} catalogued`;
@@ -573,6 +769,7 @@ function start() {
   updateGraphiqlLink();
   loadPlan();
   const params = new URLSearchParams(window.location.search);
+  if (params.get('view') === 'timeline') setView('timeline');
   const q = params.get('q')?.trim();
   const id = params.get('id')?.trim();
   const type = params.get('type');
@@ -583,7 +780,7 @@ function start() {
   }
   if (id) {
     openNode(id);
-  } else if (!q) {
+  } else if (!q && state.view === 'graph') {
     ui.text.focus();
   }
 }

@@ -1,7 +1,7 @@
 // Node types (those of GraphNode.type and of search's `types`): colour and
 // shape in the graph, the legend and the hit list.
 // Colours: the Okabe–Ito palette (distinguishable with the common colour-vision
-// deficiencies) plus two darker tones; every type also has its own shape.
+// deficiencies) plus three darker tones; every type also has its own shape.
 
 export const TYPES = [
   { type: 'Plan', color: '#1f3b73', shape: 'star' },
@@ -12,6 +12,7 @@ export const TYPES = [
   { type: 'Sector', color: '#009e73', shape: 'hexagon' },
   { type: 'Place', color: '#cc79a7', shape: 'round-triangle' },
   { type: 'Milestone', color: '#6a4c93', shape: 'round-pentagon' },
+  { type: 'Event', color: '#8c510a', shape: 'round-tag' },
 ];
 
 // Sources are nodes too (node(id:) answers for them) but neighbourhoods leave
@@ -124,6 +125,7 @@ const POINTS = {
   hexagon: '4.5,2 11.5,2 15,8 11.5,14 4.5,14 1,8',
   'round-triangle': '8,1.5 15,14 1,14',
   'round-pentagon': '8,1 15,6.2 12.3,14.5 3.7,14.5 1,6.2',
+  'round-tag': '1,2 11,2 15,8 11,14 1,14',
 };
 
 export function typeSwatch(type) {
