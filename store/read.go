@@ -54,7 +54,7 @@ func stepOf(rel plan.Relation, a, r, b string) (step, error) {
 			order = append(order, b+".id")
 		}
 		if t.Cites {
-			order = append(order, r+".excerpt")
+			order = append(order, r+".excerpt", r+".claim")
 		}
 		return step{
 			pattern: fmt.Sprintf("(%s)%s[%s:%s]%s(%s:%s)", a, l, r, t.Type, rt, b, t.To),
