@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+
+	"github.com/shenzhenplan/kgapi/plan"
 )
 
 // withBodyLimit rejects request bodies over max bytes and serves batched
@@ -22,11 +24,11 @@ func withBodyLimit(max int64, maxBatch int, next http.Handler) http.Handler {
 		body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
 		r.Body.Close()
 		if err != nil {
-			writeGraphQLError(w, http.StatusBadRequest, "BAD_REQUEST", "could not read the request body")
+			writeGraphQLError(w, http.StatusBadRequest, plan.EBADREQUEST, "could not read the request body")
 			return
 		}
 		if int64(len(body)) > max {
-			writeGraphQLError(w, http.StatusRequestEntityTooLarge, codeLimit, fmt.Sprintf("the request body is larger than the limit of %d bytes", max))
+			writeGraphQLError(w, http.StatusRequestEntityTooLarge, plan.ELIMIT, fmt.Sprintf("the request body is larger than the limit of %d bytes", max))
 			return
 		}
 		trimmed := bytes.TrimLeft(body, " \t\r\n")
@@ -38,15 +40,15 @@ func withBodyLimit(max int64, maxBatch int, next http.Handler) http.Handler {
 		}
 		var ops []json.RawMessage
 		if err := json.Unmarshal(trimmed, &ops); err != nil {
-			writeGraphQLError(w, http.StatusBadRequest, "BAD_REQUEST", "the batch is not a JSON array of operations")
+			writeGraphQLError(w, http.StatusBadRequest, plan.EBADREQUEST, "the batch is not a JSON array of operations")
 			return
 		}
 		if len(ops) == 0 {
-			writeGraphQLError(w, http.StatusBadRequest, "BAD_REQUEST", "the batch is empty")
+			writeGraphQLError(w, http.StatusBadRequest, plan.EBADREQUEST, "the batch is empty")
 			return
 		}
 		if len(ops) > maxBatch {
-			writeGraphQLError(w, http.StatusBadRequest, codeLimit, fmt.Sprintf("the batch has %d operations, more than the limit of %d", len(ops), maxBatch))
+			writeGraphQLError(w, http.StatusBadRequest, plan.ELIMIT, fmt.Sprintf("the batch has %d operations, more than the limit of %d", len(ops), maxBatch))
 			return
 		}
 		results := make([]json.RawMessage, len(ops))
@@ -59,7 +61,7 @@ func withBodyLimit(max int64, maxBatch int, next http.Handler) http.Handler {
 			next.ServeHTTP(rec, sub)
 			results[i] = bytes.TrimSpace(rec.Body.Bytes())
 			if !json.Valid(results[i]) {
-				results[i] = json.RawMessage(`{"errors":[{"message":"the operation failed","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}`)
+				results[i] = json.RawMessage(`{"errors":[{"message":"the operation failed","extensions":{"code":"` + plan.EINTERNAL + `"}}]}`)
 			}
 		}
 		w.Header().Set("Content-Type", "application/json")

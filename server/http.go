@@ -276,7 +276,7 @@ func NewGraphQL(d Deps) *handler.Server {
 	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
 		cause := err.Error() // before the presenter rewrites the message for the client
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
-		if c := graph.Classify(err); c != nil {
+		if c := plan.Classify(err); c != nil {
 			gqlErr.Message = c.Message
 			gqlErr.Extensions = map[string]any{"code": c.Code}
 			if c.Code == plan.EUNAVAIL || c.Code == plan.ETIMEOUT {
@@ -291,7 +291,7 @@ func NewGraphQL(d Deps) *handler.Server {
 				if gqlErr.Extensions == nil {
 					gqlErr.Extensions = map[string]any{}
 				}
-				gqlErr.Extensions["code"] = "GRAPHQL_VALIDATION_FAILED"
+				gqlErr.Extensions["code"] = plan.EVALIDATION
 			}
 			return gqlErr
 		}

@@ -42,12 +42,6 @@ var _ interface {
 func (guard) ExtensionName() string                          { return "Guard" }
 func (guard) Validate(schema graphql.ExecutableSchema) error { return nil }
 
-// Codes of the guard's errors.
-const (
-	codeUnauthenticated = "UNAUTHENTICATED"
-	codeLimit           = "QUERY_LIMIT_EXCEEDED"
-)
-
 func (g guard) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	op := oc.Operation
 	if op == nil {
@@ -76,7 +70,7 @@ func (g guard) check(ctx context.Context, oc *graphql.OperationContext) *gqlerro
 	c := callerFrom(ctx)
 	needsToken := op.Operation != ast.Query || g.readRequired
 	if (needsToken && !c.authenticated) || (c.presented && !c.authenticated) {
-		return &gqlerror.Error{Message: "authentication required: send a valid token as Authorization: Bearer <token>", Extensions: map[string]any{"code": codeUnauthenticated}}
+		return &gqlerror.Error{Message: "authentication required: send a valid token as Authorization: Bearer <token>", Extensions: map[string]any{"code": plan.EUNAUTHENTICATED}}
 	}
 	if g.limits.MaxDepth > 0 {
 		if d := depth(op.SelectionSet, oc.Doc.Fragments, 0, map[string]bool{}); d > g.limits.MaxDepth {
@@ -92,7 +86,7 @@ func (g guard) check(ctx context.Context, oc *graphql.OperationContext) *gqlerro
 }
 
 func limitErr(format string, args ...any) *gqlerror.Error {
-	return &gqlerror.Error{Message: fmt.Sprintf(format, args...), Extensions: map[string]any{"code": codeLimit}}
+	return &gqlerror.Error{Message: fmt.Sprintf(format, args...), Extensions: map[string]any{"code": plan.ELIMIT}}
 }
 
 // depth is the deepest nesting of fields under set; introspection fields
@@ -164,8 +158,6 @@ func pageCost(first, last *int, def int) int {
 	}
 	return def
 }
-
-var _ = plan.EINVALID
 
 // operationName is the name the client gave the operation, in the request or
 // in the document.

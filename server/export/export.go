@@ -31,7 +31,6 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/shenzhenplan/kgapi/graph"
 	"github.com/shenzhenplan/kgapi/plan"
 	"github.com/shenzhenplan/kgapi/store"
 )
@@ -144,7 +143,7 @@ func (h *handler) loadPlan(w http.ResponseWriter, r *http.Request, slug string) 
 // coded errors, a generic one (and a log line) for the others.
 func (h *handler) storeError(w http.ResponseWriter, r *http.Request, err error) {
 	reqID := w.Header().Get("X-Request-Id")
-	if c := graph.Classify(err); c != nil {
+	if c := plan.Classify(err); c != nil {
 		status := http.StatusInternalServerError
 		switch c.Code {
 		case plan.EINVALID:
