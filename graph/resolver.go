@@ -16,8 +16,6 @@ import (
 
 // Limits of list arguments.
 const (
-	DefaultPageSize = 20
-	MaxPageSize     = 100
 	MaxSearchText   = 500
 	MaxNodesIDs     = 100
 	MaxNeighborhood = 1000
@@ -134,13 +132,13 @@ func buildMeasureQuery(ctx context.Context, scope plan.Scope, a connArgs) (plan.
 		if *v < 0 {
 			return q, plan.Errorf(plan.EINVALID, "%s must not be negative (got %d)", name, *v)
 		}
-		if *v > MaxPageSize {
-			return q, plan.Errorf(plan.EINVALID, "%s must be at most %d (got %d); page with after/before cursors", name, MaxPageSize, *v)
+		if *v > plan.MaxPageSize {
+			return q, plan.Errorf(plan.EINVALID, "%s must be at most %d (got %d); page with after/before cursors", name, plan.MaxPageSize, *v)
 		}
 	}
 	q.First, q.Last = a.first, a.last
 	if q.First == nil && q.Last == nil {
-		n := DefaultPageSize
+		n := plan.DefaultPageSize
 		q.First = &n
 	}
 	for _, o := range a.orderBy {

@@ -52,12 +52,12 @@ type Deps struct {
 	ReadTokenRequired    bool
 	DisableIntrospection bool
 	DisableSuggestions   bool
-	Limits               Limits  // zero: DefaultLimits
+	Limits               Limits  // each zero field: DefaultLimits'
 	RateLimit            float64 // requests per second per client; 0: off
 	RateBurst            int
 	Metrics              *Metrics // nil: no /metrics
 	// ResponseCacheBytes turns the response cache on (0: off); entries live
-	// at most ResponseCacheTTL (0: 10s).
+	// at most ResponseCacheTTL (0: DefaultResponseCacheTTL).
 	ResponseCacheBytes int
 	ResponseCacheTTL   time.Duration
 	// TrustedDocuments and Manifest: which documents run (TRUSTED_DOCUMENTS;
@@ -159,11 +159,9 @@ func newCORS(origins []string) *cors.Cors {
 
 func (d Deps) withDefaults() Deps {
 	if d.QueryTimeout <= 0 {
-		d.QueryTimeout = 10 * time.Second
+		d.QueryTimeout = plan.DefaultQueryTimeout
 	}
-	if d.Limits == (Limits{}) {
-		d.Limits = DefaultLimits
-	}
+	d.Limits = d.Limits.withDefaults()
 	if d.Log == nil {
 		d.Log = zap.NewNop()
 	}
@@ -223,7 +221,7 @@ func NewGraphQL(d Deps) *handler.Server {
 	if d.ResponseCacheBytes > 0 {
 		ttl := d.ResponseCacheTTL
 		if ttl <= 0 {
-			ttl = 10 * time.Second
+			ttl = DefaultResponseCacheTTL
 		}
 		rc := newResponseCache(d.ResponseCacheBytes, ttl, d.Metrics)
 		d.Events.OnChange(rc.Invalidate)

@@ -23,8 +23,34 @@ type Limits struct {
 	MaxBatch      int   // operations in one batched POST
 }
 
-// DefaultLimits are the documented defaults.
+// DefaultLimits are the documented defaults (the configuration table's
+// MAX_* defaults are derived from them).
 var DefaultLimits = Limits{MaxDepth: 10, MaxComplexity: 1000, MaxAliases: 15, MaxBodyBytes: 1 << 20, MaxTokens: 10000, MaxBatch: 10}
+
+// withDefaults fills each zero field from DefaultLimits, one by one: a
+// partial Limits{MaxDepth: 5} keeps the other defaults.
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
+	if l.MaxDepth == 0 {
+		l.MaxDepth = d.MaxDepth
+	}
+	if l.MaxComplexity == 0 {
+		l.MaxComplexity = d.MaxComplexity
+	}
+	if l.MaxAliases == 0 {
+		l.MaxAliases = d.MaxAliases
+	}
+	if l.MaxBodyBytes == 0 {
+		l.MaxBodyBytes = d.MaxBodyBytes
+	}
+	if l.MaxTokens == 0 {
+		l.MaxTokens = d.MaxTokens
+	}
+	if l.MaxBatch == 0 {
+		l.MaxBatch = d.MaxBatch
+	}
+	return l
+}
 
 // guard is the gqlgen extension that enforces the method (GET: queries
 // only), authorisation, depth and aliases once an operation is parsed and

@@ -30,7 +30,7 @@ type Config struct {
 	MaxPoolSize int
 	// FetchSize is the number of records fetched per batch (0: the driver's default).
 	FetchSize int
-	// QueryTimeout bounds every transaction, client-side and as Neo4j's transaction timeout (0: 10 s).
+	// QueryTimeout bounds every transaction, client-side and as Neo4j's transaction timeout (0: plan.DefaultQueryTimeout).
 	QueryTimeout time.Duration
 	// ChangeRetention is how many change-log entries to keep (0: DefaultChangeRetention).
 	ChangeRetention int
@@ -53,7 +53,7 @@ var _ plan.Store = (*Store)(nil)
 // even when Neo4j is down, and Ping tells when it answers.
 func Open(cfg Config) (*Store, error) {
 	if cfg.QueryTimeout <= 0 {
-		cfg.QueryTimeout = 10 * time.Second
+		cfg.QueryTimeout = plan.DefaultQueryTimeout
 	}
 	drv, err := neo4j.NewDriverWithContext(cfg.URI, neo4j.BasicAuth(cfg.User, cfg.Password, ""), func(c *config.Config) {
 		if cfg.MaxPoolSize > 0 {

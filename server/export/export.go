@@ -25,7 +25,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -34,9 +33,6 @@ import (
 	"github.com/shenzhenplan/kgapi/plan"
 	"github.com/shenzhenplan/kgapi/store"
 )
-
-// slugRE is the dataset's slug pattern (dataset/validate.go).
-var slugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
 // maxSlug bounds a plan slug in a path.
 const maxSlug = 200
@@ -123,7 +119,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // loadPlan checks the slug and reads the plan's export; on failure it has
 // answered already and returns nil.
 func (h *handler) loadPlan(w http.ResponseWriter, r *http.Request, slug string) *store.PlanExport {
-	if len(slug) > maxSlug || !slugRE.MatchString(slug) {
+	if len(slug) > maxSlug || !plan.ValidSlug(slug) {
 		textError(w, http.StatusBadRequest, "not a plan slug: a slug is lower-case letters and digits in words joined by single hyphens")
 		return nil
 	}
