@@ -23,6 +23,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/shenzhenplan/kgapi/app"
 	"github.com/shenzhenplan/kgapi/dataset"
 	"github.com/shenzhenplan/kgapi/devdb"
 	"github.com/shenzhenplan/kgapi/plan"
@@ -190,7 +191,7 @@ func TestStartsWithoutDatabase(t *testing.T) {
 	env := map[string]string{"NEO4J_URI": in.URI(), "NEO4J_PASSWORD": in.Password}
 	args := []string{"-listen-addr", "127.0.0.1:0", "-log-format", "console", "-query-timeout", faultQueryTimeout.String()}
 	go func() {
-		done <- server.Run(ctx, args, func(k string) string { return env[k] }, &logs, &logs, ready)
+		done <- app.Run(ctx, args, func(k string) string { return env[k] }, &logs, &logs, ready)
 	}()
 	runEnded := false
 	t.Cleanup(func() { // runs before the instance's Stop

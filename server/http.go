@@ -34,9 +34,7 @@ import (
 	"github.com/shenzhenplan/kgapi/graph/generated"
 	"github.com/shenzhenplan/kgapi/plan"
 	"github.com/shenzhenplan/kgapi/server/explore"
-	"github.com/shenzhenplan/kgapi/server/export"
 	"github.com/shenzhenplan/kgapi/server/playground"
-	"github.com/shenzhenplan/kgapi/store"
 )
 
 // Deps are what the HTTP handler needs. Zero values give the documented defaults.
@@ -67,6 +65,9 @@ type Deps struct {
 	// DebugPlan: a caller with a valid token may ask for the Cypher of a
 	// response with X-Debug: plan (DEBUG_PLAN).
 	DebugPlan bool
+	// Export serves the open-data exports (/export/, /id/; see server/export);
+	// nil: none.
+	Export http.Handler
 	// NoPrefetch batches every level through the dataloader instead of
 	// compiling a measure page's selection into its query (for measuring).
 	NoPrefetch bool
@@ -89,8 +90,8 @@ func NewHandler(d Deps) http.Handler {
 	if d.Metrics != nil {
 		mux.Handle("GET /metrics", d.Metrics.Handler())
 	}
-	if st, ok := d.Store.(*store.Store); ok {
-		ex := readGuard(d.ReadTokenRequired, export.Handler(st, export.RequestBase, export.WithLogger(d.Log)))
+	if d.Export != nil {
+		ex := readGuard(d.ReadTokenRequired, d.Export)
 		mux.Handle("/export/", ex) // GET /export/{plan}.jsonld, /export/{plan}/measures.csv, /export/vocab
 		mux.Handle("/id/", ex)     // GET /id/{globalID}: 303 to /graphql?query=<node(id:) query>
 	}

@@ -87,33 +87,6 @@ func (s *Store) Ping(ctx context.Context) error {
 	return err
 }
 
-// RoundTrips counts the Cypher round trips made with a context. Counters
-// nest: a round trip counts in every counter of the context chain.
-type RoundTrips struct {
-	n      atomic.Int64
-	parent *RoundTrips
-}
-
-// Count is the number of round trips so far.
-func (r *RoundTrips) Count() int { return int(r.n.Load()) }
-
-type roundTripsKey struct{}
-
-// WithRoundTrips returns a context whose Cypher round trips are counted in r.
-func WithRoundTrips(ctx context.Context, r *RoundTrips) context.Context {
-	if outer, ok := ctx.Value(roundTripsKey{}).(*RoundTrips); ok && outer != r {
-		r.parent = outer
-	}
-	return context.WithValue(ctx, roundTripsKey{}, r)
-}
-
-func countRoundTrip(ctx context.Context) {
-	r, _ := ctx.Value(roundTripsKey{}).(*RoundTrips)
-	for ; r != nil; r = r.parent {
-		r.n.Add(1)
-	}
-}
-
 // InUse is the number of Neo4j sessions open now (each holds a pooled connection while it works).
 func (s *Store) InUse() int { return int(s.inUse.Load()) }
 
@@ -198,7 +171,7 @@ func (s *Store) write(ctx context.Context, fn func(tx neo4j.ManagedTransaction) 
 	})
 	defer done()
 	work := fn
-	if _, logged := ctx.Value(roundTripLogKey{}).(*RoundTripLog); logged {
+	if plan.RoundTripLogFrom(ctx) != nil {
 		work = func(tx neo4j.ManagedTransaction) (any, error) {
 			rec = &recordingTx{ManagedTransaction: tx, params: map[string]any{}} // anew for each attempt
 			return fn(rec)
