@@ -230,7 +230,7 @@ func (r *Resolver) measures(ctx context.Context, scope plan.Scope, n plan.Node, 
 	return conn, nil
 }
 
-// parseIDs decodes global ids; a malformed one is a BAD_USER_INPUT error.
+// parseID decodes a global id; a malformed one is a BAD_USER_INPUT error.
 func parseID(s string) (plan.ID, error) { return plan.ParseGlobalID(s) }
 
 func dateOf(s *string) *model.Date {

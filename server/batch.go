@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 
 	"github.com/shenzhenplan/kgapi/plan"
@@ -57,9 +56,9 @@ func withBodyLimit(max int64, maxBatch int, next http.Handler) http.Handler {
 			sub.Body = io.NopCloser(bytes.NewReader(op))
 			sub.ContentLength = int64(len(op))
 			sub.Header.Set("Accept", "application/json")
-			rec := httptest.NewRecorder()
+			rec := &bufferedResponse{header: http.Header{}}
 			next.ServeHTTP(rec, sub)
-			results[i] = bytes.TrimSpace(rec.Body.Bytes())
+			results[i] = bytes.TrimSpace(rec.body.Bytes())
 			if !json.Valid(results[i]) {
 				results[i] = json.RawMessage(`{"errors":[{"message":"the operation failed","extensions":{"code":"` + plan.EINTERNAL + `"}}]}`)
 			}
@@ -76,3 +75,18 @@ func writeGraphQLError(w http.ResponseWriter, status int, code, msg string) {
 		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": code}}},
 	})
 }
+
+// bufferedResponse keeps the body of one operation's response of a batch
+// in memory; its status and headers are not used (the batch answers 200
+// with an array of the operations' bodies).
+type bufferedResponse struct {
+	header http.Header
+	body   bytes.Buffer
+}
+
+func (b *bufferedResponse) Header() http.Header         { return b.header }
+func (b *bufferedResponse) WriteHeader(int)             {}
+func (b *bufferedResponse) Write(p []byte) (int, error) { return b.body.Write(p) }
+
+// Flush does nothing: the whole response is kept.
+func (b *bufferedResponse) Flush() {}

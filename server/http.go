@@ -186,6 +186,23 @@ func NewGraphQL(d Deps) *handler.Server {
 		Resolvers: &graph.Resolver{Store: d.Store, Writer: d.Writer, Events: d.Events, NoPrefetch: d.NoPrefetch},
 	}))
 	srv := handler.New(es)
+	addTransports(srv, d)
+	srv.SetQueryCache(countedCache[*ast.QueryDocument]{Cache: lru.New[*ast.QueryDocument](1000), name: "parsed_query", m: d.Metrics})
+	srv.SetParserTokenLimit(d.Limits.MaxTokens)
+	srv.SetDisableSuggestion(d.DisableSuggestions)
+	useExtensions(srv, es, d)
+	aroundResponses(srv, d)
+	srv.AroundOperations(traceAndExplainDeadline(d.QueryTimeout))
+	srv.SetErrorPresenter(presentError(d.Log))
+	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
+		d.Log.Error("panic in resolver", zap.String("request_id", requestID(ctx)), zap.Any("panic", v), zap.Stack("stack"))
+		return &plan.Error{Code: plan.EINTERNAL, Message: "internal error (request id " + requestID(ctx) + ")"}
+	})
+	return srv
+}
+
+// addTransports adds the transports, in the order gqlgen tries them.
+func addTransports(srv *handler.Server, d Deps) {
 	auth := NewAuthenticator(d.Tokens)
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 15 * time.Second,
@@ -209,9 +226,12 @@ func NewGraphQL(d Deps) *handler.Server {
 	// before postTransport, which serves every other POST (see incremental.go).
 	srv.AddTransport(multipartTransport{log: d.Log})
 	srv.AddTransport(postTransport{log: d.Log})
-	srv.SetQueryCache(countedCache[*ast.QueryDocument]{Cache: lru.New[*ast.QueryDocument](1000), name: "parsed_query", m: d.Metrics})
-	srv.SetParserTokenLimit(d.Limits.MaxTokens)
-	srv.SetDisableSuggestion(d.DisableSuggestions)
+}
+
+// useExtensions adds the extensions that run once an operation is parsed:
+// introspection, trusted documents, persisted queries, the guard, the
+// complexity limit and the response cache, in that order.
+func useExtensions(srv *handler.Server, es graphql.ExecutableSchema, d Deps) {
 	if !d.DisableIntrospection {
 		srv.Use(extension.Introspection{})
 	}
@@ -228,6 +248,11 @@ func NewGraphQL(d Deps) *handler.Server {
 		d.Events.OnChange(rc.Invalidate)
 		srv.Use(rc)
 	}
+}
+
+// aroundResponses wraps every response: the debug plan, the dataloaders,
+// the bookmarks and the request log's operation and error count.
+func aroundResponses(srv *handler.Server, d Deps) {
 	// X-Debug: plan: outermost, so that the dataloaders' round trips are recorded too.
 	srv.AroundResponses(recordPlan)
 	// Each response gets its own dataloaders: a query's, and each event of
@@ -248,7 +273,13 @@ func NewGraphQL(d Deps) *handler.Server {
 		}
 		return resp
 	})
-	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+}
+
+// traceAndExplainDeadline puts each operation in a span, and answers an
+// operation that outlived its deadline with a TIMEOUT error instead of
+// nothing.
+func traceAndExplainDeadline(timeout time.Duration) graphql.OperationMiddleware {
+	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		oc := graphql.GetOperationContext(ctx)
 		typ := "query"
 		if oc.Operation != nil {
@@ -267,19 +298,25 @@ func NewGraphQL(d Deps) *handler.Server {
 			}
 			// gqlgen gives no response once the deadline has passed: say why.
 			return &graphql.Response{Errors: gqlerror.List{{
-				Message:    "the request took longer than its deadline of " + d.QueryTimeout.String(),
+				Message:    "the request took longer than its deadline of " + timeout.String(),
 				Extensions: map[string]any{"code": plan.ETIMEOUT},
 			}}}
 		}
-	})
-	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
+	}
+}
+
+// presentError is the error presenter: coded errors (plan.Classify) keep
+// their message and code, parse and validation errors theirs, and anything
+// else becomes an internal error whose details only the log (once) holds.
+func presentError(log *zap.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
 		cause := err.Error() // before the presenter rewrites the message for the client
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		if c := plan.Classify(err); c != nil {
 			gqlErr.Message = c.Message
 			gqlErr.Extensions = map[string]any{"code": c.Code}
 			if c.Code == plan.EUNAVAIL || c.Code == plan.ETIMEOUT {
-				d.Log.Warn("database error", zap.String("request_id", requestID(ctx)), zap.String("code", c.Code), zap.String("error", cause))
+				log.Warn("database error", zap.String("request_id", requestID(ctx)), zap.String("code", c.Code), zap.String("error", cause))
 			}
 			return gqlErr
 		}
@@ -294,16 +331,11 @@ func NewGraphQL(d Deps) *handler.Server {
 			}
 			return gqlErr
 		}
-		d.Log.Error("internal error", zap.String("request_id", requestID(ctx)), zap.String("error", cause))
+		log.Error("internal error", zap.String("request_id", requestID(ctx)), zap.String("error", cause))
 		gqlErr.Message = "internal error (request id " + requestID(ctx) + ")"
 		gqlErr.Extensions = map[string]any{"code": plan.EINTERNAL}
 		return gqlErr
-	})
-	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
-		d.Log.Error("panic in resolver", zap.String("request_id", requestID(ctx)), zap.Any("panic", v), zap.Stack("stack"))
-		return &plan.Error{Code: plan.EINTERNAL, Message: "internal error (request id " + requestID(ctx) + ")"}
-	})
-	return srv
+	}
 }
 
 func asGQL(err error, target **gqlerror.Error) bool {
