@@ -27,6 +27,10 @@ const (
 	EPERSISTEDNOTFOUND    = "PERSISTED_QUERY_NOT_FOUND"
 	EPERSISTEDUNSUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"
 	ENOTTRUSTED           = "DOCUMENT_NOT_TRUSTED"
+
+	// Set by gqlgen itself, listed for their meaning.
+	EPARSE      = "GRAPHQL_PARSE_FAILED"
+	ECOMPLEXITY = "COMPLEXITY_LIMIT_EXCEEDED"
 )
 
 // CodeInfo is one error code and what it means to a client.
@@ -47,10 +51,12 @@ var Codes = []CodeInfo{
 	{EBADREQUEST, "the HTTP request is not a GraphQL request (unreadable body, bad JSON, an empty batch, bad GET parameters)"},
 	{EMETHOD, "a mutation or subscription sent with GET"},
 	{ERATELIMIT, "more requests per second from this client than RATE_LIMIT allows; Retry-After says when to retry"},
-	{EVALIDATION, "the document does not parse or does not validate against the schema"},
+	{EVALIDATION, "the document does not validate against the schema (gqlgen sets it; the presenter adds it to a parse or validation error that has no code)"},
 	{EPERSISTEDNOTFOUND, "a documentId or persisted-query hash this server does not know"},
 	{EPERSISTEDUNSUPPORTED, "a persisted query sent while trusted documents are off, or in a way the mode does not take"},
 	{ENOTTRUSTED, "TRUSTED_DOCUMENTS=only and the document is not in a manifest (and the request carries no valid token)"},
+	{EPARSE, "the document is not valid GraphQL syntax (gqlgen)"},
+	{ECOMPLEXITY, "the operation costs more than MAX_COMPLEXITY (gqlgen's complexity limit, priced by graph/cost.go)"},
 }
 
 // Error is an application error with a code; its message is safe to show to

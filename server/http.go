@@ -1,3 +1,9 @@
+// Package server is the API's HTTP layer: the handler (NewHandler), its
+// middleware (request log, deadline, CORS, authentication, rate limit,
+// body and batch limits, metrics), the GraphQL transports, the guard and
+// limits, the response cache and trusted documents. It takes its
+// dependencies as interfaces in Deps; the app package builds them and runs
+// the process.
 package server
 
 import (
