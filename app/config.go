@@ -60,14 +60,9 @@ type Config struct {
 	DebugPlan bool
 }
 
-// The documented defaults come from the constants the code applies.
-var (
-	limits = server.DefaultLimits
-	itoa   = strconv.Itoa
-)
-
 // knobs are the API's settings: the Neo4j connection's (shared with the
-// loader), then the API's own.
+// loader), then the API's own. A default that the code also applies is
+// derived from the constant the code uses.
 var knobs = slices.Concat(settings.Neo4j, []settings.Knob{
 	knob("NEO4J_MAX_POOL", "neo4j-max-pool", "100", "most Bolt connections the API keeps open"),
 	knob("NEO4J_FETCH_SIZE", "neo4j-fetch-size", "1000", "records fetched per batch from Neo4j (-1: all at once)"),
@@ -81,18 +76,18 @@ var knobs = slices.Concat(settings.Neo4j, []settings.Knob{
 	knob("PRODUCTION", "production", "false", "true: introspection and field suggestions default to off"),
 	knob("INTROSPECTION", "introspection", "", "true or false (default: on, off with PRODUCTION=true)"),
 	knob("FIELD_SUGGESTIONS", "field-suggestions", "", "\"did you mean\" hints in validation errors: true or false (default: on, off with PRODUCTION=true)"),
-	knob("MAX_DEPTH", "max-depth", itoa(limits.MaxDepth), "deepest nesting of fields in one operation"),
-	knob("MAX_COMPLEXITY", "max-complexity", itoa(limits.MaxComplexity), "cost budget of one operation, in nodes read (README: Cost model)"),
-	knob("MAX_ALIASES", "max-aliases", itoa(limits.MaxAliases), "most aliased fields in one operation"),
-	knob("MAX_BODY_BYTES", "max-body-bytes", strconv.FormatInt(limits.MaxBodyBytes, 10), "largest request body"),
-	knob("MAX_TOKENS", "max-tokens", itoa(limits.MaxTokens), "most lexical tokens in one query document"),
-	knob("MAX_BATCH", "max-batch", itoa(limits.MaxBatch), "most operations in one batched POST (a JSON array)"),
+	knob("MAX_DEPTH", "max-depth", strconv.Itoa(server.DefaultLimits.MaxDepth), "deepest nesting of fields in one operation"),
+	knob("MAX_COMPLEXITY", "max-complexity", strconv.Itoa(server.DefaultLimits.MaxComplexity), "cost budget of one operation, in nodes read (README: Cost model)"),
+	knob("MAX_ALIASES", "max-aliases", strconv.Itoa(server.DefaultLimits.MaxAliases), "most aliased fields in one operation"),
+	knob("MAX_BODY_BYTES", "max-body-bytes", strconv.FormatInt(server.DefaultLimits.MaxBodyBytes, 10), "largest request body"),
+	knob("MAX_TOKENS", "max-tokens", strconv.Itoa(server.DefaultLimits.MaxTokens), "most lexical tokens in one query document"),
+	knob("MAX_BATCH", "max-batch", strconv.Itoa(server.DefaultLimits.MaxBatch), "most operations in one batched POST (a JSON array)"),
 	knob("RATE_LIMIT", "rate-limit", "0", "requests per second per client (token, else IP); 0 turns it off"),
 	knob("RATE_BURST", "rate-burst", "0", "requests a client may send at once above the rate (0: the rate, rounded up)"),
 	knob("RESPONSE_CACHE_MB", "response-cache-mb", "0", "megabytes of successful query responses to keep (0: no response cache); emptied by every write of this process"),
 	knob("RESPONSE_CACHE_TTL", "response-cache-ttl", server.DefaultResponseCacheTTL.String(), "longest a cached response is served (the change-log follower empties the cache within CHANGE_POLL_INTERVAL of a write anywhere; this bounds it should the follower stall)"),
 	knob("CHANGE_POLL_INTERVAL", "change-poll-interval", graph.DefaultFollowInterval.String(), "how often this replica reads the change log: subscriptions and caches hear of writes through other replicas and the loader within it"),
-	knob("CHANGE_LOG_RETENTION", "change-log-retention", itoa(store.DefaultChangeRetention), "change-log entries kept in the graph (how far back a subscriber can resume)"),
+	knob("CHANGE_LOG_RETENTION", "change-log-retention", strconv.Itoa(store.DefaultChangeRetention), "change-log entries kept in the graph (how far back a subscriber can resume)"),
 	knob("TRUSTED_DOCUMENTS", "trusted-documents", server.TrustedOff.String(), "off: any document; allow: documents of the manifests may also be sent by id (documentId); only: nothing but the manifests' documents, unless the request carries a valid token (README: Production)"),
 	knob("TRUSTED_DOCUMENTS_MANIFEST", "trusted-documents-manifest", "", "comma-separated paths of persisted-documents.json manifests (graphql-codegen's client preset: {\"sha256:<hex>\": \"<document>\"}), added to the built-in one of GraphiQL's examples and the explorer"),
 	knob("DEBUG_PLAN", "debug-plan", "false", "true: a request with a valid token and the header X-Debug: plan gets the Cypher of each round trip in extensions.plan"),

@@ -7,6 +7,10 @@ import (
 	"time"
 
 	"github.com/shenzhenplan/kgapi/app"
+	"github.com/shenzhenplan/kgapi/graph"
+	"github.com/shenzhenplan/kgapi/plan"
+	"github.com/shenzhenplan/kgapi/server"
+	"github.com/shenzhenplan/kgapi/store"
 )
 
 func TestLoadConfig(t *testing.T) {
@@ -67,5 +71,22 @@ func TestLoadConfig(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The documented defaults are the ones the code applies when a setting is
+// absent: the table derives them from the same constants.
+func TestDefaultsAreTheCodes(t *testing.T) {
+	c, err := app.LoadConfig(nil, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Limits != server.DefaultLimits {
+		t.Errorf("limits %+v, want server.DefaultLimits %+v", c.Limits, server.DefaultLimits)
+	}
+	if c.QueryTimeout != plan.DefaultQueryTimeout || c.ResponseCacheTTL != server.DefaultResponseCacheTTL ||
+		c.ChangePollInterval != graph.DefaultFollowInterval || c.ChangeLogRetention != store.DefaultChangeRetention ||
+		c.TrustedDocuments != server.TrustedOff {
+		t.Errorf("defaults differ from the code's: %+v", c)
 	}
 }
