@@ -19,12 +19,12 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/shenzhenplan/kgapi/app"
 	"github.com/shenzhenplan/kgapi/bench/floor"
 	"github.com/shenzhenplan/kgapi/bench/load"
 	"github.com/shenzhenplan/kgapi/dataset"
 	"github.com/shenzhenplan/kgapi/devdb"
 	"github.com/shenzhenplan/kgapi/loader"
-	"github.com/shenzhenplan/kgapi/server"
 	"github.com/shenzhenplan/kgapi/store"
 )
 
@@ -122,7 +122,7 @@ func TestSmokeDashboardOursAndFloor(t *testing.T) {
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- server.Run(apiCtx, []string{"-listen-addr", "127.0.0.1:0", "-log-level", "warn"}, os.Getenv, io.Discard, io.Discard, ready)
+		done <- app.Run(apiCtx, []string{"-listen-addr", "127.0.0.1:0", "-log-level", "warn"}, os.Getenv, io.Discard, io.Discard, ready)
 	}()
 	defer func() {
 		stopAPI()

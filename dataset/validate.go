@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/shenzhenplan/kgapi/plan"
 )
 
 // Limits of the format.
@@ -14,13 +16,13 @@ const (
 	minYear       = 1900
 	maxYear       = 2200
 	maxExcerpt    = 300 // characters
-	slugPattern   = `^[a-z0-9]+(-[a-z0-9]+)*$`
+	slugPattern   = plan.SlugPattern
 	isoDateLayout = "2006-01-02"
 )
 
 var (
 	slugRE     = regexp.MustCompile(slugPattern)
-	codeRE     = regexp.MustCompile(`^S([1-9][0-9]*)(?:\.A([1-9][0-9]*))?\.M([1-9][0-9]*)$`)
+	codeRE     = regexp.MustCompile(plan.MeasureCodePattern)
 	dateRE     = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 	urlRE      = regexp.MustCompile(`^https?://[^\s]+$`)
 	filePathRE = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)

@@ -20,7 +20,7 @@ import (
 //     per parent, a root list of a kind (sectors) the kind's typical
 //     population (plan.KindModel.Population);
 //   - a connection or a paged list costs 1 plus, per item it may return
-//     (first or last, DefaultPageSize by default; search 10 by default;
+//     (first or last, plan.DefaultPageSize by default; search 10 by default;
 //     nodes one per id, _entities one per representation), the item's
 //     node (1) and its selection;
 //   - scalars (code, title, totalCount, a count, an enum) cost nothing:
@@ -102,7 +102,7 @@ func priceRules(s *ast.Schema) map[string]priceRule {
 			key := def.Name + "." + f.Name
 			switch {
 			case strings.HasSuffix(f.Type.Name(), "Connection"):
-				rules[key] = perItem(pageArg("first", DefaultPageSize), pageArg("last", 0), 0)
+				rules[key] = perItem(pageArg("first", plan.DefaultPageSize), pageArg("last", 0), 0)
 			case def.Name == "Query" && f.Name == "search":
 				rules[key] = perItem(pageArg("first", 10), nil, 0)
 			case def.Name == "Query" && f.Name == "nodes":

@@ -261,7 +261,7 @@ func WithActor(ctx context.Context, name string) context.Context {
 func actor(ctx context.Context) (string, error) {
 	name, _ := ctx.Value(actorKey{}).(string)
 	if name == "" {
-		return "", &plan.Error{Code: "UNAUTHENTICATED", Message: "authentication required: send a valid token as Authorization: Bearer <token>"}
+		return "", &plan.Error{Code: plan.EUNAUTHENTICATED, Message: "authentication required: send a valid token as Authorization: Bearer <token>"}
 	}
 	return name, nil
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/shenzhenplan/kgapi/graph"
 	"github.com/shenzhenplan/kgapi/internal/testneo4j"
+	"github.com/shenzhenplan/kgapi/plan"
 	"github.com/shenzhenplan/kgapi/server"
 )
 
@@ -195,7 +196,7 @@ func FuzzMeasureFilter(f *testing.F) {
 		// complexity budget (COMPLEXITY_LIMIT_EXCEEDED) or, were it to happen,
 		// by validation; both are HTTP 200 with application/json (GraphQL over
 		// HTTP), so the error codes below tell them apart.
-		preExec := first > graph.MaxPageSize && orderIdx&(fzFirst|fzSearchFirst) != 0
+		preExec := first > plan.MaxPageSize && orderIdx&(fzFirst|fzSearchFirst) != 0
 		if r.Status != http.StatusOK {
 			t.Fatalf("HTTP %d\n%s", r.Status, show())
 		}
@@ -254,7 +255,7 @@ func FuzzMeasureFilter(f *testing.F) {
 			t.Fatalf("decode data: %v\n%s", err, show())
 		}
 		m := data.Measures
-		limit := graph.DefaultPageSize
+		limit := plan.DefaultPageSize
 		if orderIdx&fzFirst != 0 {
 			limit = first
 		}
@@ -364,13 +365,13 @@ func fuzzVars(section, aspect int, text, sector string, yearMin, yearMax int, st
 	}
 	if orderIdx&fzFirst != 0 {
 		vars["first"] = first
-		if first < 0 || first > graph.MaxPageSize {
+		if first < 0 || first > plan.MaxPageSize {
 			why = append(why, "first out of range")
 		}
 	}
 	if orderIdx&fzSearchFirst != 0 {
 		vars["searchFirst"] = first
-		if first < 1 || first > graph.MaxPageSize {
+		if first < 1 || first > plan.MaxPageSize {
 			why = append(why, "search first out of range")
 		}
 	}

@@ -154,8 +154,8 @@ func list[T plan.Node](ctx context.Context, r *Resolver, k plan.Kind) ([]T, erro
 }
 
 func (r *Resolver) projects(ctx context.Context, first *int, after *string) (*model.ProjectConnection, error) {
-	n := intOr(first, DefaultPageSize)
-	if err := checkRange("first", n, 0, MaxPageSize); err != nil {
+	n := intOr(first, plan.DefaultPageSize)
+	if err := checkRange("first", n, 0, plan.MaxPageSize); err != nil {
 		return nil, err
 	}
 	afterSlug := ""
@@ -188,7 +188,7 @@ func (r *Resolver) projects(ctx context.Context, first *int, after *string) (*mo
 
 func (r *Resolver) search(ctx context.Context, text string, types []string, first *int) ([]*plan.SearchHit, error) {
 	n := intOr(first, 10)
-	if err := checkRange("first", n, 1, MaxPageSize); err != nil {
+	if err := checkRange("first", n, 1, plan.MaxPageSize); err != nil {
 		return nil, err
 	}
 	if len(text) > MaxSearchText {

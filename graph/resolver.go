@@ -16,8 +16,6 @@ import (
 
 // Limits of list arguments.
 const (
-	DefaultPageSize = 20
-	MaxPageSize     = 100
 	MaxSearchText   = 500
 	MaxNodesIDs     = 100
 	MaxNeighborhood = 1000
@@ -134,13 +132,13 @@ func buildMeasureQuery(ctx context.Context, scope plan.Scope, a connArgs) (plan.
 		if *v < 0 {
 			return q, plan.Errorf(plan.EINVALID, "%s must not be negative (got %d)", name, *v)
 		}
-		if *v > MaxPageSize {
-			return q, plan.Errorf(plan.EINVALID, "%s must be at most %d (got %d); page with after/before cursors", name, MaxPageSize, *v)
+		if *v > plan.MaxPageSize {
+			return q, plan.Errorf(plan.EINVALID, "%s must be at most %d (got %d); page with after/before cursors", name, plan.MaxPageSize, *v)
 		}
 	}
 	q.First, q.Last = a.first, a.last
 	if q.First == nil && q.Last == nil {
-		n := DefaultPageSize
+		n := plan.DefaultPageSize
 		q.First = &n
 	}
 	for _, o := range a.orderBy {
@@ -244,7 +242,7 @@ func (r *Resolver) measures(ctx context.Context, scope plan.Scope, n plan.Node, 
 	return conn, nil
 }
 
-// parseIDs decodes global ids; a malformed one is a BAD_USER_INPUT error.
+// parseID decodes a global id; a malformed one is a BAD_USER_INPUT error.
 func parseID(s string) (plan.ID, error) { return plan.ParseGlobalID(s) }
 
 func dateOf(s *string) *model.Date {

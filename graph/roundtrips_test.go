@@ -15,7 +15,6 @@ import (
 
 	"github.com/shenzhenplan/kgapi/plan"
 	"github.com/shenzhenplan/kgapi/server"
-	"github.com/shenzhenplan/kgapi/store"
 )
 
 // Tests that a request costs a number of store round trips set by its
@@ -27,7 +26,7 @@ type counter struct {
 	e    *env
 	url  string
 	mu   sync.Mutex
-	byID map[string]*store.RoundTrips
+	byID map[string]*plan.RoundTrips
 	next atomic.Int64
 }
 
@@ -36,14 +35,14 @@ func newCounter(t *testing.T) *counter { return newCounterWith(t, false) }
 func newCounterWith(t *testing.T, noPrefetch bool) *counter {
 	t.Helper()
 	e := newEnv(t)
-	c := &counter{e: e, byID: map[string]*store.RoundTrips{}}
+	c := &counter{e: e, byID: map[string]*plan.RoundTrips{}}
 	api := server.NewHandler(server.Deps{Store: e.st, Log: zap.NewNop(), NoPrefetch: noPrefetch, Limits: bigLimits()})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c.mu.Lock()
 		rt := c.byID[r.Header.Get("X-Test-Counter")]
 		c.mu.Unlock()
 		if rt != nil {
-			r = r.WithContext(store.WithRoundTrips(r.Context(), rt))
+			r = r.WithContext(plan.WithRoundTrips(r.Context(), rt))
 		}
 		api.ServeHTTP(w, r)
 	}))
@@ -57,7 +56,7 @@ func newCounterWith(t *testing.T, noPrefetch bool) *counter {
 func (c *counter) run(t testing.TB, q string, vars map[string]any, v any) int {
 	t.Helper()
 	id := fmt.Sprint(c.next.Add(1))
-	rt := &store.RoundTrips{}
+	rt := &plan.RoundTrips{}
 	c.mu.Lock()
 	c.byID[id] = rt
 	c.mu.Unlock()

@@ -43,8 +43,8 @@ func (r *Resolver) timeline(ctx context.Context, scope plan.Kind, n plan.Node, a
 		return nil, err
 	}
 	for name, v := range map[string]*int{"first": a.first, "last": a.last} {
-		if v != nil && (*v < 0 || *v > MaxPageSize) {
-			return nil, plan.Errorf(plan.EINVALID, "%s must be between 0 and %d, got %d", name, MaxPageSize, *v)
+		if v != nil && (*v < 0 || *v > plan.MaxPageSize) {
+			return nil, plan.Errorf(plan.EINVALID, "%s must be between 0 and %d, got %d", name, plan.MaxPageSize, *v)
 		}
 	}
 	q := plan.EventQuery{Scope: scope, Filter: f, Desc: a.order != nil && *a.order == model.OrderDirectionDesc,

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/shenzhenplan/kgapi/dataset"
+	"github.com/shenzhenplan/kgapi/internal/settings"
 	"github.com/shenzhenplan/kgapi/plan"
 	"github.com/shenzhenplan/kgapi/store"
 )
@@ -37,16 +38,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	fs := flag.NewFlagSet("loader", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	env := func(k, def string) string {
-		if v := getenv(k); v != "" {
-			return v
-		}
-		return def
-	}
-	uri := fs.String("neo4j-uri", env("NEO4J_URI", "bolt://127.0.0.1:7687"), "Neo4j address ($NEO4J_URI)")
-	user := fs.String("neo4j-user", env("NEO4J_USER", "neo4j"), "Neo4j user ($NEO4J_USER)")
-	password := fs.String("neo4j-password", env("NEO4J_PASSWORD", "localdev-password"), "Neo4j password ($NEO4J_PASSWORD)")
-	database := fs.String("neo4j-database", env("NEO4J_DATABASE", "neo4j"), "Neo4j database ($NEO4J_DATABASE)")
+	neo4j := settings.Register(fs, getenv, settings.Neo4j) // the API's own Neo4j knobs
 	dryRun := fs.Bool("dry-run", false, "validate and report what would change, writing nothing")
 	prune := fs.Bool("prune", false, "delete what this dataset wrote before but no longer holds")
 	batch := fs.Int("batch-size", 2000, "rows per write transaction")
@@ -109,13 +101,14 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	rows := store.ToRows(ds, name)
 	fmt.Fprintf(stdout, "%s: valid, %d nodes and %d relationships (prepared in %s)\n", what, nodeTotal(rows), rows.Total()-nodeTotal(rows), time.Since(started).Round(time.Millisecond))
 
-	st, err := store.Open(store.Config{URI: *uri, User: *user, Password: *password, Database: *database, QueryTimeout: 5 * time.Minute})
+	uri := neo4j.Get("NEO4J_URI")
+	st, err := store.Open(store.Config{URI: uri, User: neo4j.Get("NEO4J_USER"), Password: neo4j.Raw("NEO4J_PASSWORD"), Database: neo4j.Get("NEO4J_DATABASE"), QueryTimeout: 5 * time.Minute})
 	if err != nil {
 		return err
 	}
 	defer st.Close(context.WithoutCancel(ctx))
 	if err := st.Ping(ctx); err != nil {
-		return fmt.Errorf("Neo4j at %s does not answer (start it with 'make db-up' or set NEO4J_URI): %w", *uri, err)
+		return fmt.Errorf("Neo4j at %s does not answer (start it with 'make db-up' or set NEO4J_URI): %w", uri, err)
 	}
 	if !*dryRun {
 		// The other indexes are built by Load: after the writes on a first load.
@@ -144,7 +137,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if *dryRun {
 		verb = "dry run (nothing written) of"
 	}
-	fmt.Fprintf(stdout, "%s %s into %s in %s: %d entities, %.0f entities/s\n", verb, what, *uri, elapsed.Round(time.Millisecond), rows.Total(), float64(rows.Total())/elapsed.Seconds())
+	fmt.Fprintf(stdout, "%s %s into %s in %s: %d entities, %.0f entities/s\n", verb, what, uri, elapsed.Round(time.Millisecond), rows.Total(), float64(rows.Total())/elapsed.Seconds())
 	if !rep.Changed() {
 		fmt.Fprintln(stdout, "no changes: the graph already holds this dataset")
 	}

@@ -3,7 +3,6 @@ package plan
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -67,11 +66,6 @@ type Writer interface {
 	StatusHistory(ctx context.Context, ids []ID) (map[ID][]StatusChange, error)
 }
 
-var (
-	slugRe        = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-	measureCodeRe = regexp.MustCompile(`^S([1-9][0-9]*)(?:\.A([1-9][0-9]*))?\.M([1-9][0-9]*)$`)
-)
-
 // ParseMeasureCode splits a code into its section and aspect numbers (aspect
 // 0 when the measure is directly in its section).
 func ParseMeasureCode(code string) (section, aspect int, ok bool) {
@@ -85,9 +79,6 @@ func ParseMeasureCode(code string) (section, aspect int, ok bool) {
 	}
 	return section, aspect, true
 }
-
-// ValidSlug reports whether s is a slug.
-func ValidSlug(s string) bool { return slugRe.MatchString(s) }
 
 // Validate applies the loader's rules to a measure input. It returns every
 // problem, joined.
@@ -120,7 +111,7 @@ func (s SourceRef) problems(path string) []string {
 	return p
 }
 
-// ValidateRef checks a source reference.
+// Validate checks a source reference.
 func (s SourceRef) Validate() error {
 	if p := s.problems("source"); len(p) > 0 {
 		return Errorf(EINVALID, "%s", strings.Join(p, "; "))

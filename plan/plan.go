@@ -6,7 +6,6 @@ package plan
 
 import (
 	"encoding/base64"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -104,27 +103,4 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
-}
-
-// Error codes, shown to clients as extensions.code.
-const (
-	EINVALID  = "BAD_USER_INPUT"
-	ENOTFOUND = "NOT_FOUND"
-	EUNAVAIL  = "DATABASE_UNAVAILABLE"
-	ETIMEOUT  = "TIMEOUT"
-	EINTERNAL = "INTERNAL_SERVER_ERROR"
-)
-
-// Error is an application error with a code; its message is safe to show to
-// clients. Errors without a code are internal and never shown in detail.
-type Error struct {
-	Code    string
-	Message string
-}
-
-func (e *Error) Error() string { return e.Message }
-
-// Errorf returns an *Error with the given code.
-func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }

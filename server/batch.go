@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
+
+	"github.com/shenzhenplan/kgapi/plan"
 )
 
 // withBodyLimit rejects request bodies over max bytes and serves batched
@@ -22,11 +23,11 @@ func withBodyLimit(max int64, maxBatch int, next http.Handler) http.Handler {
 		body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
 		r.Body.Close()
 		if err != nil {
-			writeGraphQLError(w, http.StatusBadRequest, "BAD_REQUEST", "could not read the request body")
+			writeGraphQLError(w, http.StatusBadRequest, plan.EBADREQUEST, "could not read the request body")
 			return
 		}
 		if int64(len(body)) > max {
-			writeGraphQLError(w, http.StatusRequestEntityTooLarge, codeLimit, fmt.Sprintf("the request body is larger than the limit of %d bytes", max))
+			writeGraphQLError(w, http.StatusRequestEntityTooLarge, plan.ELIMIT, fmt.Sprintf("the request body is larger than the limit of %d bytes", max))
 			return
 		}
 		trimmed := bytes.TrimLeft(body, " \t\r\n")
@@ -38,15 +39,15 @@ func withBodyLimit(max int64, maxBatch int, next http.Handler) http.Handler {
 		}
 		var ops []json.RawMessage
 		if err := json.Unmarshal(trimmed, &ops); err != nil {
-			writeGraphQLError(w, http.StatusBadRequest, "BAD_REQUEST", "the batch is not a JSON array of operations")
+			writeGraphQLError(w, http.StatusBadRequest, plan.EBADREQUEST, "the batch is not a JSON array of operations")
 			return
 		}
 		if len(ops) == 0 {
-			writeGraphQLError(w, http.StatusBadRequest, "BAD_REQUEST", "the batch is empty")
+			writeGraphQLError(w, http.StatusBadRequest, plan.EBADREQUEST, "the batch is empty")
 			return
 		}
 		if len(ops) > maxBatch {
-			writeGraphQLError(w, http.StatusBadRequest, codeLimit, fmt.Sprintf("the batch has %d operations, more than the limit of %d", len(ops), maxBatch))
+			writeGraphQLError(w, http.StatusBadRequest, plan.ELIMIT, fmt.Sprintf("the batch has %d operations, more than the limit of %d", len(ops), maxBatch))
 			return
 		}
 		results := make([]json.RawMessage, len(ops))
@@ -55,11 +56,11 @@ func withBodyLimit(max int64, maxBatch int, next http.Handler) http.Handler {
 			sub.Body = io.NopCloser(bytes.NewReader(op))
 			sub.ContentLength = int64(len(op))
 			sub.Header.Set("Accept", "application/json")
-			rec := httptest.NewRecorder()
+			rec := &bufferedResponse{header: http.Header{}}
 			next.ServeHTTP(rec, sub)
-			results[i] = bytes.TrimSpace(rec.Body.Bytes())
+			results[i] = bytes.TrimSpace(rec.body.Bytes())
 			if !json.Valid(results[i]) {
-				results[i] = json.RawMessage(`{"errors":[{"message":"the operation failed","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}`)
+				results[i] = json.RawMessage(`{"errors":[{"message":"the operation failed","extensions":{"code":"` + plan.EINTERNAL + `"}}]}`)
 			}
 		}
 		w.Header().Set("Content-Type", "application/json")
@@ -74,3 +75,18 @@ func writeGraphQLError(w http.ResponseWriter, status int, code, msg string) {
 		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": code}}},
 	})
 }
+
+// bufferedResponse keeps the body of one operation's response of a batch
+// in memory; its status and headers are not used (the batch answers 200
+// with an array of the operations' bodies).
+type bufferedResponse struct {
+	header http.Header
+	body   bytes.Buffer
+}
+
+func (b *bufferedResponse) Header() http.Header         { return b.header }
+func (b *bufferedResponse) WriteHeader(int)             {}
+func (b *bufferedResponse) Write(p []byte) (int, error) { return b.body.Write(p) }
+
+// Flush does nothing: the whole response is kept.
+func (b *bufferedResponse) Flush() {}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"github.com/shenzhenplan/kgapi/store"
+	"github.com/shenzhenplan/kgapi/plan"
 )
 
 // X-Debug: plan (DEBUG_PLAN=true): a request that carries a valid token and
@@ -15,7 +15,7 @@ import (
 // trip the response made, in the order they started: its parameterised
 // text, its parameters' names and types (never their values: they hold the
 // caller's input), when it started and how long it took in milliseconds,
-// and the rows it returned. The store records them (store.RoundTripLog);
+// and the rows it returned. The store records them (plan.RoundTripLog);
 // without the knob, the token or the header nothing is recorded.
 
 type planWantedKey struct{}
@@ -58,8 +58,8 @@ func recordPlan(ctx context.Context, next graphql.ResponseHandler) *graphql.Resp
 	if !planWanted(ctx) {
 		return next(ctx)
 	}
-	log := store.NewRoundTripLog()
-	resp := next(store.WithRoundTripLog(ctx, log))
+	log := plan.NewRoundTripLog()
+	resp := next(plan.WithRoundTripLog(ctx, log))
 	if resp == nil {
 		return nil
 	}

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shenzhenplan/kgapi/plan"
 	"github.com/shenzhenplan/kgapi/server"
-	"github.com/shenzhenplan/kgapi/store"
 )
 
 // The plan (extensions.plan) appears only when the knob is on, the request
@@ -22,7 +22,7 @@ func TestDebugPlan(t *testing.T) {
 	// show up anywhere in the plan.
 	const query = `{ measures(first: 3) { nodes { code sectors { name } } } search(text: "Qianhai-secret-input") { score } }`
 	servers := map[bool]string{}
-	var rt store.RoundTrips
+	var rt plan.RoundTrips
 	for _, on := range []bool{false, true} {
 		servers[on] = guarded(t, &rt, server.Deps{Tokens: tokens(t), DebugPlan: on, ResponseCacheBytes: 1 << 20}).URL
 	}

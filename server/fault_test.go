@@ -23,6 +23,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/shenzhenplan/kgapi/app"
 	"github.com/shenzhenplan/kgapi/dataset"
 	"github.com/shenzhenplan/kgapi/devdb"
 	"github.com/shenzhenplan/kgapi/plan"
@@ -190,7 +191,7 @@ func TestStartsWithoutDatabase(t *testing.T) {
 	env := map[string]string{"NEO4J_URI": in.URI(), "NEO4J_PASSWORD": in.Password}
 	args := []string{"-listen-addr", "127.0.0.1:0", "-log-format", "console", "-query-timeout", faultQueryTimeout.String()}
 	go func() {
-		done <- server.Run(ctx, args, func(k string) string { return env[k] }, &logs, &logs, ready)
+		done <- app.Run(ctx, args, func(k string) string { return env[k] }, &logs, &logs, ready)
 	}()
 	runEnded := false
 	t.Cleanup(func() { // runs before the instance's Stop
@@ -199,7 +200,7 @@ func TestStartsWithoutDatabase(t *testing.T) {
 			select {
 			case <-done:
 			case <-time.After(20 * time.Second):
-				t.Errorf("server.Run did not return within 20 s of its context's cancellation")
+				t.Errorf("app.Run did not return within 20 s of its context's cancellation")
 			}
 		}
 		if t.Failed() {
@@ -213,7 +214,7 @@ func TestStartsWithoutDatabase(t *testing.T) {
 		base = "http://" + addr
 	case err := <-done:
 		runEnded = true
-		t.Fatalf("server.Run returned before serving, with Neo4j down: %v", err)
+		t.Fatalf("app.Run returned before serving, with Neo4j down: %v", err)
 	case <-time.After(15 * time.Second):
 		t.Fatal("the API did not start within 15 s with Neo4j down")
 	}
@@ -283,10 +284,10 @@ func TestStartsWithoutDatabase(t *testing.T) {
 	case err := <-done:
 		runEnded = true
 		if err != nil {
-			t.Errorf("server.Run returned %v after its context was cancelled, want nil", err)
+			t.Errorf("app.Run returned %v after its context was cancelled, want nil", err)
 		}
 	case <-time.After(faultQueryTimeout + 10*time.Second):
-		t.Fatal("server.Run did not return after its context was cancelled")
+		t.Fatal("app.Run did not return after its context was cancelled")
 	}
 	if _, err := getStatus(&http.Client{Timeout: 2 * time.Second}, base+"/healthz"); err == nil {
 		t.Errorf("the API still answers after Run returned")

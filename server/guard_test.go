@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/shenzhenplan/kgapi/internal/testneo4j"
+	"github.com/shenzhenplan/kgapi/plan"
 	"github.com/shenzhenplan/kgapi/server"
 	"github.com/shenzhenplan/kgapi/store"
 )
@@ -37,7 +38,7 @@ func tokens(t *testing.T) []server.Token {
 
 // guarded serves the bundled data with the given options and counts the
 // Cypher round trips of every request in rt.
-func guarded(t *testing.T, rt *store.RoundTrips, d server.Deps) *httptest.Server {
+func guarded(t *testing.T, rt *plan.RoundTrips, d server.Deps) *httptest.Server {
 	t.Helper()
 	api(t) // loads the bundled data once
 	d.Store = testneo4j.Store(t)
@@ -46,7 +47,7 @@ func guarded(t *testing.T, rt *store.RoundTrips, d server.Deps) *httptest.Server
 	h := server.NewHandler(d)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rt != nil {
-			r = r.WithContext(store.WithRoundTrips(r.Context(), rt))
+			r = r.WithContext(plan.WithRoundTrips(r.Context(), rt))
 		}
 		h.ServeHTTP(w, r)
 	}))
@@ -186,7 +187,7 @@ func TestLimits(t *testing.T) {
 	}
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {
-			var rt store.RoundTrips
+			var rt plan.RoundTrips
 			srv := guarded(t, &rt, server.Deps{Limits: c.limits})
 			if bytes.HasPrefix(c.body, []byte("[")) && !c.reject {
 				resp, err := http.Post(srv.URL+"/graphql", "application/json", bytes.NewReader(c.body))

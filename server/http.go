@@ -1,3 +1,9 @@
+// Package server is the API's HTTP layer: the handler (NewHandler), its
+// middleware (request log, deadline, CORS, authentication, rate limit,
+// body and batch limits, metrics), the GraphQL transports, the guard and
+// limits, the response cache and trusted documents. It takes its
+// dependencies as interfaces in Deps; the app package builds them and runs
+// the process.
 package server
 
 import (
@@ -34,9 +40,7 @@ import (
 	"github.com/shenzhenplan/kgapi/graph/generated"
 	"github.com/shenzhenplan/kgapi/plan"
 	"github.com/shenzhenplan/kgapi/server/explore"
-	"github.com/shenzhenplan/kgapi/server/export"
 	"github.com/shenzhenplan/kgapi/server/playground"
-	"github.com/shenzhenplan/kgapi/store"
 )
 
 // Deps are what the HTTP handler needs. Zero values give the documented defaults.
@@ -52,12 +56,12 @@ type Deps struct {
 	ReadTokenRequired    bool
 	DisableIntrospection bool
 	DisableSuggestions   bool
-	Limits               Limits  // zero: DefaultLimits
+	Limits               Limits  // each zero field: DefaultLimits'
 	RateLimit            float64 // requests per second per client; 0: off
 	RateBurst            int
 	Metrics              *Metrics // nil: no /metrics
 	// ResponseCacheBytes turns the response cache on (0: off); entries live
-	// at most ResponseCacheTTL (0: 10s).
+	// at most ResponseCacheTTL (0: DefaultResponseCacheTTL).
 	ResponseCacheBytes int
 	ResponseCacheTTL   time.Duration
 	// TrustedDocuments and Manifest: which documents run (TRUSTED_DOCUMENTS;
@@ -67,6 +71,9 @@ type Deps struct {
 	// DebugPlan: a caller with a valid token may ask for the Cypher of a
 	// response with X-Debug: plan (DEBUG_PLAN).
 	DebugPlan bool
+	// Export serves the open-data exports (/export/, /id/; see server/export);
+	// nil: none.
+	Export http.Handler
 	// NoPrefetch batches every level through the dataloader instead of
 	// compiling a measure page's selection into its query (for measuring).
 	NoPrefetch bool
@@ -89,8 +96,8 @@ func NewHandler(d Deps) http.Handler {
 	if d.Metrics != nil {
 		mux.Handle("GET /metrics", d.Metrics.Handler())
 	}
-	if st, ok := d.Store.(*store.Store); ok {
-		ex := readGuard(d.ReadTokenRequired, export.Handler(st, export.RequestBase, export.WithLogger(d.Log)))
+	if d.Export != nil {
+		ex := readGuard(d.ReadTokenRequired, d.Export)
 		mux.Handle("/export/", ex) // GET /export/{plan}.jsonld, /export/{plan}/measures.csv, /export/{plan}/events.csv, /export/vocab
 		mux.Handle("/id/", ex)     // GET /id/{globalID}: 303 to /graphql?query=<node(id:) query>
 	}
@@ -159,11 +166,9 @@ func newCORS(origins []string) *cors.Cors {
 
 func (d Deps) withDefaults() Deps {
 	if d.QueryTimeout <= 0 {
-		d.QueryTimeout = 10 * time.Second
+		d.QueryTimeout = plan.DefaultQueryTimeout
 	}
-	if d.Limits == (Limits{}) {
-		d.Limits = DefaultLimits
-	}
+	d.Limits = d.Limits.withDefaults()
 	if d.Log == nil {
 		d.Log = zap.NewNop()
 	}
@@ -187,6 +192,23 @@ func NewGraphQL(d Deps) *handler.Server {
 		Resolvers: &graph.Resolver{Store: d.Store, Writer: d.Writer, Events: d.Events, NoPrefetch: d.NoPrefetch},
 	}))
 	srv := handler.New(es)
+	addTransports(srv, d)
+	srv.SetQueryCache(countedCache[*ast.QueryDocument]{Cache: lru.New[*ast.QueryDocument](1000), name: "parsed_query", m: d.Metrics})
+	srv.SetParserTokenLimit(d.Limits.MaxTokens)
+	srv.SetDisableSuggestion(d.DisableSuggestions)
+	useExtensions(srv, es, d)
+	aroundResponses(srv, d)
+	srv.AroundOperations(traceAndExplainDeadline(d.QueryTimeout))
+	srv.SetErrorPresenter(presentError(d.Log))
+	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
+		d.Log.Error("panic in resolver", zap.String("request_id", requestID(ctx)), zap.Any("panic", v), zap.Stack("stack"))
+		return &plan.Error{Code: plan.EINTERNAL, Message: "internal error (request id " + requestID(ctx) + ")"}
+	})
+	return srv
+}
+
+// addTransports adds the transports, in the order gqlgen tries them.
+func addTransports(srv *handler.Server, d Deps) {
 	auth := NewAuthenticator(d.Tokens)
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 15 * time.Second,
@@ -210,9 +232,12 @@ func NewGraphQL(d Deps) *handler.Server {
 	// before postTransport, which serves every other POST (see incremental.go).
 	srv.AddTransport(multipartTransport{log: d.Log})
 	srv.AddTransport(postTransport{log: d.Log})
-	srv.SetQueryCache(countedCache[*ast.QueryDocument]{Cache: lru.New[*ast.QueryDocument](1000), name: "parsed_query", m: d.Metrics})
-	srv.SetParserTokenLimit(d.Limits.MaxTokens)
-	srv.SetDisableSuggestion(d.DisableSuggestions)
+}
+
+// useExtensions adds the extensions that run once an operation is parsed:
+// introspection, trusted documents, persisted queries, the guard, the
+// complexity limit and the response cache, in that order.
+func useExtensions(srv *handler.Server, es graphql.ExecutableSchema, d Deps) {
 	if !d.DisableIntrospection {
 		srv.Use(extension.Introspection{})
 	}
@@ -223,12 +248,17 @@ func NewGraphQL(d Deps) *handler.Server {
 	if d.ResponseCacheBytes > 0 {
 		ttl := d.ResponseCacheTTL
 		if ttl <= 0 {
-			ttl = 10 * time.Second
+			ttl = DefaultResponseCacheTTL
 		}
 		rc := newResponseCache(d.ResponseCacheBytes, ttl, d.Metrics)
 		d.Events.OnChange(rc.Invalidate)
 		srv.Use(rc)
 	}
+}
+
+// aroundResponses wraps every response: the debug plan, the dataloaders,
+// the bookmarks and the request log's operation and error count.
+func aroundResponses(srv *handler.Server, d Deps) {
 	// X-Debug: plan: outermost, so that the dataloaders' round trips are recorded too.
 	srv.AroundResponses(recordPlan)
 	// Each response gets its own dataloaders: a query's, and each event of
@@ -249,7 +279,13 @@ func NewGraphQL(d Deps) *handler.Server {
 		}
 		return resp
 	})
-	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+}
+
+// traceAndExplainDeadline puts each operation in a span, and answers an
+// operation that outlived its deadline with a TIMEOUT error instead of
+// nothing.
+func traceAndExplainDeadline(timeout time.Duration) graphql.OperationMiddleware {
+	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		oc := graphql.GetOperationContext(ctx)
 		typ := "query"
 		if oc.Operation != nil {
@@ -268,19 +304,25 @@ func NewGraphQL(d Deps) *handler.Server {
 			}
 			// gqlgen gives no response once the deadline has passed: say why.
 			return &graphql.Response{Errors: gqlerror.List{{
-				Message:    "the request took longer than its deadline of " + d.QueryTimeout.String(),
+				Message:    "the request took longer than its deadline of " + timeout.String(),
 				Extensions: map[string]any{"code": plan.ETIMEOUT},
 			}}}
 		}
-	})
-	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
+	}
+}
+
+// presentError is the error presenter: coded errors (plan.Classify) keep
+// their message and code, parse and validation errors theirs, and anything
+// else becomes an internal error whose details only the log (once) holds.
+func presentError(log *zap.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
 		cause := err.Error() // before the presenter rewrites the message for the client
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
-		if c := graph.Classify(err); c != nil {
+		if c := plan.Classify(err); c != nil {
 			gqlErr.Message = c.Message
 			gqlErr.Extensions = map[string]any{"code": c.Code}
 			if c.Code == plan.EUNAVAIL || c.Code == plan.ETIMEOUT {
-				d.Log.Warn("database error", zap.String("request_id", requestID(ctx)), zap.String("code", c.Code), zap.String("error", cause))
+				log.Warn("database error", zap.String("request_id", requestID(ctx)), zap.String("code", c.Code), zap.String("error", cause))
 			}
 			return gqlErr
 		}
@@ -291,20 +333,15 @@ func NewGraphQL(d Deps) *handler.Server {
 				if gqlErr.Extensions == nil {
 					gqlErr.Extensions = map[string]any{}
 				}
-				gqlErr.Extensions["code"] = "GRAPHQL_VALIDATION_FAILED"
+				gqlErr.Extensions["code"] = plan.EVALIDATION
 			}
 			return gqlErr
 		}
-		d.Log.Error("internal error", zap.String("request_id", requestID(ctx)), zap.String("error", cause))
+		log.Error("internal error", zap.String("request_id", requestID(ctx)), zap.String("error", cause))
 		gqlErr.Message = "internal error (request id " + requestID(ctx) + ")"
 		gqlErr.Extensions = map[string]any{"code": plan.EINTERNAL}
 		return gqlErr
-	})
-	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
-		d.Log.Error("panic in resolver", zap.String("request_id", requestID(ctx)), zap.Any("panic", v), zap.Stack("stack"))
-		return &plan.Error{Code: plan.EINTERNAL, Message: "internal error (request id " + requestID(ctx) + ")"}
-	})
-	return srv
+	}
 }
 
 func asGQL(err error, target **gqlerror.Error) bool {

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shenzhenplan/kgapi/plan"
 	"github.com/shenzhenplan/kgapi/server"
-	"github.com/shenzhenplan/kgapi/store"
 )
 
 // A GET carrying a mutation (or a subscription) is refused with 405 and
@@ -48,7 +48,7 @@ func TestGETMutationRefusedFirst(t *testing.T) {
 	}
 	for _, tc := range cases {
 		tc.deps.Tokens = tokens(t)
-		var rt store.RoundTrips
+		var rt plan.RoundTrips
 		srv := guarded(t, &rt, tc.deps)
 		if tc.register != "" {
 			body, _ := json.Marshal(map[string]any{"query": tc.register, "extensions": json.RawMessage(tc.extensions)})

@@ -23,8 +23,34 @@ type Limits struct {
 	MaxBatch      int   // operations in one batched POST
 }
 
-// DefaultLimits are the documented defaults.
+// DefaultLimits are the documented defaults (the configuration table's
+// MAX_* defaults are derived from them).
 var DefaultLimits = Limits{MaxDepth: 10, MaxComplexity: 1000, MaxAliases: 15, MaxBodyBytes: 1 << 20, MaxTokens: 10000, MaxBatch: 10}
+
+// withDefaults fills each zero field from DefaultLimits, one by one: a
+// partial Limits{MaxDepth: 5} keeps the other defaults.
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
+	if l.MaxDepth == 0 {
+		l.MaxDepth = d.MaxDepth
+	}
+	if l.MaxComplexity == 0 {
+		l.MaxComplexity = d.MaxComplexity
+	}
+	if l.MaxAliases == 0 {
+		l.MaxAliases = d.MaxAliases
+	}
+	if l.MaxBodyBytes == 0 {
+		l.MaxBodyBytes = d.MaxBodyBytes
+	}
+	if l.MaxTokens == 0 {
+		l.MaxTokens = d.MaxTokens
+	}
+	if l.MaxBatch == 0 {
+		l.MaxBatch = d.MaxBatch
+	}
+	return l
+}
 
 // guard is the gqlgen extension that enforces the method (GET: queries
 // only), authorisation, depth and aliases once an operation is parsed and
@@ -41,12 +67,6 @@ var _ interface {
 
 func (guard) ExtensionName() string                          { return "Guard" }
 func (guard) Validate(schema graphql.ExecutableSchema) error { return nil }
-
-// Codes of the guard's errors.
-const (
-	codeUnauthenticated = "UNAUTHENTICATED"
-	codeLimit           = "QUERY_LIMIT_EXCEEDED"
-)
 
 func (g guard) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	op := oc.Operation
@@ -76,7 +96,7 @@ func (g guard) check(ctx context.Context, oc *graphql.OperationContext) *gqlerro
 	c := callerFrom(ctx)
 	needsToken := op.Operation != ast.Query || g.readRequired
 	if (needsToken && !c.authenticated) || (c.presented && !c.authenticated) {
-		return &gqlerror.Error{Message: "authentication required: send a valid token as Authorization: Bearer <token>", Extensions: map[string]any{"code": codeUnauthenticated}}
+		return &gqlerror.Error{Message: "authentication required: send a valid token as Authorization: Bearer <token>", Extensions: map[string]any{"code": plan.EUNAUTHENTICATED}}
 	}
 	if g.limits.MaxDepth > 0 {
 		if d := depth(op.SelectionSet, oc.Doc.Fragments, 0, map[string]bool{}); d > g.limits.MaxDepth {
@@ -92,7 +112,7 @@ func (g guard) check(ctx context.Context, oc *graphql.OperationContext) *gqlerro
 }
 
 func limitErr(format string, args ...any) *gqlerror.Error {
-	return &gqlerror.Error{Message: fmt.Sprintf(format, args...), Extensions: map[string]any{"code": codeLimit}}
+	return &gqlerror.Error{Message: fmt.Sprintf(format, args...), Extensions: map[string]any{"code": plan.ELIMIT}}
 }
 
 // depth is the deepest nesting of fields under set; introspection fields
@@ -164,8 +184,6 @@ func pageCost(first, last *int, def int) int {
 	}
 	return def
 }
-
-var _ = plan.EINVALID
 
 // operationName is the name the client gave the operation, in the request or
 // in the document.

@@ -12,7 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/shenzhenplan/kgapi/store"
+	"github.com/shenzhenplan/kgapi/plan"
 )
 
 // Metrics are the API's Prometheus metrics, served at /metrics.
@@ -31,9 +31,16 @@ type Metrics struct {
 // rest count as "other".
 const maxOperationNames = 200
 
-// NewMetrics registers the API's metrics; poolInUse and poolMax report the
-// Neo4j connection pool (nil when there is no store).
-func NewMetrics(st *store.Store, poolMax int) *Metrics {
+// Pool is what the metrics read of the database's connection pool (the
+// store implements it).
+type Pool interface {
+	// InUse is the number of sessions open now, each holding a pooled connection.
+	InUse() int
+}
+
+// NewMetrics registers the API's metrics; pool (nil: none) and poolMax
+// report the Neo4j connection pool.
+func NewMetrics(pool Pool, poolMax int) *Metrics {
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -54,10 +61,10 @@ func NewMetrics(st *store.Store, poolMax int) *Metrics {
 	}
 	m.reg.MustRegister(m.requests, m.latency, m.roundTrips, m.cache,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if st != nil {
+	if pool != nil {
 		m.reg.MustRegister(
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kgapi_neo4j_sessions_in_use", Help: "Neo4j sessions (each holding a pooled connection) in use now."},
-				func() float64 { return float64(st.InUse()) }),
+				func() float64 { return float64(pool.InUse()) }),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kgapi_neo4j_pool_max_connections", Help: "Size limit of the Neo4j connection pool."},
 				func() float64 { return float64(poolMax) }),
 		)
@@ -123,14 +130,14 @@ func (c countedCache[T]) Get(ctx context.Context, key string) (T, bool) {
 	return v, ok
 }
 
-// withRoundTripMetric counts the Cypher round trips of each request.
+// withRoundTrips counts the Cypher round trips of each request.
 func (m *Metrics) withRoundTrips(next http.Handler) http.Handler {
 	if m == nil {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var rt store.RoundTrips
-		next.ServeHTTP(w, r.WithContext(store.WithRoundTrips(r.Context(), &rt)))
+		var rt plan.RoundTrips
+		next.ServeHTTP(w, r.WithContext(plan.WithRoundTrips(r.Context(), &rt)))
 		m.roundTrips.Observe(float64(rt.Count()))
 		if info := requestInfoFrom(r.Context()); info != nil {
 			info.mu.Lock()

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shenzhenplan/kgapi/app"
 	"github.com/shenzhenplan/kgapi/internal/testneo4j"
 	"github.com/shenzhenplan/kgapi/server"
 )
@@ -95,7 +96,7 @@ func TestTracing(t *testing.T) {
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- server.Run(ctx, []string{"-listen-addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, io.Discard, &logs, ready)
+		done <- app.Run(ctx, []string{"-listen-addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, io.Discard, &logs, ready)
 	}()
 	var addr string
 	select {

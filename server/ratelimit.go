@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/shenzhenplan/kgapi/plan"
 )
 
 // rateLimiter is a token bucket per client (the token's name when the
@@ -70,7 +72,7 @@ func (l *rateLimiter) middleware(next http.Handler) http.Handler {
 		}
 		if ok, wait := l.allow(key, time.Now()); !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-			writeGraphQLError(w, http.StatusTooManyRequests, "RATE_LIMITED",
+			writeGraphQLError(w, http.StatusTooManyRequests, plan.ERATELIMIT,
 				fmt.Sprintf("more than %g requests per second from this client; retry after %s", l.rate, wait.Round(time.Millisecond)))
 			return
 		}

@@ -42,6 +42,10 @@ type cachedResponse struct {
 	at   time.Time
 }
 
+// DefaultResponseCacheTTL is how long a cached response is served at most
+// when RESPONSE_CACHE_TTL does not say.
+const DefaultResponseCacheTTL = 10 * time.Second
+
 func newResponseCache(maxBytes int, ttl time.Duration, m *Metrics) *responseCache {
 	return &responseCache{ttl: ttl, maxSize: maxBytes, m: m, order: list.New(), byKey: map[string]*list.Element{}}
 }

@@ -11,14 +11,13 @@ import (
 	"github.com/shenzhenplan/kgapi/internal/testneo4j"
 	"github.com/shenzhenplan/kgapi/plan"
 	"github.com/shenzhenplan/kgapi/server"
-	"github.com/shenzhenplan/kgapi/store"
 )
 
 // The opt-in response cache: a repeated query costs no round trip, a write
 // through the API empties it, errors are never kept, entries expire, and
 // without the option every request goes to Neo4j.
 func TestResponseCache(t *testing.T) {
-	var rt store.RoundTrips
+	var rt plan.RoundTrips
 	srv := guarded(t, &rt, server.Deps{Tokens: tokens(t), ResponseCacheBytes: 1 << 20, ResponseCacheTTL: 300 * time.Millisecond})
 	t.Cleanup(func() { reloadBundled(t) })
 	// cost sends a request and returns its answer and its round trips.

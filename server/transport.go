@@ -45,12 +45,6 @@ const (
 	mediaGraphQLResponse = "application/graphql-response+json"
 )
 
-// Codes of the transport's errors.
-const (
-	codeBadRequest       = "BAD_REQUEST"
-	codeMethodNotAllowed = "METHOD_NOT_ALLOWED"
-)
-
 // responseMedia is the media type of the answer to r: the first of
 // application/json and application/graphql-response+json its Accept header
 // names; application/json when it names neither (or is missing, */*,
@@ -210,7 +204,7 @@ func serveGraphQL(w http.ResponseWriter, ctx context.Context, exec graphql.Graph
 
 // requestErrorStatus is the status of a request that was not executed.
 func requestErrorStatus(errs gqlerror.List, media string) int {
-	if hasCode(errs, codeMethodNotAllowed) {
+	if hasCode(errs, plan.EMETHOD) {
 		return http.StatusMethodNotAllowed
 	}
 	if isTrustedRefusal(errs) {
@@ -219,7 +213,7 @@ func requestErrorStatus(errs gqlerror.List, media string) int {
 	if media == mediaJSON {
 		return http.StatusOK
 	}
-	if hasCode(errs, codeUnauthenticated) {
+	if hasCode(errs, plan.EUNAUTHENTICATED) {
 		return http.StatusUnauthorized
 	}
 	return http.StatusBadRequest
@@ -258,7 +252,7 @@ func writeResponse(w http.ResponseWriter, status int, resp any, log *zap.Logger)
 // The Content-Type is already set.
 func writeBadRequest(w http.ResponseWriter, msg string) {
 	w.WriteHeader(http.StatusBadRequest)
-	_ = json.NewEncoder(w).Encode(requestErrorResponse{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": codeBadRequest}}}})
+	_ = json.NewEncoder(w).Encode(requestErrorResponse{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": plan.EBADREQUEST}}}})
 }
 
 // writeMethodNotAllowed answers a mutation or subscription sent with GET.
@@ -272,7 +266,7 @@ func writeMethodNotAllowed(w http.ResponseWriter, operation string) {
 func methodNotAllowed(operation string) *gqlerror.Error {
 	return &gqlerror.Error{
 		Message:    fmt.Sprintf("GET requests carry queries only: send this %s with POST", operation),
-		Extensions: map[string]any{"code": codeMethodNotAllowed},
+		Extensions: map[string]any{"code": plan.EMETHOD},
 	}
 }
 

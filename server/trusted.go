@@ -13,6 +13,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/shenzhenplan/kgapi/plan"
 )
 
 // Trusted documents (TRUSTED_DOCUMENTS, TRUSTED_DOCUMENTS_MANIFEST): the
@@ -181,13 +183,6 @@ func normaliseID(id string) (string, bool) {
 	return h, true
 }
 
-// Codes of the trusted documents' errors.
-const (
-	codePersistedNotFound     = "PERSISTED_QUERY_NOT_FOUND"
-	codeDocumentNotTrusted    = "DOCUMENT_NOT_TRUSTED"
-	codePersistedNotSupported = "PERSISTED_QUERY_NOT_SUPPORTED"
-)
-
 // ruleTrusted marks the trusted documents' errors (gqlerror's Rule is not
 // sent to clients): the transports answer them with 400 whatever the media
 // type.
@@ -243,7 +238,7 @@ func (t trustedDocuments) check(ctx context.Context, raw *graphql.RawParams) *gq
 	id := documentIDFrom(ctx)
 	if t.mode == TrustedOff {
 		if id != "" {
-			return trustedErr(codePersistedNotSupported, "documentId is not supported: this server runs with TRUSTED_DOCUMENTS=off; send the document as query")
+			return trustedErr(plan.EPERSISTEDUNSUPPORTED, "documentId is not supported: this server runs with TRUSTED_DOCUMENTS=off; send the document as query")
 		}
 		return nil
 	}
@@ -253,11 +248,11 @@ func (t trustedDocuments) check(ctx context.Context, raw *graphql.RawParams) *gq
 	exempt := t.mode != TrustedOnly || c.presented
 	if id != "" {
 		if raw.Query != "" {
-			return trustedErr(codeBadRequest, "send either documentId or query, not both")
+			return trustedErr(plan.EBADREQUEST, "send either documentId or query, not both")
 		}
 		text, ok := t.manifest.ByID(id)
 		if !ok {
-			return trustedErr(codePersistedNotFound, fmt.Sprintf("persisted document not found: no trusted document has the id %q", truncateID(id)))
+			return trustedErr(plan.EPERSISTEDNOTFOUND, fmt.Sprintf("persisted document not found: no trusted document has the id %q", truncateID(id)))
 		}
 		raw.Query = text
 		return nil
@@ -272,12 +267,12 @@ func (t trustedDocuments) check(ctx context.Context, raw *graphql.RawParams) *gq
 			return nil
 		}
 		if !exempt {
-			return trustedErr(codePersistedNotFound, fmt.Sprintf("persisted document not found: no trusted document has the sha256Hash %q", truncateID(hash)))
+			return trustedErr(plan.EPERSISTEDNOTFOUND, fmt.Sprintf("persisted document not found: no trusted document has the sha256Hash %q", truncateID(hash)))
 		}
 		return nil // AutomaticPersistedQuery looks in its cache
 	}
 	if !exempt && !t.manifest.Trusts(raw.Query) {
-		return trustedErr(codeDocumentNotTrusted, "document not trusted: this server runs only the documents of its manifest (TRUSTED_DOCUMENTS=only); send one by its documentId, or send a valid token")
+		return trustedErr(plan.ENOTTRUSTED, "document not trusted: this server runs only the documents of its manifest (TRUSTED_DOCUMENTS=only); send one by its documentId, or send a valid token")
 	}
 	return nil
 }

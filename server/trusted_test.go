@@ -14,8 +14,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shenzhenplan/kgapi/app"
+	"github.com/shenzhenplan/kgapi/plan"
 	"github.com/shenzhenplan/kgapi/server"
-	"github.com/shenzhenplan/kgapi/store"
 )
 
 func sha(text string) string {
@@ -71,7 +72,7 @@ func TestLoadManifest(t *testing.T) {
 					}
 				}
 				// The same through the configuration: a start-up error.
-				_, cerr := server.LoadConfig(nil, func(k string) string {
+				_, cerr := app.LoadConfig(nil, func(k string) string {
 					return map[string]string{"TRUSTED_DOCUMENTS": "only", "TRUSTED_DOCUMENTS_MANIFEST": p}[k]
 				}, io.Discard)
 				if cerr == nil || !strings.Contains(cerr.Error(), "TRUSTED_DOCUMENTS_MANIFEST") {
@@ -107,7 +108,7 @@ func TestTrustedModeConfig(t *testing.T) {
 		want  server.TrustedMode
 		bad   bool
 	}{{"", server.TrustedOff, false}, {"off", server.TrustedOff, false}, {"ALLOW", server.TrustedAllow, false}, {"only", server.TrustedOnly, false}, {"strict", 0, true}} {
-		cfg, err := server.LoadConfig(nil, func(k string) string { return map[string]string{"TRUSTED_DOCUMENTS": c.value}[k] }, io.Discard)
+		cfg, err := app.LoadConfig(nil, func(k string) string { return map[string]string{"TRUSTED_DOCUMENTS": c.value}[k] }, io.Discard)
 		if c.bad {
 			if err == nil || !strings.Contains(err.Error(), "TRUSTED_DOCUMENTS") {
 				t.Errorf("%q: error %v, want one naming TRUSTED_DOCUMENTS", c.value, err)
@@ -195,7 +196,7 @@ func TestTrustedDocuments(t *testing.T) {
 		{"Only/TrustedMutationWithGET", server.TrustedOnly, withToken(get(map[string]any{"documentId": "sha256:" + sha(mutation)}), secret), 405, "METHOD_NOT_ALLOWED"},
 	}
 	servers := map[server.TrustedMode]*httptest.Server{}
-	var rt store.RoundTrips
+	var rt plan.RoundTrips
 	for _, mode := range []server.TrustedMode{server.TrustedOff, server.TrustedAllow, server.TrustedOnly} {
 		servers[mode] = guarded(t, &rt, server.Deps{Tokens: tokens(t), TrustedDocuments: mode, Manifest: manifest})
 	}

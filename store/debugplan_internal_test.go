@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/shenzhenplan/kgapi/plan"
 )
 
 // The plan shows each parameter's type, never its value.
@@ -42,11 +44,11 @@ func TestParamTypes(t *testing.T) {
 // Without a log in the context nothing is recorded; with one, each round
 // trip is, in the order they started, and counted as before.
 func TestRoundTripLog(t *testing.T) {
-	var rt RoundTrips
-	ctx := WithRoundTrips(context.Background(), &rt)
+	var rt plan.RoundTrips
+	ctx := plan.WithRoundTrips(context.Background(), &rt)
 	beginTrip(ctx, "read")("RETURN 1", nil, 1, nil) // no log: nothing to record into
-	l := NewRoundTripLog()
-	ctx = WithRoundTripLog(ctx, l)
+	l := plan.NewRoundTripLog()
+	ctx = plan.WithRoundTripLog(ctx, l)
 	first := beginTrip(ctx, "read")
 	second := beginTrip(ctx, "write")
 	second("CREATE (n)", map[string]any{"text": "user input"}, -1, nil)

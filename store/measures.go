@@ -300,7 +300,7 @@ func compileMeasures(q plan.MeasureQuery, scopes []string, full bool) (*compiled
 	mp.keys = orderKeys(q.Order)
 
 	backward := q.Last != nil
-	limit := 20
+	limit := plan.DefaultPageSize
 	if q.First != nil {
 		limit = *q.First
 	}
@@ -933,7 +933,7 @@ func scanPage(rec *neo4j.Record, q plan.MeasureQuery) (*plan.MeasurePage, bool, 
 }
 
 func scanPageRows(rec *neo4j.Record, q plan.MeasureQuery) (*plan.MeasurePage, error) {
-	limit := 20
+	limit := plan.DefaultPageSize
 	if q.First != nil {
 		limit = *q.First
 	}

@@ -30,7 +30,7 @@ type Config struct {
 	MaxPoolSize int
 	// FetchSize is the number of records fetched per batch (0: the driver's default).
 	FetchSize int
-	// QueryTimeout bounds every transaction, client-side and as Neo4j's transaction timeout (0: 10 s).
+	// QueryTimeout bounds every transaction, client-side and as Neo4j's transaction timeout (0: plan.DefaultQueryTimeout).
 	QueryTimeout time.Duration
 	// ChangeRetention is how many change-log entries to keep (0: DefaultChangeRetention).
 	ChangeRetention int
@@ -53,7 +53,7 @@ var _ plan.Store = (*Store)(nil)
 // even when Neo4j is down, and Ping tells when it answers.
 func Open(cfg Config) (*Store, error) {
 	if cfg.QueryTimeout <= 0 {
-		cfg.QueryTimeout = 10 * time.Second
+		cfg.QueryTimeout = plan.DefaultQueryTimeout
 	}
 	drv, err := neo4j.NewDriverWithContext(cfg.URI, neo4j.BasicAuth(cfg.User, cfg.Password, ""), func(c *config.Config) {
 		if cfg.MaxPoolSize > 0 {
@@ -85,33 +85,6 @@ func (s *Store) Database() string { return s.db }
 func (s *Store) Ping(ctx context.Context) error {
 	_, err := s.read(ctx, "RETURN 1 AS one", nil)
 	return err
-}
-
-// RoundTrips counts the Cypher round trips made with a context. Counters
-// nest: a round trip counts in every counter of the context chain.
-type RoundTrips struct {
-	n      atomic.Int64
-	parent *RoundTrips
-}
-
-// Count is the number of round trips so far.
-func (r *RoundTrips) Count() int { return int(r.n.Load()) }
-
-type roundTripsKey struct{}
-
-// WithRoundTrips returns a context whose Cypher round trips are counted in r.
-func WithRoundTrips(ctx context.Context, r *RoundTrips) context.Context {
-	if outer, ok := ctx.Value(roundTripsKey{}).(*RoundTrips); ok && outer != r {
-		r.parent = outer
-	}
-	return context.WithValue(ctx, roundTripsKey{}, r)
-}
-
-func countRoundTrip(ctx context.Context) {
-	r, _ := ctx.Value(roundTripsKey{}).(*RoundTrips)
-	for ; r != nil; r = r.parent {
-		r.n.Add(1)
-	}
 }
 
 // InUse is the number of Neo4j sessions open now (each holds a pooled connection while it works).
@@ -198,7 +171,7 @@ func (s *Store) write(ctx context.Context, fn func(tx neo4j.ManagedTransaction) 
 	})
 	defer done()
 	work := fn
-	if _, logged := ctx.Value(roundTripLogKey{}).(*RoundTripLog); logged {
+	if plan.RoundTripLogFrom(ctx) != nil {
 		work = func(tx neo4j.ManagedTransaction) (any, error) {
 			rec = &recordingTx{ManagedTransaction: tx, params: map[string]any{}} // anew for each attempt
 			return fn(rec)

@@ -27,9 +27,6 @@ var timelineReach = map[plan.Kind]string{
 // eventFilter is the condition of an EventFilter on e.
 const eventFilter = `($kinds IS NULL OR e.kind IN $kinds) AND ($from IS NULL OR e.endDate >= $from) AND ($to IS NULL OR e.startDate <= $to) AND ($confirmed IS NULL OR e.confirmed = $confirmed)`
 
-// MaxEventPage is the largest page of a timeline.
-const MaxEventPage = 100
-
 // Timeline implements plan.Store: for each scope, the events in date order
 // (then slug) with their total, in one round trip.
 func (s *Store) Timeline(ctx context.Context, q plan.EventQuery, scopeIDs []plan.ID) (map[plan.ID]*plan.EventPage, error) {
@@ -140,15 +137,15 @@ func timelineParams(q plan.EventQuery) (map[string]any, error) {
 	if q.After != nil && q.Before != nil {
 		return nil, plan.Errorf(plan.EINVALID, "give after or before, not both")
 	}
-	n := 20
+	n := plan.DefaultPageSize
 	switch {
 	case q.First != nil:
 		n = *q.First
 	case q.Last != nil:
 		n = *q.Last
 	}
-	if n < 0 || n > MaxEventPage {
-		return nil, plan.Errorf(plan.EINVALID, "page size %d out of range: 0 to %d", n, MaxEventPage)
+	if n < 0 || n > plan.MaxPageSize {
+		return nil, plan.Errorf(plan.EINVALID, "page size %d out of range: 0 to %d", n, plan.MaxPageSize)
 	}
 	p["limit"] = int64(n + 1)
 	for _, c := range []*string{q.After, q.Before} {

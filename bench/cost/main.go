@@ -26,10 +26,10 @@ import (
 	"github.com/99designs/gqlgen/complexity"
 	"github.com/vektah/gqlparser/v2"
 
+	"github.com/shenzhenplan/kgapi/app"
 	"github.com/shenzhenplan/kgapi/graph"
 	"github.com/shenzhenplan/kgapi/graph/generated"
 	"github.com/shenzhenplan/kgapi/plan"
-	"github.com/shenzhenplan/kgapi/server"
 )
 
 func main() {
@@ -73,7 +73,7 @@ func run(args []string, out io.Writer) error {
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- server.Run(ctx, []string{"-listen-addr", "127.0.0.1:0", "-log-level", "error", "-max-complexity", "100000000"}, os.Getenv, io.Discard, io.Discard, ready)
+		done <- app.Run(ctx, []string{"-listen-addr", "127.0.0.1:0", "-log-level", "error", "-max-complexity", "100000000"}, os.Getenv, io.Discard, io.Discard, ready)
 	}()
 	var addr string
 	select {

@@ -26,19 +26,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
 	"go.uber.org/zap"
 
-	"github.com/shenzhenplan/kgapi/graph"
 	"github.com/shenzhenplan/kgapi/plan"
 	"github.com/shenzhenplan/kgapi/store"
 )
-
-// slugRE is the dataset's slug pattern (dataset/validate.go).
-var slugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
 // maxSlug bounds a plan slug in a path.
 const maxSlug = 200
@@ -129,7 +124,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // loadPlan checks the slug and reads the plan's export; on failure it has
 // answered already and returns nil.
 func (h *handler) loadPlan(w http.ResponseWriter, r *http.Request, slug string) *store.PlanExport {
-	if len(slug) > maxSlug || !slugRE.MatchString(slug) {
+	if len(slug) > maxSlug || !plan.ValidSlug(slug) {
 		textError(w, http.StatusBadRequest, "not a plan slug: a slug is lower-case letters and digits in words joined by single hyphens")
 		return nil
 	}
@@ -149,7 +144,7 @@ func (h *handler) loadPlan(w http.ResponseWriter, r *http.Request, slug string) 
 // coded errors, a generic one (and a log line) for the others.
 func (h *handler) storeError(w http.ResponseWriter, r *http.Request, err error) {
 	reqID := w.Header().Get("X-Request-Id")
-	if c := graph.Classify(err); c != nil {
+	if c := plan.Classify(err); c != nil {
 		status := http.StatusInternalServerError
 		switch c.Code {
 		case plan.EINVALID:

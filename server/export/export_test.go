@@ -86,7 +86,7 @@ func quotingDataset() *dataset.Dataset {
 // setup loads the bundled dataset and the quoting plan once and serves the
 // export handler beside the API, counting the Cypher round trips of each
 // request in rt (when not nil).
-func setup(t *testing.T, rt *store.RoundTrips) (*store.Store, *httptest.Server) {
+func setup(t *testing.T, rt *plan.RoundTrips) (*store.Store, *httptest.Server) {
 	t.Helper()
 	st := testneo4j.Store(t)
 	loadOnce.Do(func() {
@@ -113,7 +113,7 @@ func setup(t *testing.T, rt *store.RoundTrips) (*store.Store, *httptest.Server) 
 	mux.Handle("/", server.NewHandler(server.Deps{Store: st, Log: zap.NewNop()}))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rt != nil {
-			r = r.WithContext(store.WithRoundTrips(r.Context(), rt))
+			r = r.WithContext(plan.WithRoundTrips(r.Context(), rt))
 		}
 		mux.ServeHTTP(w, r)
 	}))
@@ -754,8 +754,8 @@ func TestErrors(t *testing.T) {
 func TestRoundTrips(t *testing.T) {
 	st, _ := setup(t, nil)
 	count := func(slug string) (int, *store.PlanExport) {
-		var rt store.RoundTrips
-		e, err := st.ExportPlan(store.WithRoundTrips(context.Background(), &rt), slug)
+		var rt plan.RoundTrips
+		e, err := st.ExportPlan(plan.WithRoundTrips(context.Background(), &rt), slug)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -780,7 +780,7 @@ func TestRoundTrips(t *testing.T) {
 	for _, path := range []string{"/measures.csv", ".jsonld"} {
 		var counts []int
 		for _, slug := range []string{planSlug, parentSlug} {
-			var rt store.RoundTrips
+			var rt plan.RoundTrips
 			_, srv := setup(t, &rt)
 			if r := get(t, srv.URL+"/export/"+slug+path); r.StatusCode != 200 {
 				t.Fatalf("%s%s: status %d", slug, path, r.StatusCode)

@@ -1,3 +1,6 @@
+// The root fields past the per-kind lookups of root_test.go: places and
+// milestones, search, the walks (neighborhood, path) and stats, each
+// checked against the bundled dataset.
 package graph_test
 
 import (

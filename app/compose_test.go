@@ -1,4 +1,4 @@
-package server_test
+package app_test
 
 import (
 	"os"
@@ -9,7 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/shenzhenplan/kgapi/server"
+	"github.com/shenzhenplan/kgapi/app"
 )
 
 // Docker does not run here, so the compose file is checked instead: its
@@ -48,7 +48,7 @@ func TestDockerCompose(t *testing.T) {
 		t.Fatal(err)
 	}
 	knobs := map[string]bool{}
-	for _, k := range server.Knobs() {
+	for _, k := range app.Knobs() {
 		knobs[k] = true
 	}
 
