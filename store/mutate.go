@@ -105,69 +105,10 @@ func (s *Store) UpsertMeasure(ctx context.Context, in plan.MeasureInput, by stri
 	var seq int64
 	out, err := s.write(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
 		// Check everything the measure will point at, in the same transaction.
-		res, err := tx.Run(ctx, `OPTIONAL MATCH (p:Plan {id: $plan})
-OPTIONAL MATCH (parent:Entity {id: $parent})
-WITH p, parent
-UNWIND (CASE WHEN size($refs) = 0 THEN [null] ELSE $refs END) AS ref
-OPTIONAL MATCH (src:Source {id: ref.source})
-RETURN p IS NOT NULL AS plan, parent IS NOT NULL AS parent, collect(CASE WHEN src IS NULL THEN ref.sourceId END) AS missing`,
-			map[string]any{"plan": string(planID), "parent": parent, "refs": refs})
-		if err != nil {
+		if err := checkUpsertTargets(ctx, tx, in, planID, parent, refs, asp > 0); err != nil {
 			return nil, err
 		}
-		rec, err := res.Single(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if ok, err := recordValue[bool](rec, "plan"); err != nil {
-			return nil, fmt.Errorf("check the plan: %w", err)
-		} else if !ok {
-			return nil, plan.Errorf(plan.ENOTFOUND, "no plan with slug %q", in.Plan)
-		}
-		if ok, err := recordValue[bool](rec, "parent"); err != nil {
-			return nil, fmt.Errorf("check the parent: %w", err)
-		} else if !ok {
-			return nil, plan.Errorf(plan.ENOTFOUND, "plan %q has no %s for code %s", in.Plan, map[bool]string{true: "aspect", false: "section"}[asp > 0], in.Code)
-		}
-		missing, err := recordValue[[]any](rec, "missing")
-		if err != nil {
-			return nil, fmt.Errorf("check the sources: %w", err)
-		}
-		for i, m := range missing {
-			id, err := as[string](m, fmt.Sprintf("missing[%d]", i))
-			if err != nil {
-				return nil, fmt.Errorf("check the sources: %w", err)
-			}
-			if id != "" && id != EditSource {
-				return nil, plan.Errorf(plan.ENOTFOUND, "no source with id %q", id)
-			}
-		}
-		res, err = tx.Run(ctx, `OPTIONAL MATCH (old:Measure {id: $id})
-WITH old IS NULL AS created, [old.sectionId, old.aspectId] AS before, old.status AS oldStatus
-MERGE (src:Source:Entity {id: $editSource})
-  ON CREATE SET src.title = 'Edits made through the API', src.dataset = 'api'
-MERGE (m:Measure {id: $id})
-  ON CREATE SET m:Entity, m.dataset = 'api', m.status = coalesce($status, 'UNKNOWN')
-SET m += $props, m.plan = $plan, m.code = $code, m.codeKey = $codeKey,
-    m.sectionId = $section, m.aspectId = $aspect, m.sectionNumber = $sectionNumber, m.aspectNumber = $aspectNumber,
-    m.searchText = $searchText, m.sortSection = $sortSection, m.sortSectionDesc = -$sortSection,
-    m.sortYear = coalesce(m.milestoneYear, $noYear), m.sortYearDesc = coalesce(-m.milestoneYear, $noYear),
-    m.editedBy = $by, m.editedAt = toString(datetime())
-FOREACH (_ IN CASE WHEN $status IS NULL OR $status = m.status THEN [] ELSE [1] END |
-  SET m.statusSeq = coalesce(m.statusSeq, 0) + 1, m.status = $status, m.statusSetBy = $by
-  CREATE (m)-[:HAS_STATUS_CHANGE]->(:StatusChange {seq: m.statusSeq, status: $status, recordedAt: toString(datetime()), by: $by}))
-WITH m, created, before, oldStatus
-OPTIONAL MATCH (m)-[old:PART_OF]->(x) WHERE x.id <> $parent
-DELETE old
-WITH DISTINCT m, created, before, oldStatus
-MATCH (parent:Entity {id: $parent})
-MERGE (m)-[r:PART_OF]->(parent) ON CREATE SET r.dataset = 'api'
-WITH m, created, before, oldStatus
-UNWIND $refs AS ref
-MATCH (src:Source {id: ref.source})
-MERGE (m)-[s:SUPPORTED_BY {excerpt: ref.excerpt}]->(src) ON CREATE SET s.source = ref.sourceId, s.dataset = 'api'
-WITH DISTINCT m, created, before, oldStatus
-RETURN m AS node, created, before, oldStatus`, map[string]any{
+		res, err := tx.Run(ctx, upsertMeasureCypher, map[string]any{
 			"id": string(plan.NewID(plan.KindMeasure, in.Plan+"/"+in.Code)), "editSource": string(plan.NewID(plan.KindSource, EditSource)),
 			"props": props, "plan": string(planID), "code": in.Code, "codeKey": CodeKey(in.Code),
 			"section": string(sectionID), "aspect": aspectID, "sectionNumber": int64(sec), "aspectNumber": int64(asp),
@@ -178,7 +119,7 @@ RETURN m AS node, created, before, oldStatus`, map[string]any{
 		if err != nil {
 			return nil, err
 		}
-		rec, err = res.Single(ctx)
+		rec, err := res.Single(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -200,23 +141,9 @@ RETURN m AS node, created, before, oldStatus`, map[string]any{
 		if err != nil {
 			return nil, err
 		}
-		after := []any{string(m.SectionID)}
-		if m.AspectID != nil {
-			after = append(after, string(*m.AspectID))
-		}
-		var ids []string
-		for i, v := range append(before, after...) {
-			// before holds nulls: the ids of a measure that did not exist, or had no aspect.
-			id, err := asOpt[string](v, fmt.Sprintf("before[%d]", i))
-			if err != nil {
-				return nil, err
-			}
-			if v != nil && (created || !slices.Contains(before, v) || !slices.Contains(after, v)) {
-				ids = append(ids, id)
-			}
-		}
-		if created {
-			ids = append(ids, string(planID))
+		ids, err := countsTouched(m, before, created, planID)
+		if err != nil {
+			return nil, err
 		}
 		oldStatus, err := recordValue[string](rec, "oldStatus")
 		if err != nil {
@@ -249,6 +176,103 @@ RETURN m AS node, created, before, oldStatus`, map[string]any{
 	plan.ReceiptFrom(ctx).Record(seq, nil)
 	r := out.(result)
 	return r.m, r.created, nil
+}
+
+// upsertMeasureCypher writes a measure and what hangs on it: its section or
+// aspect, its sources, and a status change when the status changes.
+const upsertMeasureCypher = `OPTIONAL MATCH (old:Measure {id: $id})
+WITH old IS NULL AS created, [old.sectionId, old.aspectId] AS before, old.status AS oldStatus
+MERGE (src:Source:Entity {id: $editSource})
+  ON CREATE SET src.title = 'Edits made through the API', src.dataset = 'api'
+MERGE (m:Measure {id: $id})
+  ON CREATE SET m:Entity, m.dataset = 'api', m.status = coalesce($status, 'UNKNOWN')
+SET m += $props, m.plan = $plan, m.code = $code, m.codeKey = $codeKey,
+    m.sectionId = $section, m.aspectId = $aspect, m.sectionNumber = $sectionNumber, m.aspectNumber = $aspectNumber,
+    m.searchText = $searchText, m.sortSection = $sortSection, m.sortSectionDesc = -$sortSection,
+    m.sortYear = coalesce(m.milestoneYear, $noYear), m.sortYearDesc = coalesce(-m.milestoneYear, $noYear),
+    m.editedBy = $by, m.editedAt = toString(datetime())
+FOREACH (_ IN CASE WHEN $status IS NULL OR $status = m.status THEN [] ELSE [1] END |
+  SET m.statusSeq = coalesce(m.statusSeq, 0) + 1, m.status = $status, m.statusSetBy = $by
+  CREATE (m)-[:HAS_STATUS_CHANGE]->(:StatusChange {seq: m.statusSeq, status: $status, recordedAt: toString(datetime()), by: $by}))
+WITH m, created, before, oldStatus
+OPTIONAL MATCH (m)-[old:PART_OF]->(x) WHERE x.id <> $parent
+DELETE old
+WITH DISTINCT m, created, before, oldStatus
+MATCH (parent:Entity {id: $parent})
+MERGE (m)-[r:PART_OF]->(parent) ON CREATE SET r.dataset = 'api'
+WITH m, created, before, oldStatus
+UNWIND $refs AS ref
+MATCH (src:Source {id: ref.source})
+MERGE (m)-[s:SUPPORTED_BY {excerpt: ref.excerpt}]->(src) ON CREATE SET s.source = ref.sourceId, s.dataset = 'api'
+WITH DISTINCT m, created, before, oldStatus
+RETURN m AS node, created, before, oldStatus`
+
+// checkUpsertTargets checks, in the upsert's transaction, that the plan,
+// the section or aspect and every cited source exist.
+func checkUpsertTargets(ctx context.Context, tx neo4j.ManagedTransaction, in plan.MeasureInput, planID plan.ID, parent string, refs []map[string]any, inAspect bool) error {
+	res, err := tx.Run(ctx, `OPTIONAL MATCH (p:Plan {id: $plan})
+OPTIONAL MATCH (parent:Entity {id: $parent})
+WITH p, parent
+UNWIND (CASE WHEN size($refs) = 0 THEN [null] ELSE $refs END) AS ref
+OPTIONAL MATCH (src:Source {id: ref.source})
+RETURN p IS NOT NULL AS plan, parent IS NOT NULL AS parent, collect(CASE WHEN src IS NULL THEN ref.sourceId END) AS missing`,
+		map[string]any{"plan": string(planID), "parent": parent, "refs": refs})
+	if err != nil {
+		return err
+	}
+	rec, err := res.Single(ctx)
+	if err != nil {
+		return err
+	}
+	if ok, err := recordValue[bool](rec, "plan"); err != nil {
+		return fmt.Errorf("check the plan: %w", err)
+	} else if !ok {
+		return plan.Errorf(plan.ENOTFOUND, "no plan with slug %q", in.Plan)
+	}
+	if ok, err := recordValue[bool](rec, "parent"); err != nil {
+		return fmt.Errorf("check the parent: %w", err)
+	} else if !ok {
+		return plan.Errorf(plan.ENOTFOUND, "plan %q has no %s for code %s", in.Plan, map[bool]string{true: "aspect", false: "section"}[inAspect], in.Code)
+	}
+	missing, err := recordValue[[]any](rec, "missing")
+	if err != nil {
+		return fmt.Errorf("check the sources: %w", err)
+	}
+	for i, m := range missing {
+		id, err := as[string](m, fmt.Sprintf("missing[%d]", i))
+		if err != nil {
+			return fmt.Errorf("check the sources: %w", err)
+		}
+		if id != "" && id != EditSource {
+			return plan.Errorf(plan.ENOTFOUND, "no source with id %q", id)
+		}
+	}
+	return nil
+}
+
+// countsTouched lists the nodes whose kept counts an upsert changes: the
+// plan when the measure is new, and the section and aspect it left or
+// joined (before holds the ids it had, nulls for a new measure or no
+// aspect).
+func countsTouched(m *plan.Measure, before []any, created bool, planID plan.ID) ([]string, error) {
+	after := []any{string(m.SectionID)}
+	if m.AspectID != nil {
+		after = append(after, string(*m.AspectID))
+	}
+	var ids []string
+	for i, v := range append(before, after...) {
+		id, err := asOpt[string](v, fmt.Sprintf("before[%d]", i))
+		if err != nil {
+			return nil, err
+		}
+		if v != nil && (created || !slices.Contains(before, v) || !slices.Contains(after, v)) {
+			ids = append(ids, id)
+		}
+	}
+	if created {
+		ids = append(ids, string(planID))
+	}
+	return ids, nil
 }
 
 // linkTarget is what a link kind links a measure to.

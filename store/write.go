@@ -174,35 +174,85 @@ func (s *Store) Load(ctx context.Context, rows *Rows, opt LoadOptions) (*LoadRep
 	}
 	rep := &LoadReport{Nodes: map[string]Outcome{}, Rels: map[string]Outcome{}}
 	buildIndexes := false
-	if !opt.DryRun {
+	run := s.batchRunner(ctx)
+	if opt.DryRun {
+		tx, done, err := s.dryRun(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer done()
+		run, opt.Workers = tx, 1 // one transaction, rolled back
+	} else {
 		var err error
 		if buildIndexes, err = s.missingIndexes(ctx); err != nil {
 			return nil, err
 		}
 	}
-	run := s.batchRunner(ctx)
-	if opt.DryRun {
-		sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeWrite, DatabaseName: s.db})
-		defer sess.Close(ctx)
-		tx, err := sess.BeginTransaction(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("begin dry-run transaction: %w", translate(ctx, err))
-		}
-		defer tx.Rollback(ctx)
-		opt.Workers = 1 // one transaction
-		run = func(cypher string, params map[string]any) ([]*neo4j.Record, error) {
-			finish := beginTrip(ctx, "auto")
-			res, err := tx.Run(ctx, cypher, params)
-			if err != nil {
-				finish(cypher, params, -1, err)
-				return nil, translate(ctx, err)
-			}
-			recs, err := res.Collect(ctx)
-			finish(cypher, params, len(recs), err)
-			return recs, err
+	if err := writeNodes(ctx, run, rows, opt, rep); err != nil {
+		return nil, err
+	}
+	if err := writeRels(ctx, run, rows, opt, rep); err != nil {
+		return nil, err
+	}
+	if opt.Prune {
+		if err := prune(run, rows, rep); err != nil {
+			return nil, err
 		}
 	}
+	if rep.Changed() {
+		if err := refreshDerived(run, rows.Dataset); err != nil {
+			return nil, err
+		}
+	}
+	if buildIndexes {
+		if opt.Progress != nil {
+			opt.Progress("indexes", 0, 1)
+		}
+		if err := s.EnsureSchema(ctx); err != nil {
+			return nil, err
+		}
+		if opt.Progress != nil {
+			opt.Progress("indexes", 1, 1)
+		}
+	}
+	if !opt.DryRun && rep.Changed() {
+		if err := s.announceLoad(ctx, rows.Dataset, rep); err != nil {
+			return nil, err
+		}
+	}
+	return rep, nil
+}
 
+// dryRun opens the one transaction a dry run writes in, and returns a
+// runner over it and the function that rolls it back and closes it.
+func (s *Store) dryRun(ctx context.Context) (func(string, map[string]any) ([]*neo4j.Record, error), func(), error) {
+	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeWrite, DatabaseName: s.db})
+	tx, err := sess.BeginTransaction(ctx)
+	if err != nil {
+		sess.Close(ctx)
+		return nil, nil, fmt.Errorf("begin dry-run transaction: %w", translate(ctx, err))
+	}
+	done := func() {
+		tx.Rollback(ctx)
+		sess.Close(ctx)
+	}
+	run := func(cypher string, params map[string]any) ([]*neo4j.Record, error) {
+		finish := beginTrip(ctx, "auto")
+		res, err := tx.Run(ctx, cypher, params)
+		if err != nil {
+			finish(cypher, params, -1, err)
+			return nil, translate(ctx, err)
+		}
+		recs, err := res.Collect(ctx)
+		finish(cypher, params, len(recs), err)
+		return recs, err
+	}
+	return run, done, nil
+}
+
+// writeNodes writes the nodes of every kind, in the model's order, in
+// batches, and records the outcomes in rep.
+func writeNodes(ctx context.Context, run func(string, map[string]any) ([]*neo4j.Record, error), rows *Rows, opt LoadOptions, rep *LoadReport) error {
 	for _, k := range plan.Kinds {
 		nodes := rows.Nodes[k]
 		var jobs []batchJob
@@ -218,13 +268,19 @@ func (s *Store) Load(ctx context.Context, rows *Rows, opt LoadOptions) (*LoadRep
 		}
 		o, err := runBatches(ctx, run, opt, string(k), len(nodes), jobs)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		rep.Nodes[string(k)] = o
 	}
-	// A relationship cannot exist yet when both its ends were created by
-	// this load: when every node of the dataset was, relationships between
-	// them are created without looking for an old one first.
+	return nil
+}
+
+// writeRels writes the relationships of every type, grouped by the labels
+// of their ends, in batches, and records the outcomes in rep. A
+// relationship cannot exist yet when both its ends were created by this
+// load: when every node of the dataset was, relationships between them are
+// created without looking for an old one first.
+func writeRels(ctx context.Context, run func(string, map[string]any) ([]*neo4j.Record, error), rows *Rows, opt LoadOptions, rep *LoadReport) error {
 	fresh := !opt.DryRun
 	ids := map[string]bool{}
 	for _, k := range plan.Kinds {
@@ -257,76 +313,73 @@ func (s *Store) Load(ctx context.Context, rows *Rows, opt LoadOptions) (*LoadRep
 		}
 		o, err := runBatches(ctx, run, opt, typ, len(rels), jobs)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		rep.Rels[typ] = o
 	}
-	if opt.Prune {
-		for _, typ := range plan.RelTypes() {
-			keep := make([]string, len(rows.Rels[typ]))
-			for i, r := range rows.Rels[typ] {
-				keep[i] = r.key(typ)
-			}
-			n, err := runCount(run, pruneRels(typ), map[string]any{"dataset": rows.Dataset, "keep": keep})
-			if err != nil {
-				return nil, fmt.Errorf("prune %s relationships: %w", typ, err)
-			}
-			o := rep.Rels[typ]
-			o.Deleted = n
-			rep.Rels[typ] = o
+	return nil
+}
+
+// prune deletes what the dataset wrote before but no longer holds:
+// relationships first, then nodes (with whatever still hangs on them).
+func prune(run func(string, map[string]any) ([]*neo4j.Record, error), rows *Rows, rep *LoadReport) error {
+	for _, typ := range plan.RelTypes() {
+		keep := make([]string, len(rows.Rels[typ]))
+		for i, r := range rows.Rels[typ] {
+			keep[i] = r.key(typ)
 		}
-		for _, k := range plan.Kinds {
-			keep := make([]string, len(rows.Nodes[k]))
-			for i, n := range rows.Nodes[k] {
-				keep[i] = n.ID
-			}
-			n, err := runCount(run, pruneNodes(k), map[string]any{"dataset": rows.Dataset, "keep": keep})
-			if err != nil {
-				return nil, fmt.Errorf("prune %s nodes: %w", k, err)
-			}
-			o := rep.Nodes[string(k)]
-			o.Deleted = n
-			rep.Nodes[string(k)] = o
+		n, err := runCount(run, pruneRels(typ), map[string]any{"dataset": rows.Dataset, "keep": keep})
+		if err != nil {
+			return fmt.Errorf("prune %s relationships: %w", typ, err)
 		}
+		o := rep.Rels[typ]
+		o.Deleted = n
+		rep.Rels[typ] = o
 	}
-	if rep.Changed() {
-		// The links of this dataset's measures take their measures' keys
-		// wherever they differ: links the API wrote to measures this load
-		// changed, and links this load wrote (with the file's keys) to
-		// measures whose API edits it kept.
-		if _, err := run("MATCH (m:Measure {dataset: $dataset})-[r:"+strings.Join(linkTypes, "|")+"]->(h) WHERE "+linkKeysDiffer("r", "m", "h")+"\n"+linkKeysSet("r", "m", "h"), map[string]any{"dataset": rows.Dataset}); err != nil {
-			return nil, fmt.Errorf("keys of the links of the dataset's measures: %w", err)
+	for _, k := range plan.Kinds {
+		keep := make([]string, len(rows.Nodes[k]))
+		for i, n := range rows.Nodes[k] {
+			keep[i] = n.ID
 		}
-		if err := refreshAllCounts(run); err != nil {
-			return nil, err
+		n, err := runCount(run, pruneNodes(k), map[string]any{"dataset": rows.Dataset, "keep": keep})
+		if err != nil {
+			return fmt.Errorf("prune %s nodes: %w", k, err)
 		}
+		o := rep.Nodes[string(k)]
+		o.Deleted = n
+		rep.Nodes[string(k)] = o
 	}
-	if buildIndexes {
-		if opt.Progress != nil {
-			opt.Progress("indexes", 0, 1)
-		}
-		if err := s.EnsureSchema(ctx); err != nil {
-			return nil, err
-		}
-		if opt.Progress != nil {
-			opt.Progress("indexes", 1, 1)
-		}
+	return nil
+}
+
+// refreshDerived brings what the graph derives up to date after a load
+// that changed something: the links of the dataset's measures take their
+// measures' keys wherever they differ (links the API wrote to measures
+// this load changed, and links this load wrote with the file's keys to
+// measures whose API edits it kept), and the kept counts are recomputed.
+func refreshDerived(run func(string, map[string]any) ([]*neo4j.Record, error), dataset string) error {
+	if _, err := run("MATCH (m:Measure {dataset: $dataset})-[r:"+strings.Join(linkTypes, "|")+"]->(h) WHERE "+linkKeysDiffer("r", "m", "h")+"\n"+linkKeysSet("r", "m", "h"), map[string]any{"dataset": dataset}); err != nil {
+		return fmt.Errorf("keys of the links of the dataset's measures: %w", err)
 	}
-	if !opt.DryRun && rep.Changed() {
-		if err := s.AwaitSearchIndex(ctx); err != nil {
-			return nil, err
-		}
-		if err := s.RefreshStatistics(ctx); err != nil {
-			return nil, err
-		}
-		// Every API replica hears of the load through the change log.
-		if _, err := s.write(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
-			return s.appendChange(ctx, tx, plan.Change{Kind: plan.ChangeLoad, By: rows.Dataset, Summary: rep.Summary()})
-		}); err != nil {
-			return nil, fmt.Errorf("record the load in the change log: %w", err)
-		}
+	return refreshAllCounts(run)
+}
+
+// announceLoad waits for the full-text index, refreshes the planner's
+// statistics and records the load in the change log, which every API
+// replica follows.
+func (s *Store) announceLoad(ctx context.Context, dataset string, rep *LoadReport) error {
+	if err := s.AwaitSearchIndex(ctx); err != nil {
+		return err
 	}
-	return rep, nil
+	if err := s.RefreshStatistics(ctx); err != nil {
+		return err
+	}
+	if _, err := s.write(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+		return s.appendChange(ctx, tx, plan.Change{Kind: plan.ChangeLoad, By: dataset, Summary: rep.Summary()})
+	}); err != nil {
+		return fmt.Errorf("record the load in the change log: %w", err)
+	}
+	return nil
 }
 
 // Summary says what the load changed, per label and type, in a line:
