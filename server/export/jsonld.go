@@ -192,157 +192,196 @@ func PlanJSONLD(e *store.PlanExport, base string) map[string]any {
 		},
 	}}
 	add := func(n map[string]any) { graph = append(graph, n) }
-
-	planNode := func(pl *plan.Plan) map[string]any {
-		n := node(iri(pl.ID), []string{"CreativeWork", "ConceptScheme"})
-		n["identifier"] = pl.Slug
-		setText(n, "name", pl.Title)
-		setText(n, "prefLabel", pl.Title)
-		setPtr(n, "nameZh", pl.TitleZh)
-		setPtr(n, "prefLabelZh", pl.TitleZh)
-		setPtr(n, "creator", pl.Issuer)
-		setPtr(n, "description", pl.Summary)
-		setPtr(n, "goal", pl.Goal)
-		if pl.GoalYear != nil {
-			n["goalYear"] = strconv.Itoa(*pl.GoalYear)
-		}
-		if pl.DeclaredMeasureCount != nil {
-			n["declaredMeasureCount"] = *pl.DeclaredMeasureCount
-		}
-		if pl.Tranches != nil {
-			n["tranches"] = *pl.Tranches
-		}
-		if len(pl.Domains) > 0 {
-			n["keywords"] = pl.Domains
-		}
-		if parents := targets(e, pl.ID, plan.RelTypeParent, iri); len(parents) > 0 {
-			n["isBasedOn"] = one(parents)
-		}
-		setList(n, "hasTopConcept", targets(e, pl.ID, plan.RelTypeHasSection, iri))
-		setList(n, "milestones", targets(e, pl.ID, plan.RelTypeHasMilestone, iri))
-		cite(n, e, pl.ID, iri)
-		return n
-	}
-	add(planNode(p))
+	add(planNode(e, p, iri))
 	if e.Parent != nil {
-		add(planNode(e.Parent))
-	}
-	for _, s := range e.Sections {
-		n := node(iri(s.ID), []string{"Concept"})
-		n["notation"] = "S" + strconv.Itoa(s.Number)
-		n["position"] = s.Number
-		setText(n, "name", s.Title)
-		setText(n, "prefLabel", s.Title)
-		setPtr(n, "description", s.Summary)
-		n["inScheme"] = iri(p.ID)
-		n["topConceptOf"] = iri(p.ID)
-		cite(n, e, s.ID, iri)
-		add(n)
+		add(planNode(e, e.Parent, iri))
 	}
 	sectionNumber := map[plan.ID]int{}
 	for _, s := range e.Sections {
 		sectionNumber[s.ID] = s.Number
+		add(sectionNode(e, s, iri))
 	}
 	for _, a := range e.Aspects {
-		n := node(iri(a.ID), []string{"Concept"})
-		n["notation"] = "S" + strconv.Itoa(sectionNumber[a.SectionID]) + ".A" + strconv.Itoa(a.Number)
-		n["position"] = a.Number
-		setText(n, "name", a.Title)
-		setText(n, "prefLabel", a.Title)
-		setPtr(n, "description", a.Summary)
-		n["inScheme"] = iri(p.ID)
-		n["broader"] = iri(a.SectionID)
-		cite(n, e, a.ID, iri)
-		add(n)
+		add(aspectNode(e, a, sectionNumber[a.SectionID], iri))
 	}
 	for _, m := range e.Measures {
-		n := node(iri(m.ID), []string{"Action", "Concept"})
-		n["identifier"] = m.Code
-		n["notation"] = m.Code
-		setText(n, "name", m.Title)
-		setText(n, "prefLabel", m.Title)
-		setPtr(n, "nameZh", m.TitleZh)
-		setPtr(n, "prefLabelZh", m.TitleZh)
-		setPtr(n, "description", m.Description)
-		n["status"] = string(m.Status)
-		if s, ok := actionStatus[m.Status]; ok {
-			n["actionStatus"] = s
-		}
-		n["inScheme"] = iri(p.ID)
-		if m.AspectID != nil {
-			n["broader"] = iri(*m.AspectID)
-		} else {
-			n["broader"] = iri(m.SectionID)
-		}
-		setList(n, "projects", targets(e, m.ID, plan.RelTypeAdvances, iri))
-		setList(n, "sectors", targets(e, m.ID, plan.RelTypeInSector, iri))
-		setList(n, "places", targets(e, m.ID, plan.RelTypeLocatedIn, iri))
-		setList(n, "milestones", targets(e, m.ID, plan.RelTypeDueBy, iri))
-		if d := earliest(e, m.ID); d != nil {
-			n["endDate"] = d
-		}
-		cite(n, e, m.ID, iri)
-		add(n)
+		add(measureNode(e, m, iri))
 	}
 	for _, pr := range e.Projects {
-		n := node(iri(pr.ID), []string{"Project"})
-		n["identifier"] = pr.Slug
-		setText(n, "name", pr.Name)
-		setPtr(n, "nameZh", pr.NameZh)
-		setPtr(n, "kind", pr.Kind)
-		setPtr(n, "description", pr.Description)
-		setList(n, "places", targets(e, pr.ID, plan.RelTypeLocatedIn, iri))
-		setList(n, "sectors", targets(e, pr.ID, plan.RelTypeInSector, iri))
-		cite(n, e, pr.ID, iri)
-		add(n)
+		add(projectNode(e, pr, iri))
 	}
 	for _, s := range e.Sectors {
-		n := node(iri(s.ID), []string{"DefinedTerm", "Concept"})
-		n["identifier"] = s.Slug
-		setText(n, "name", s.Name)
-		setText(n, "prefLabel", s.Name)
-		setPtr(n, "nameZh", s.NameZh)
-		setPtr(n, "prefLabelZh", s.NameZh)
-		cite(n, e, s.ID, iri)
-		add(n)
+		add(sectorNode(e, s, iri))
 	}
 	for _, pl := range e.Places {
-		n := node(iri(pl.ID), []string{"Place"})
-		n["identifier"] = pl.Slug
-		setText(n, "name", pl.Name)
-		setPtr(n, "nameZh", pl.NameZh)
-		setPtr(n, "kind", pl.Kind)
-		if within := targets(e, pl.ID, plan.RelTypeWithin, iri); len(within) > 0 {
-			n["containedInPlace"] = one(within)
-		}
-		cite(n, e, pl.ID, iri)
-		add(n)
+		add(placeNode(e, pl, iri))
 	}
 	for _, ms := range e.Milestones {
-		n := node(iri(ms.ID), []string{"Milestone"})
-		n["identifier"] = ms.Slug
-		setText(n, "name", ms.Label)
-		n["endDate"] = milestoneDate(ms)
-		n["approximate"] = ms.Approximate
-		cite(n, e, ms.ID, iri)
-		add(n)
+		add(milestoneNode(e, ms, iri))
 	}
 	for _, ev := range e.Events {
 		add(eventNode(e, ev, iri))
 	}
 	for _, s := range e.Sources {
-		n := node(iri(s.ID), []string{"CreativeWork"})
-		n["identifier"] = s.ID.Key()
-		setText(n, "name", s.Title)
-		setPtr(n, "publisher", s.Publisher)
-		setPtr(n, "url", s.URL)
-		setPtr(n, "datePublished", s.PublishedOn)
-		if s.Authority != nil && *s.Authority != "" {
-			n["authority"] = strings.ToUpper(*s.Authority) // as GraphQL's SourceAuthority
-		}
-		add(n)
+		add(sourceNode(s, iri))
 	}
 	return map[string]any{"@context": Context(base), "@graph": graph}
+}
+
+// planNode is a plan: a schema:CreativeWork and a SKOS concept scheme
+// whose top concepts are its sections.
+func planNode(e *store.PlanExport, pl *plan.Plan, iri func(plan.ID) string) map[string]any {
+	n := node(iri(pl.ID), []string{"CreativeWork", "ConceptScheme"})
+	n["identifier"] = pl.Slug
+	setText(n, "name", pl.Title)
+	setText(n, "prefLabel", pl.Title)
+	setPtr(n, "nameZh", pl.TitleZh)
+	setPtr(n, "prefLabelZh", pl.TitleZh)
+	setPtr(n, "creator", pl.Issuer)
+	setPtr(n, "description", pl.Summary)
+	setPtr(n, "goal", pl.Goal)
+	if pl.GoalYear != nil {
+		n["goalYear"] = strconv.Itoa(*pl.GoalYear)
+	}
+	if pl.DeclaredMeasureCount != nil {
+		n["declaredMeasureCount"] = *pl.DeclaredMeasureCount
+	}
+	if pl.Tranches != nil {
+		n["tranches"] = *pl.Tranches
+	}
+	if len(pl.Domains) > 0 {
+		n["keywords"] = pl.Domains
+	}
+	if parents := targets(e, pl.ID, plan.RelTypeParent, iri); len(parents) > 0 {
+		n["isBasedOn"] = one(parents)
+	}
+	setList(n, "hasTopConcept", targets(e, pl.ID, plan.RelTypeHasSection, iri))
+	setList(n, "milestones", targets(e, pl.ID, plan.RelTypeHasMilestone, iri))
+	cite(n, e, pl.ID, iri)
+	return n
+}
+
+// sectionNode is a section: a top concept of its plan.
+func sectionNode(e *store.PlanExport, s *plan.Section, iri func(plan.ID) string) map[string]any {
+	n := node(iri(s.ID), []string{"Concept"})
+	n["notation"] = "S" + strconv.Itoa(s.Number)
+	n["position"] = s.Number
+	setText(n, "name", s.Title)
+	setText(n, "prefLabel", s.Title)
+	setPtr(n, "description", s.Summary)
+	n["inScheme"] = iri(e.Plan.ID)
+	n["topConceptOf"] = iri(e.Plan.ID)
+	cite(n, e, s.ID, iri)
+	return n
+}
+
+// aspectNode is an aspect: a concept narrower than its section (number
+// section).
+func aspectNode(e *store.PlanExport, a *plan.Aspect, section int, iri func(plan.ID) string) map[string]any {
+	n := node(iri(a.ID), []string{"Concept"})
+	n["notation"] = "S" + strconv.Itoa(section) + ".A" + strconv.Itoa(a.Number)
+	n["position"] = a.Number
+	setText(n, "name", a.Title)
+	setText(n, "prefLabel", a.Title)
+	setPtr(n, "description", a.Summary)
+	n["inScheme"] = iri(e.Plan.ID)
+	n["broader"] = iri(a.SectionID)
+	cite(n, e, a.ID, iri)
+	return n
+}
+
+// measureNode is a measure: a schema:Action (its status as actionStatus)
+// and a concept narrower than its section or aspect, with its links.
+func measureNode(e *store.PlanExport, m *store.ExportMeasure, iri func(plan.ID) string) map[string]any {
+	n := node(iri(m.ID), []string{"Action", "Concept"})
+	n["identifier"] = m.Code
+	n["notation"] = m.Code
+	setText(n, "name", m.Title)
+	setText(n, "prefLabel", m.Title)
+	setPtr(n, "nameZh", m.TitleZh)
+	setPtr(n, "prefLabelZh", m.TitleZh)
+	setPtr(n, "description", m.Description)
+	n["status"] = string(m.Status)
+	if s, ok := actionStatus[m.Status]; ok {
+		n["actionStatus"] = s
+	}
+	n["inScheme"] = iri(e.Plan.ID)
+	if m.AspectID != nil {
+		n["broader"] = iri(*m.AspectID)
+	} else {
+		n["broader"] = iri(m.SectionID)
+	}
+	setList(n, "projects", targets(e, m.ID, plan.RelTypeAdvances, iri))
+	setList(n, "sectors", targets(e, m.ID, plan.RelTypeInSector, iri))
+	setList(n, "places", targets(e, m.ID, plan.RelTypeLocatedIn, iri))
+	setList(n, "milestones", targets(e, m.ID, plan.RelTypeDueBy, iri))
+	if d := earliest(e, m.ID); d != nil {
+		n["endDate"] = d
+	}
+	cite(n, e, m.ID, iri)
+	return n
+}
+
+func projectNode(e *store.PlanExport, pr *plan.Project, iri func(plan.ID) string) map[string]any {
+	n := node(iri(pr.ID), []string{"Project"})
+	n["identifier"] = pr.Slug
+	setText(n, "name", pr.Name)
+	setPtr(n, "nameZh", pr.NameZh)
+	setPtr(n, "kind", pr.Kind)
+	setPtr(n, "description", pr.Description)
+	setList(n, "places", targets(e, pr.ID, plan.RelTypeLocatedIn, iri))
+	setList(n, "sectors", targets(e, pr.ID, plan.RelTypeInSector, iri))
+	cite(n, e, pr.ID, iri)
+	return n
+}
+
+func sectorNode(e *store.PlanExport, s *plan.Sector, iri func(plan.ID) string) map[string]any {
+	n := node(iri(s.ID), []string{"DefinedTerm", "Concept"})
+	n["identifier"] = s.Slug
+	setText(n, "name", s.Name)
+	setText(n, "prefLabel", s.Name)
+	setPtr(n, "nameZh", s.NameZh)
+	setPtr(n, "prefLabelZh", s.NameZh)
+	cite(n, e, s.ID, iri)
+	return n
+}
+
+func placeNode(e *store.PlanExport, pl *plan.Place, iri func(plan.ID) string) map[string]any {
+	n := node(iri(pl.ID), []string{"Place"})
+	n["identifier"] = pl.Slug
+	setText(n, "name", pl.Name)
+	setPtr(n, "nameZh", pl.NameZh)
+	setPtr(n, "kind", pl.Kind)
+	if within := targets(e, pl.ID, plan.RelTypeWithin, iri); len(within) > 0 {
+		n["containedInPlace"] = one(within)
+	}
+	cite(n, e, pl.ID, iri)
+	return n
+}
+
+func milestoneNode(e *store.PlanExport, ms *plan.Milestone, iri func(plan.ID) string) map[string]any {
+	n := node(iri(ms.ID), []string{"Milestone"})
+	n["identifier"] = ms.Slug
+	setText(n, "name", ms.Label)
+	n["endDate"] = milestoneDate(ms)
+	n["approximate"] = ms.Approximate
+	cite(n, e, ms.ID, iri)
+	return n
+}
+
+// sourceNode is a source: a schema:CreativeWork with its publisher, page
+// and date, and for a web page its authority.
+func sourceNode(s *plan.Source, iri func(plan.ID) string) map[string]any {
+	n := node(iri(s.ID), []string{"CreativeWork"})
+	n["identifier"] = s.ID.Key()
+	setText(n, "name", s.Title)
+	setPtr(n, "publisher", s.Publisher)
+	setPtr(n, "url", s.URL)
+	setPtr(n, "datePublished", s.PublishedOn)
+	if s.Authority != nil && *s.Authority != "" {
+		n["authority"] = strings.ToUpper(*s.Authority) // as GraphQL's SourceAuthority
+	}
+	return n
 }
 
 func node(id string, types []string) map[string]any {
