@@ -61,42 +61,9 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	started := time.Now()
-	var ds *dataset.Dataset
-	var name, what string
-	if synth {
-		if fs.NArg() > 0 {
-			return fmt.Errorf("synth takes no file (got %q)", fs.Arg(0))
-		}
-		if *measures < 1 || *measures > 5_000_000 {
-			return fmt.Errorf("--measures must be between 1 and 5000000 (got %d)", *measures)
-		}
-		ds = dataset.Synth(*measures, *seed)
-		if err := ds.Validate(); err != nil {
-			return fmt.Errorf("synthetic dataset: %w", err)
-		}
-		name = ds.Plans[0].Slug
-		what = fmt.Sprintf("synthetic plan %s", name)
-	} else {
-		if fs.NArg() > 1 {
-			return fmt.Errorf("one file at a time (got %d)", fs.NArg())
-		}
-		file := DefaultFile
-		if fs.NArg() == 1 {
-			file = fs.Arg(0)
-		}
-		var err error
-		ds, err = dataset.Parse(file)
-		if err != nil {
-			var verr *dataset.ValidationError
-			if errors.As(err, &verr) {
-				fmt.Fprintln(stderr, verr.Error())
-				fmt.Fprintf(stderr, "nothing was written: fix the problems above and run again\n")
-				return ErrInvalid
-			}
-			return err
-		}
-		name = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
-		what = file
+	ds, name, what, err := readDataset(synth, fs, *measures, *seed, stderr)
+	if err != nil {
+		return err
 	}
 	rows := store.ToRows(ds, name)
 	fmt.Fprintf(stdout, "%s: valid, %d nodes and %d relationships (prepared in %s)\n", what, nodeTotal(rows), rows.Total()-nodeTotal(rows), time.Since(started).Round(time.Millisecond))
@@ -118,13 +85,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	opt := store.LoadOptions{DryRun: *dryRun, Prune: *prune, BatchSize: *batch, Workers: *workers}
 	if !*quiet && rows.Total() > 20000 {
-		last := time.Time{}
-		opt.Progress = func(label string, done, total int) {
-			if time.Since(last) > time.Second || done == total {
-				last = time.Now()
-				fmt.Fprintf(stderr, "  %-14s %9d / %d\n", label, done, total)
-			}
-		}
+		opt.Progress = progressPrinter(stderr)
 	}
 	loadStart := time.Now()
 	rep, err := st.Load(ctx, rows, opt)
@@ -142,6 +103,57 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stdout, "no changes: the graph already holds this dataset")
 	}
 	return nil
+}
+
+// readDataset is the dataset the command loads: a synthetic plan, or the
+// file named (the bundled one by default), parsed and validated; with the
+// name its nodes remember (for --prune) and how to say what was loaded. An
+// invalid file prints its problems and gives ErrInvalid.
+func readDataset(synth bool, fs *flag.FlagSet, measures int, seed int64, stderr io.Writer) (ds *dataset.Dataset, name, what string, err error) {
+	if synth {
+		if fs.NArg() > 0 {
+			return nil, "", "", fmt.Errorf("synth takes no file (got %q)", fs.Arg(0))
+		}
+		if measures < 1 || measures > 5_000_000 {
+			return nil, "", "", fmt.Errorf("--measures must be between 1 and 5000000 (got %d)", measures)
+		}
+		ds = dataset.Synth(measures, seed)
+		if err := ds.Validate(); err != nil {
+			return nil, "", "", fmt.Errorf("synthetic dataset: %w", err)
+		}
+		name = ds.Plans[0].Slug
+		return ds, name, fmt.Sprintf("synthetic plan %s", name), nil
+	}
+	if fs.NArg() > 1 {
+		return nil, "", "", fmt.Errorf("one file at a time (got %d)", fs.NArg())
+	}
+	file := DefaultFile
+	if fs.NArg() == 1 {
+		file = fs.Arg(0)
+	}
+	ds, err = dataset.Parse(file)
+	if err != nil {
+		var verr *dataset.ValidationError
+		if errors.As(err, &verr) {
+			fmt.Fprintln(stderr, verr.Error())
+			fmt.Fprintf(stderr, "nothing was written: fix the problems above and run again\n")
+			return nil, "", "", ErrInvalid
+		}
+		return nil, "", "", err
+	}
+	return ds, strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)), file, nil
+}
+
+// progressPrinter prints a long load's progress, at most once a second
+// per label (and at the end of each).
+func progressPrinter(w io.Writer) func(label string, done, total int) {
+	last := time.Time{}
+	return func(label string, done, total int) {
+		if time.Since(last) > time.Second || done == total {
+			last = time.Now()
+			fmt.Fprintf(w, "  %-14s %9d / %d\n", label, done, total)
+		}
+	}
 }
 
 func nodeTotal(r *store.Rows) int {
