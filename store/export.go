@@ -289,6 +289,13 @@ func (e *PlanExport) arrange(nums map[plan.ID]measureNumbers) {
 	})
 	sort.Slice(e.Sources, func(i, j int) bool { return e.Sources[i].ID < e.Sources[j].ID })
 
+	e.orderLinks()
+}
+
+// orderLinks puts the links in the export's order (by the rank of their
+// start node, type, the rank of their end, provenance) and indexes them
+// by (start, type).
+func (e *PlanExport) orderLinks() {
 	// The rank of a node is its position in the export: plan, parent,
 	// sections, aspects, measures, projects, sectors, places, milestones,
 	// events, sources.
