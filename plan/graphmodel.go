@@ -60,7 +60,7 @@ type Edge struct {
 	Fanout int
 }
 
-// Relation is the edge's batched relation, "<Kind>.<field>".
+// relation is the edge's batched relation, "<Kind>.<field>".
 func (e Edge) relation(k Kind) Relation { return Relation(string(k) + "." + e.Field) }
 
 // KindModel is one kind of node.
