@@ -12,14 +12,19 @@ import (
 	"github.com/shenzhenplan/kgapi/plan"
 )
 
-// slugKinds maps SlugKind to the kinds whose natural key is a slug.
-var slugKinds = map[model.SlugKind]plan.Kind{
-	model.SlugKindPlan:      plan.KindPlan,
-	model.SlugKindProject:   plan.KindProject,
-	model.SlugKindSector:    plan.KindSector,
-	model.SlugKindPlace:     plan.KindPlace,
-	model.SlugKindMilestone: plan.KindMilestone,
-}
+// slugKinds maps SlugKind to the kinds whose natural key is a slug, by
+// name (SlugKind EVENT is the kind Event), derived from the graph model.
+var slugKinds = func() map[model.SlugKind]plan.Kind {
+	out := map[model.SlugKind]plan.Kind{}
+	for _, sk := range model.AllSlugKind {
+		for _, k := range plan.Model.Kinds {
+			if k.Key == "slug" && strings.EqualFold(string(k.Kind), string(sk)) {
+				out[sk] = k.Kind
+			}
+		}
+	}
+	return out
+}()
 
 // lookup resolves Query.lookup: one node by exactly one of its keys, in one
 // store round trip (the one node(id:), measure(code:) or the slug's root

@@ -238,3 +238,68 @@ func TestTimelinesOfNodes(t *testing.T) {
 		t.Errorf("plan timeline = %+v", r.Plan.Timeline)
 	}
 }
+
+// TestEventByKeys: an event is found by its slug (event, lookup with each
+// SlugKind the schema has) and by its global id, with its sources' claims.
+func TestEventByKeys(t *testing.T) {
+	e := newEnv(t)
+	slugOf := map[string]string{"PLAN": "shenzhen-pdz-action-plan", "PROJECT": "qianhai-free-trade-zone", "SECTOR": "green-finance",
+		"PLACE": "qianhai", "MILESTONE": "2030", "EVENT": "qianhai-zone-expanded-2021"}
+	var kinds struct {
+		Type struct{ EnumValues []struct{ Name string } } `json:"__type"`
+	}
+	query(t, e.url, `{ __type(name: "SlugKind") { enumValues { name } } }`, nil, &kinds)
+	if len(kinds.Type.EnumValues) != len(slugOf) {
+		t.Fatalf("SlugKind has %d values, the test knows %d", len(kinds.Type.EnumValues), len(slugOf))
+	}
+	for _, v := range kinds.Type.EnumValues {
+		var r struct {
+			Lookup *struct {
+				Typename string `json:"__typename"`
+				ID       string
+			}
+		}
+		query(t, e.url, `query($k: SlugKind!, $s: String!) { lookup(by: {slug: {kind: $k, slug: $s}}) { __typename id } }`,
+			map[string]any{"k": v.Name, "s": slugOf[v.Name]}, &r)
+		if r.Lookup == nil || !strings.EqualFold(r.Lookup.Typename, v.Name) {
+			t.Errorf("lookup by %s slug %q = %+v", v.Name, slugOf[v.Name], r.Lookup)
+		}
+	}
+	var r struct {
+		Event struct {
+			ID, Kind, Date string
+			Quantities     []struct {
+				Of    string
+				Value float64
+				Unit  string
+			}
+			Projects []struct{ Slug string }
+			Sources  []struct {
+				Authority, Claim, Fact string
+				Excerpt                *string
+			}
+		}
+	}
+	query(t, e.url, `{ event(slug: "qianhai-zone-expanded-2021") { id kind date quantities { of value unit } projects { slug } sources { authority claim fact excerpt } } }`, nil, &r)
+	ev := r.Event
+	if ev.Kind != "EXPANDED" || ev.Date != "2021-09-06" || len(ev.Projects) != 1 || ev.Projects[0].Slug != "qianhai-free-trade-zone" {
+		t.Errorf("event = %+v", ev)
+	}
+	var area bool
+	for _, q := range ev.Quantities {
+		area = area || (q.Value == 120.56 && q.Unit == "km2")
+	}
+	if !area {
+		t.Errorf("quantities = %+v, want the 120.56 km2 area", ev.Quantities)
+	}
+	for _, s := range ev.Sources {
+		if s.Claim == "" || s.Fact == "" || s.Authority == "" || s.Excerpt != nil {
+			t.Errorf("source of an event = %+v: want a claim, a fact id and an authority, no excerpt", s)
+		}
+	}
+	var n struct{ Node struct{ Title string } }
+	query(t, e.url, `query($id: ID!) { node(id: $id) { ... on Event { title } } }`, map[string]any{"id": ev.ID}, &n)
+	if n.Node.Title == "" {
+		t.Errorf("node(id) of an event has no title")
+	}
+}
