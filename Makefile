@@ -15,14 +15,14 @@ help: ## list the targets
 
 run: ## start the local Neo4j when NEO4J_URI is unset, load the bundled data, serve the API
 	@if [[ -z "$${NEO4J_URI:-}" ]]; then $(MAKE) --no-print-directory db-up; fi
-	NEO4J_URI=$${NEO4J_URI:-bolt://127.0.0.1:$${DEVDB_PORT:-7687}} $(GO) run ./cmd/loader $(DATA)
+	NEO4J_URI=$${NEO4J_URI:-bolt://127.0.0.1:$${DEVDB_PORT:-7687}} $(GO) run ./cmd/loader -prune $(DATA)
 	NEO4J_URI=$${NEO4J_URI:-bolt://127.0.0.1:$${DEVDB_PORT:-7687}} LOG_FORMAT=$${LOG_FORMAT:-console} $(GO) run ./cmd/api
 
 api: ## serve the API only (the database must be up and loaded)
 	NEO4J_URI=$${NEO4J_URI:-bolt://127.0.0.1:$${DEVDB_PORT:-7687}} LOG_FORMAT=$${LOG_FORMAT:-console} $(GO) run ./cmd/api
 
-load: ## validate and load the bundled dataset (DATA=file to load another)
-	NEO4J_URI=$${NEO4J_URI:-bolt://127.0.0.1:$${DEVDB_PORT:-7687}} $(GO) run ./cmd/loader $(DATA)
+load: ## validate and load the bundled dataset (DATA=file to load another); -prune: the graph follows the file
+	NEO4J_URI=$${NEO4J_URI:-bolt://127.0.0.1:$${DEVDB_PORT:-7687}} $(GO) run ./cmd/loader -prune $(DATA)
 
 db-up: ## start the local Neo4j in the background (DEVDB_PORT, default 7687) and wait for Bolt
 	@$(GO) run ./cmd/devdb up
