@@ -22,20 +22,50 @@ var CSVHeader = []string{
 // never contain it, so a cell splits back unambiguously.
 const multiSep = "; "
 
-// serveCSV answers GET /export/{plan}/measures.csv.
-func (h *handler) serveCSV(w http.ResponseWriter, r *http.Request, slug string) {
+// serveCSV answers GET /export/{plan}/{name}.csv with the table build
+// makes of the plan's export (?bom=1: for Excel).
+func (h *handler) serveCSV(w http.ResponseWriter, r *http.Request, slug, name string, build func(*store.PlanExport, bool) ([]byte, error)) {
 	e := h.loadPlan(w, r, slug)
 	if e == nil {
 		return
 	}
-	excel := r.URL.Query().Get("bom") == "1"
-	body, err := MeasuresCSV(e, excel)
+	body, err := build(e, r.URL.Query().Get("bom") == "1")
 	if err != nil {
 		h.storeError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Disposition", `attachment; filename="`+slug+`-measures.csv"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+slug+`-`+name+`.csv"`)
 	serveBody(w, r, "text/csv; charset=utf-8", body)
+}
+
+// writeCSV writes header and rows as RFC 4180 CSV (quoted where needed,
+// CRLF line ends); excel starts the file with a UTF-8 byte order mark and
+// defuses cells a spreadsheet would run as formulas.
+func writeCSV(header []string, rows [][]string, excel bool) ([]byte, error) {
+	var buf bytes.Buffer
+	if excel {
+		buf.WriteString("\uFEFF")
+	}
+	cw := csv.NewWriter(&buf)
+	cw.UseCRLF = true
+	if err := cw.Write(header); err != nil {
+		return nil, err
+	}
+	for _, row := range rows {
+		if excel {
+			for i, c := range row {
+				row[i] = defuseFormula(c)
+			}
+		}
+		if err := cw.Write(row); err != nil {
+			return nil, err
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // MeasuresCSV writes one row per measure of the export, in code order, after
@@ -51,15 +81,7 @@ func (h *handler) serveCSV(w http.ResponseWriter, r *http.Request, slug string) 
 // formulas (starting with =, +, -, @, tab or carriage return) with a
 // leading apostrophe.
 func MeasuresCSV(e *store.PlanExport, excel bool) ([]byte, error) {
-	var buf bytes.Buffer
-	if excel {
-		buf.WriteString("\uFEFF")
-	}
-	cw := csv.NewWriter(&buf)
-	cw.UseCRLF = true
-	if err := cw.Write(CSVHeader); err != nil {
-		return nil, err
-	}
+	rows := make([][]string, 0, len(e.Measures))
 	sections := map[plan.ID]*plan.Section{}
 	for _, s := range e.Sections {
 		sections[s.ID] = s
@@ -94,20 +116,9 @@ func MeasuresCSV(e *store.PlanExport, excel bool) ([]byte, error) {
 			joinKeys(e, m.ID, plan.RelTypeSupportedBy, func(n plan.Node) string { return n.NodeID().Key() }),
 			m.ID.Global(),
 		}
-		if excel {
-			for i, c := range row {
-				row[i] = defuseFormula(c)
-			}
-		}
-		if err := cw.Write(row); err != nil {
-			return nil, err
-		}
+		rows = append(rows, row)
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return writeCSV(CSVHeader, rows, excel)
 }
 
 // joinKeys is the sorted, distinct keys of the nodes that from links to.
@@ -179,21 +190,6 @@ var EventsCSVHeader = []string{
 	"measures", "projects", "places", "plans", "source_urls", "facts", "sources", "id",
 }
 
-// serveEventsCSV answers GET /export/{plan}/events.csv.
-func (h *handler) serveEventsCSV(w http.ResponseWriter, r *http.Request, slug string) {
-	e := h.loadPlan(w, r, slug)
-	if e == nil {
-		return
-	}
-	body, err := EventsCSV(e, r.URL.Query().Get("bom") == "1")
-	if err != nil {
-		h.storeError(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Disposition", `attachment; filename="`+slug+`-events.csv"`)
-	serveBody(w, r, "text/csv; charset=utf-8", body)
-}
-
 // EventsCSV writes one row per event of the export (those that concern the
 // plan, its parent, its measures, projects or places), by date (the first
 // day the date stands for) then slug, after the header row; RFC 4180 and
@@ -207,15 +203,7 @@ func (h *handler) serveEventsCSV(w http.ResponseWriter, r *http.Request, slug st
 // of the event's citations; multi-valued cells sorted and joined with "; ".
 // id is the event's global id.
 func EventsCSV(e *store.PlanExport, excel bool) ([]byte, error) {
-	var buf bytes.Buffer
-	if excel {
-		buf.WriteString("\uFEFF")
-	}
-	cw := csv.NewWriter(&buf)
-	cw.UseCRLF = true
-	if err := cw.Write(EventsCSVHeader); err != nil {
-		return nil, err
-	}
+	rows := make([][]string, 0, len(e.Events))
 	for _, ev := range e.Events {
 		target := ""
 		if ev.TargetYear != nil {
@@ -245,20 +233,9 @@ func EventsCSV(e *store.PlanExport, excel bool) ([]byte, error) {
 			joinKeys(e, ev.ID, plan.RelTypeSupportedBy, func(n plan.Node) string { return n.NodeID().Key() }),
 			ev.ID.Global(),
 		}
-		if excel {
-			for i, c := range row {
-				row[i] = defuseFormula(c)
-			}
-		}
-		if err := cw.Write(row); err != nil {
-			return nil, err
-		}
+		rows = append(rows, row)
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return writeCSV(EventsCSVHeader, rows, excel)
 }
 
 // codeOf keys a measure of kind k by its code, and nothing else.

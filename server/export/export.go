@@ -108,11 +108,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if slug, ok := strings.CutSuffix(rest, "/measures.csv"); ok && !strings.Contains(slug, "/") {
-			h.serveCSV(w, r, slug)
+			h.serveCSV(w, r, slug, "measures", MeasuresCSV)
 			return
 		}
 		if slug, ok := strings.CutSuffix(rest, "/events.csv"); ok && !strings.Contains(slug, "/") {
-			h.serveEventsCSV(w, r, slug)
+			h.serveCSV(w, r, slug, "events", EventsCSV)
 			return
 		}
 		textError(w, http.StatusNotFound, "no such export: try /export/<plan>.jsonld, /export/<plan>/measures.csv or /export/<plan>/events.csv")
