@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -426,10 +427,7 @@ func (mp *measurePlan) filters() {
 		mp.anchors = append(mp.anchors, anchor{pred: "EXISTS { MATCH " + concerns + " WHERE " + cond + " }",
 			reach: "MATCH " + strings.Replace(concerns, "(m)", "(m:Measure)", 1) + " WHERE " + cond + "\n  WITH DISTINCT sc, m",
 			est:   "COUNT { ()-[:" + plan.RelTypeConcerns + "]->(:Measure) }"})
-		ep, err := timelineParams(plan.EventQuery{Filter: *f.Event})
-		if err == nil {
-			p["ekinds"], p["efrom"], p["eto"], p["econfirmed"] = ep["kinds"], ep["from"], ep["to"], ep["confirmed"]
-		}
+		maps.Copy(p, eventFilterParams(*f.Event, "e"))
 	}
 	if f.Text != nil && strings.TrimSpace(*f.Text) != "" {
 		// Read from the text index (measure_search_text) when it anchors the page.

@@ -38,7 +38,7 @@ func (s *Store) Timeline(ctx context.Context, q plan.EventQuery, scopeIDs []plan
 	if q.Scope == "" {
 		scopes = []string{""}
 	}
-	params, err := timelineParams(q)
+	params, size, err := timelineParams(q)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +62,6 @@ func (s *Store) Timeline(ctx context.Context, q plan.EventQuery, scopeIDs []plan
 	if err != nil {
 		return nil, fmt.Errorf("timeline of %d %s nodes: %w", len(scopes), q.Scope, err)
 	}
-	size := params["limit"].(int64) - 1
 	out := make(map[plan.ID]*plan.EventPage, len(recs))
 	for _, rec := range recs {
 		scope, err := recordValue[string](rec, "scope")
@@ -78,7 +77,7 @@ func (s *Store) Timeline(ctx context.Context, q plan.EventQuery, scopeIDs []plan
 			return nil, fmt.Errorf("timeline: %w", err)
 		}
 		page := &plan.EventPage{TotalCount: int(total)}
-		more := int64(len(rows)) > size
+		more := len(rows) > size
 		if more {
 			rows = rows[:size]
 		}
@@ -111,31 +110,16 @@ func (s *Store) Timeline(ctx context.Context, q plan.EventQuery, scopeIDs []plan
 }
 
 // timelineParams are the parameters of a timeline query: the filter, the
-// cursor's key and the page size plus one (to tell whether more follow).
-func timelineParams(q plan.EventQuery) (map[string]any, error) {
-	p := map[string]any{"kinds": nil, "from": nil, "to": nil, "confirmed": nil, "ckey": nil}
-	f := q.Filter
-	if len(f.Kinds) > 0 {
-		ks := make([]string, len(f.Kinds))
-		for i, k := range f.Kinds {
-			ks[i] = string(k)
-		}
-		p["kinds"] = ks
-	}
-	if f.From != nil {
-		p["from"] = *f.From
-	}
-	if f.To != nil {
-		p["to"] = *f.To
-	}
-	if f.Confirmed != nil {
-		p["confirmed"] = *f.Confirmed
-	}
+// cursor's key and the page size plus one (to tell whether more follow);
+// and the page size.
+func timelineParams(q plan.EventQuery) (map[string]any, int, error) {
+	p := eventFilterParams(q.Filter, "")
+	p["ckey"] = nil
 	if q.First != nil && q.Last != nil {
-		return nil, plan.Errorf(plan.EINVALID, "give first or last, not both")
+		return nil, 0, plan.Errorf(plan.EINVALID, "give first or last, not both")
 	}
 	if q.After != nil && q.Before != nil {
-		return nil, plan.Errorf(plan.EINVALID, "give after or before, not both")
+		return nil, 0, plan.Errorf(plan.EINVALID, "give after or before, not both")
 	}
 	n := plan.DefaultPageSize
 	switch {
@@ -145,7 +129,7 @@ func timelineParams(q plan.EventQuery) (map[string]any, error) {
 		n = *q.Last
 	}
 	if n < 0 || n > plan.MaxPageSize {
-		return nil, plan.Errorf(plan.EINVALID, "page size %d out of range: 0 to %d", n, plan.MaxPageSize)
+		return nil, 0, plan.Errorf(plan.EINVALID, "page size %d out of range: 0 to %d", n, plan.MaxPageSize)
 	}
 	p["limit"] = int64(n + 1)
 	for _, c := range []*string{q.After, q.Before} {
@@ -154,11 +138,34 @@ func timelineParams(q plan.EventQuery) (map[string]any, error) {
 		}
 		date, slug, err := decodeEventCursor(q.Desc, *c)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		p["ckey"] = []string{date, slug}
 	}
-	return p, nil
+	return p, n, nil
+}
+
+// eventFilterParams are the parameters of eventFilter for f, their names
+// prefixed with prefix (a measure query's event filter uses "e").
+func eventFilterParams(f plan.EventFilter, prefix string) map[string]any {
+	p := map[string]any{prefix + "kinds": nil, prefix + "from": nil, prefix + "to": nil, prefix + "confirmed": nil}
+	if len(f.Kinds) > 0 {
+		ks := make([]string, len(f.Kinds))
+		for i, k := range f.Kinds {
+			ks[i] = string(k)
+		}
+		p[prefix+"kinds"] = ks
+	}
+	if f.From != nil {
+		p[prefix+"from"] = *f.From
+	}
+	if f.To != nil {
+		p[prefix+"to"] = *f.To
+	}
+	if f.Confirmed != nil {
+		p[prefix+"confirmed"] = *f.Confirmed
+	}
+	return p
 }
 
 // eventCursor is the opaque cursor of an event in a timeline: its order,
