@@ -693,6 +693,8 @@ func (mp *measurePlan) writeRows(b *strings.Builder, node, rel, extra string) {
 // from the smallest anchor (or, for a property scope or all measures
 // without a smaller anchor, from the scope's index), as a union whose
 // branches all return m; tail writes what follows the reach in a branch.
+// walkHubs is set for a page (hubs and scope are walked in the page's
+// order, from its cursor) and unset for a count (the whole scope).
 func (mp *measurePlan) anchored(b *strings.Builder, ind string, walkHubs bool, tail func(skip int, scan bool) string) {
 	type branch struct {
 		size, body string
@@ -708,16 +710,42 @@ func (mp *measurePlan) anchored(b *strings.Builder, ind string, walkHubs bool, t
 			bs = append(bs, branch{a.size(), ind + "  " + a.hubs + "\n" + ind + "  MATCH " + a.def.reach("h") + "\n" + ind + "  WITH DISTINCT sc, m\n" + tail(i, false)})
 		}
 	}
+	scanAt := -1
 	if mp.def.rel == "" {
-		scan := "MATCH (m:Measure)"
-		if mp.def.prop != "" {
-			scan = "MATCH (m:Measure) WHERE m." + mp.def.prop + " = sc"
+		scanAt = len(bs)
+		bs = append(bs, branch{mp.sizeExpr(), ""})
+	}
+	// The scope's own measures are read from its page index in the page's
+	// order (a plain MATCH on the scope property has no index to seek: the
+	// page indexes are composite). In a union the branch's pick travels
+	// into the index seek as its guard: a filter on pick above the MATCH
+	// would be placed after the read by the planner, which then read every
+	// measure (PROFILE: 100,038 label-scan rows and 1.2 million db hits for
+	// a branch not picked).
+	scan := func(guard string) string {
+		var w strings.Builder
+		walker := mp
+		if !walkHubs {
+			// A count reads the whole scope: no cursor bounds its walk.
+			walker = &measurePlan{}
+			*walker = *mp
+			walker.p = maps.Clone(mp.p)
+			delete(walker.p, "a")
+			delete(walker.p, "b")
 		}
-		bs = append(bs, branch{mp.sizeExpr(), ind + "  " + scan + "\n" + tail(-1, true)})
+		walker.walk(&w, guard)
+		body := strings.ReplaceAll(strings.Replace(w.String(), " LIMIT $budget", "", 1), "    ", ind+"  ")
+		return body + tail(-1, true)
 	}
 	if len(bs) == 1 {
+		if scanAt == 0 {
+			bs[0].body = scan("")
+		}
 		b.WriteString(ind + "CALL {\n" + ind + "  WITH sc\n" + bs[0].body + ind + "  RETURN m\n" + ind + "}\n")
 		return
+	}
+	if scanAt >= 0 {
+		bs[scanAt].body = scan("pick = " + strconv.Itoa(scanAt))
 	}
 	sizes := make([]string, len(bs))
 	for i, br := range bs {
@@ -730,7 +758,10 @@ func (mp *measurePlan) anchored(b *strings.Builder, ind string, walkHubs bool, t
 		if i > 0 {
 			b.WriteString(ind + "  UNION ALL\n")
 		}
-		b.WriteString(ind + "  WITH sc, pick\n" + ind + "  WITH sc WHERE pick = " + strconv.Itoa(i) + "\n")
+		b.WriteString(ind + "  WITH sc, pick\n")
+		if i != scanAt {
+			b.WriteString(ind + "  WITH sc WHERE pick = " + strconv.Itoa(i) + "\n")
+		}
 		b.WriteString(br.body + ind + "  RETURN m\n")
 	}
 	b.WriteString(ind + "}\n")
