@@ -275,6 +275,10 @@ func TestPlannerMatchesReference(t *testing.T) {
 		if r.IntN(3) == 0 {
 			n := 1 + r.IntN(2)
 			f.Section = &n
+			if r.IntN(3) == 0 {
+				a := 1 + r.IntN(3)
+				f.Aspect = &a
+			}
 		}
 		if r.IntN(4) == 0 {
 			f.Sectors = pick(g.slugs[plan.ScopeSector], 1+r.IntN(2))
