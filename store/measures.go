@@ -234,7 +234,10 @@ type anchor struct {
 	def   scopeDef
 	hubs  string // MATCH … binding h
 	pred  string // the per-row condition the anchor stands for
-	reach string // when set, the lines that bind m instead of the hubs'
+	// reach, when set, writes the lines that bind m instead of the hubs':
+	// with a guard (a condition on the arguments), lines that read nothing
+	// unless it holds.
+	reach func(guard string) string
 	est   string // when set, the size estimate instead of the hubs' counts
 }
 
@@ -425,14 +428,25 @@ func (mp *measurePlan) filters() {
 		cond := strings.NewReplacer("$kinds", "$ekinds", "$from", "$efrom", "$to", "$eto", "$confirmed", "$econfirmed").Replace(eventFilter)
 		concerns := "(e:Event)-[:" + plan.RelTypeConcerns + "]->(m)"
 		mp.anchors = append(mp.anchors, anchor{pred: "EXISTS { MATCH " + concerns + " WHERE " + cond + " }",
-			reach: "MATCH " + strings.Replace(concerns, "(m)", "(m:Measure)", 1) + " WHERE " + cond + "\n  WITH DISTINCT sc, m",
+			reach: func(string) string {
+				return "MATCH " + strings.Replace(concerns, "(m)", "(m:Measure)", 1) + " WHERE " + cond + "\n  WITH DISTINCT sc, m"
+			},
 			est:   "COUNT { ()-[:" + plan.RelTypeConcerns + "]->(:Measure) }"})
 		maps.Copy(p, eventFilterParams(*f.Event, "e"))
 	}
 	if f.Text != nil && strings.TrimSpace(*f.Text) != "" {
 		// Read from the text index (measure_search_text) when it anchors the page.
+		// Guarded, the text travels in the index seek: a filter on the
+		// guard above the MATCH is placed after the text index's read,
+		// which then ran whether its branch was picked or not (PROFILE:
+		// 10,136 rows for "data", each expanded to check the scope).
 		mp.anchors = append(mp.anchors, anchor{pred: "m.searchText CONTAINS $text",
-			reach: "MATCH (m:Measure) WHERE m.searchText CONTAINS $text", est: strconv.Itoa(textEstimate)})
+			reach: func(guard string) string {
+				if guard == "" {
+					return "MATCH (m:Measure) WHERE m.searchText CONTAINS $text"
+				}
+				return "MATCH (m:Measure) WHERE m.searchText CONTAINS CASE WHEN " + guard + " THEN $text END"
+			}, est: strconv.Itoa(textEstimate)})
 		p["text"] = strings.ToLower(strings.TrimSpace(*f.Text))
 	}
 }
@@ -742,10 +756,15 @@ func (mp *measurePlan) anchored(b *strings.Builder, ind string, walkHubs bool, t
 		size, body string
 	}
 	var bs []branch
+	union := len(mp.anchors)+boolInt(mp.def.rel == "") > 1
 	for i, a := range mp.anchors {
 		switch {
-		case a.reach != "":
-			bs = append(bs, branch{a.size(), ind + "  " + a.reach + "\n" + tail(i, false)})
+		case a.reach != nil:
+			guard := ""
+			if union {
+				guard = "pick = " + strconv.Itoa(i)
+			}
+			bs = append(bs, branch{a.size(), ind + "  " + a.reach(guard) + "\n" + tail(i, false)})
 		case walkHubs:
 			bs = append(bs, branch{a.size(), mp.hubWalk(ind+"  ", i, a)})
 		default:
@@ -802,7 +821,8 @@ func (mp *measurePlan) anchored(b *strings.Builder, ind string, walkHubs bool, t
 		}
 		b.WriteString(ind + "  WITH sc, pick\n")
 		if i != scanAt {
-			b.WriteString(ind + "  WITH sc WHERE pick = " + strconv.Itoa(i) + "\n")
+			// pick stays in scope for a guarded reach.
+			b.WriteString(ind + "  WITH sc, pick WHERE pick = " + strconv.Itoa(i) + "\n")
 		}
 		b.WriteString(br.body + ind + "  RETURN m\n")
 	}
@@ -852,11 +872,11 @@ func (mp *measurePlan) writeTotal(b *strings.Builder) {
 	case len(mp.preds) == 0 && len(filterAnchors) == 0:
 		b.WriteString("  RETURN " + mp.sizeExpr() + " AS total\n}\n")
 		return
-	case len(mp.preds) == 0 && len(filterAnchors) == 1 && filterAnchors[0].reach == "" && mp.def.label == "" && oneHub:
+	case len(mp.preds) == 0 && len(filterAnchors) == 1 && filterAnchors[0].reach == nil && mp.def.label == "" && oneHub:
 		// All measures in one sector, project or place: its kept count.
 		b.WriteString("  RETURN " + filterAnchors[0].size() + " AS total\n}\n")
 		return
-	case len(mp.preds) == 0 && len(filterAnchors) == 1 && filterAnchors[0].reach == "" && mp.def.prop != "":
+	case len(mp.preds) == 0 && len(filterAnchors) == 1 && filterAnchors[0].reach == nil && mp.def.prop != "":
 		a := filterAnchors[0]
 		b.WriteString("  " + a.hubs + "\n")
 		on := "h"
