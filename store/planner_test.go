@@ -265,51 +265,7 @@ func TestPlannerMatchesReference(t *testing.T) {
 		}
 		return out
 	}
-	for c := range cases {
-		sc := scopeKinds[c%len(scopeKinds)]
-		scope := ""
-		if sc != plan.ScopeAll {
-			scope = g.scopes[sc][r.IntN(len(g.scopes[sc]))]
-		}
-		var f plan.MeasureFilter
-		if r.IntN(3) == 0 {
-			n := 1 + r.IntN(2)
-			f.Section = &n
-			if r.IntN(3) == 0 {
-				a := 1 + r.IntN(3)
-				f.Aspect = &a
-			}
-		}
-		if r.IntN(4) == 0 {
-			f.Sectors = pick(g.slugs[plan.ScopeSector], 1+r.IntN(2))
-		}
-		if r.IntN(5) == 0 {
-			f.Projects = pick(g.slugs[plan.ScopeProject], 1+r.IntN(3))
-		}
-		if r.IntN(5) == 0 {
-			f.Places = pick(g.slugs[plan.ScopePlace], 1)
-		}
-		if r.IntN(4) == 0 {
-			lo := 2020 + r.IntN(30)
-			f.MilestoneYearMin = &lo
-			if r.IntN(2) == 0 {
-				hi := lo + r.IntN(10)
-				f.MilestoneYearMax = &hi
-			}
-		}
-		if r.IntN(4) == 0 {
-			f.Statuses = []plan.Status{plan.StatusPlanned, plan.StatusCompleted}[:1+r.IntN(2)]
-		}
-		if r.IntN(6) == 0 {
-			word := []string{"harbour", "data", "zzz", "s2.a3.m1", "green finance"}[r.IntN(5)]
-			f.Text = &word
-		}
-		order := []plan.Order{{Field: fields[r.IntN(len(fields))], Desc: r.IntN(2) == 0}}
-		if r.IntN(5) == 0 {
-			order = append(order, plan.Order{Field: fields[r.IntN(len(fields))], Desc: r.IntN(2) == 0})
-		}
-		first := 1 + r.IntN(7)
-
+	runCase := func(c int, sc plan.Scope, scope string, f plan.MeasureFilter, order []plan.Order, first int) {
 		var want []*refMeasure
 		for i := range g.measures {
 			if g.measures[i].match(sc, scope, f) {
@@ -354,6 +310,69 @@ func TestPlannerMatchesReference(t *testing.T) {
 				}
 			}
 		})
+	}
+	// Fixed cases first: all measures in a section (and aspect) number in
+	// section order, which the walk and the count read from the section's
+	// block of the section sort keys.
+	type fixedCase struct {
+		section, aspect int
+		desc            bool
+	}
+	fixed := []fixedCase{{1, 0, false}, {1, 0, true}, {2, 0, true}, {2, 1, false}, {2, 2, true}}
+	for c := range len(fixed) + cases {
+		if c < len(fixed) {
+			fc := fixed[c]
+			f := plan.MeasureFilter{Section: &fc.section}
+			if fc.aspect > 0 {
+				f.Aspect = &fc.aspect
+			}
+			runCase(c, plan.ScopeAll, "", f, []plan.Order{{Field: plan.OrderSection, Desc: fc.desc}}, 3)
+			continue
+		}
+		sc := scopeKinds[c%len(scopeKinds)]
+		scope := ""
+		if sc != plan.ScopeAll {
+			scope = g.scopes[sc][r.IntN(len(g.scopes[sc]))]
+		}
+		var f plan.MeasureFilter
+		if r.IntN(3) == 0 {
+			n := 1 + r.IntN(2)
+			f.Section = &n
+			if r.IntN(3) == 0 {
+				a := 1 + r.IntN(3)
+				f.Aspect = &a
+			}
+		}
+		if r.IntN(4) == 0 {
+			f.Sectors = pick(g.slugs[plan.ScopeSector], 1+r.IntN(2))
+		}
+		if r.IntN(5) == 0 {
+			f.Projects = pick(g.slugs[plan.ScopeProject], 1+r.IntN(3))
+		}
+		if r.IntN(5) == 0 {
+			f.Places = pick(g.slugs[plan.ScopePlace], 1)
+		}
+		if r.IntN(4) == 0 {
+			lo := 2020 + r.IntN(30)
+			f.MilestoneYearMin = &lo
+			if r.IntN(2) == 0 {
+				hi := lo + r.IntN(10)
+				f.MilestoneYearMax = &hi
+			}
+		}
+		if r.IntN(4) == 0 {
+			f.Statuses = []plan.Status{plan.StatusPlanned, plan.StatusCompleted}[:1+r.IntN(2)]
+		}
+		if r.IntN(6) == 0 {
+			word := []string{"harbour", "data", "zzz", "s2.a3.m1", "green finance"}[r.IntN(5)]
+			f.Text = &word
+		}
+		order := []plan.Order{{Field: fields[r.IntN(len(fields))], Desc: r.IntN(2) == 0}}
+		if r.IntN(5) == 0 {
+			order = append(order, plan.Order{Field: fields[r.IntN(len(fields))], Desc: r.IntN(2) == 0})
+		}
+		first := 1 + r.IntN(7)
+		runCase(c, sc, scope, f, order, first)
 	}
 }
 
