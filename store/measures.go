@@ -606,14 +606,14 @@ func (mp *measurePlan) walkRead(b *strings.Builder, guard string, budget bool) {
 	}
 	where = append(where, conds...)
 	order := mp.orderOn(v, idProp, scoped, scopeProp)
-	limit := ""
+	budgetClause := ""
 	if budget {
-		limit = " LIMIT $budget"
+		budgetClause = " LIMIT $budget"
 	}
 	head := "    " + match + strings.Join(props, ", ") + ")\n"
 	if !budget || len(conds) != 1 || len(mp.keys) != 3 || mp.keys[1].prop != "codeKey" {
 		b.WriteString(head + "    WHERE " + strings.Join(where, " AND ") + "\n")
-		b.WriteString("    WITH sc, " + v + " ORDER BY " + order + limit + "\n")
+		b.WriteString("    WITH sc, " + v + " ORDER BY " + order + budgetClause + "\n")
 	} else {
 		op := ">"
 		if mp.desc[0] != curBefore {
@@ -627,12 +627,12 @@ func (mp *measurePlan) walkRead(b *strings.Builder, guard string, budget bool) {
 				b.WriteString("      UNION ALL\n")
 			}
 			b.WriteString("  " + head + "      WHERE " + strings.Join(w, " AND ") + "\n")
-			b.WriteString("      WITH " + v + " ORDER BY " + order + limit + "\n      RETURN " + v + "\n")
+			b.WriteString("      WITH " + v + " ORDER BY " + order + budgetClause + "\n      RETURN " + v + "\n")
 		}
 		// The union streams its first branch, then its second: the rows
 		// come in the page's order, lazily, so the caller's LIMIT stops
 		// the read (a sort here would read both branches to the budget).
-		b.WriteString("    }\n    WITH sc, " + v + limit + "\n")
+		b.WriteString("    }\n    WITH sc, " + v + budgetClause + "\n")
 	}
 	if v == "r" {
 		b.WriteString("    WITH sc, startNode(r) AS m\n")
