@@ -361,14 +361,20 @@ func (mp *measurePlan) narrow() {
 		mp.scExpr = "'Section:' + substring(scope, 5) + '/S' + toString($section)"
 		mp.def = measureScopes[plan.ScopeSection]
 	case mp.q.Scope == plan.ScopeSection && f.Aspect != nil:
-		mp.scExpr = "'Aspect:' + substring(scope, 8) + '.A' + toString($aspect)"
+		// A section filter on a section scope holds for the whole scope
+		// or for none of it: a scope of another number is empty (sc null).
+		mp.scExpr = "CASE WHEN $section IS NULL OR EXISTS { MATCH (s:Section {id: scope}) WHERE s.number = $section } THEN 'Aspect:' + substring(scope, 8) + '.A' + toString($aspect) END"
 		mp.def = measureScopes[plan.ScopeAspect]
+	case mp.q.Scope == plan.ScopeSection && f.Section != nil:
+		mp.scExpr = "CASE WHEN EXISTS { MATCH (s:Section {id: scope}) WHERE s.number = $section } THEN scope END"
+	case mp.q.Scope == plan.ScopeAspect && (f.Section != nil || f.Aspect != nil):
+		mp.scExpr = "CASE WHEN EXISTS { MATCH (s:Section)-[:" + plan.RelTypeHasAspect + "]->(a:Aspect {id: scope}) WHERE ($section IS NULL OR s.number = $section) AND ($aspect IS NULL OR a.number = $aspect) } THEN scope END"
 	default:
 		return
 	}
-	if f.Section != nil {
-		mp.p["section"] = int64(*f.Section)
-	}
+	// Checked once per scope, not per measure: a section's measures
+	// filtered by its own number counted all 90,000 (210–310 ms a page).
+	mp.p["section"] = optInt(f.Section)
 	mp.p["aspect"] = optInt(f.Aspect)
 	f.Section, f.Aspect = nil, nil
 }

@@ -314,19 +314,36 @@ func TestPlannerMatchesReference(t *testing.T) {
 	// Fixed cases first: all measures in a section (and aspect) number in
 	// section order, which the walk and the count read from the section's
 	// block of the section sort keys.
+	// Then a section or aspect scope with section and aspect filters, of
+	// its own numbers or others (checked once per scope).
 	type fixedCase struct {
+		scope           plan.Scope
 		section, aspect int
 		desc            bool
 	}
-	fixed := []fixedCase{{1, 0, false}, {1, 0, true}, {2, 0, true}, {2, 1, false}, {2, 2, true}}
+	fixed := []fixedCase{{plan.ScopeAll, 1, 0, false}, {plan.ScopeAll, 1, 0, true}, {plan.ScopeAll, 2, 0, true}, {plan.ScopeAll, 2, 1, false}, {plan.ScopeAll, 2, 2, true},
+		{plan.ScopeSection, 1, 0, false}, {plan.ScopeSection, 2, 0, true}, {plan.ScopeSection, 1, 1, false}, {plan.ScopeSection, 2, 1, false},
+		{plan.ScopeAspect, 1, 0, false}, {plan.ScopeAspect, 2, 0, false}, {plan.ScopeAspect, 0, 1, true}, {plan.ScopeAspect, 0, 2, true}}
 	for c := range len(fixed) + cases {
 		if c < len(fixed) {
 			fc := fixed[c]
-			f := plan.MeasureFilter{Section: &fc.section}
+			var f plan.MeasureFilter
+			if fc.section > 0 {
+				f.Section = &fc.section
+			}
 			if fc.aspect > 0 {
 				f.Aspect = &fc.aspect
 			}
-			runCase(c, plan.ScopeAll, "", f, []plan.Order{{Field: plan.OrderSection, Desc: fc.desc}}, 3)
+			scope := ""
+			switch fc.scope {
+			case plan.ScopeAspect:
+				scope = g.scopes[plan.ScopeAspect][0]
+			case plan.ScopeSection:
+				// The section of that aspect: one with aspects.
+				a := g.scopes[plan.ScopeAspect][0]
+				scope = "Section:" + strings.TrimPrefix(a[:strings.LastIndex(a, ".A")], "Aspect:")
+			}
+			runCase(c, fc.scope, scope, f, []plan.Order{{Field: plan.OrderSection, Desc: fc.desc}}, 3)
 			continue
 		}
 		sc := scopeKinds[c%len(scopeKinds)]
