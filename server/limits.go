@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -31,24 +32,12 @@ var DefaultLimits = Limits{MaxDepth: 10, MaxComplexity: 1000, MaxAliases: 15, Ma
 // partial Limits{MaxDepth: 5} keeps the other defaults.
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits
-	if l.MaxDepth == 0 {
-		l.MaxDepth = d.MaxDepth
-	}
-	if l.MaxComplexity == 0 {
-		l.MaxComplexity = d.MaxComplexity
-	}
-	if l.MaxAliases == 0 {
-		l.MaxAliases = d.MaxAliases
-	}
-	if l.MaxBodyBytes == 0 {
-		l.MaxBodyBytes = d.MaxBodyBytes
-	}
-	if l.MaxTokens == 0 {
-		l.MaxTokens = d.MaxTokens
-	}
-	if l.MaxBatch == 0 {
-		l.MaxBatch = d.MaxBatch
-	}
+	l.MaxDepth = cmp.Or(l.MaxDepth, d.MaxDepth)
+	l.MaxComplexity = cmp.Or(l.MaxComplexity, d.MaxComplexity)
+	l.MaxAliases = cmp.Or(l.MaxAliases, d.MaxAliases)
+	l.MaxBodyBytes = cmp.Or(l.MaxBodyBytes, d.MaxBodyBytes)
+	l.MaxTokens = cmp.Or(l.MaxTokens, d.MaxTokens)
+	l.MaxBatch = cmp.Or(l.MaxBatch, d.MaxBatch)
 	return l
 }
 
