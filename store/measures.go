@@ -348,6 +348,12 @@ func compileMeasures(q plan.MeasureQuery, scopes []string, full bool) (*compiled
 	return &compiledMeasures{cypher: "UNWIND $scopes AS scope\n" + body + "RETURN scope, rows, total, short", params: mp.p, body: body}, nil
 }
 
+// sectionsNumbered binds c to the sections numbered $section, in every plan.
+const sectionsNumbered = "MATCH (c:Section) WHERE c.number = $section"
+
+// scopeSectionIs is the condition "the section scope is numbered $section".
+const scopeSectionIs = "EXISTS { MATCH (s:Section {id: scope}) WHERE s.number = $section }"
+
 // narrow turns a plan scope with a section filter into that section's
 // scope (and a section with an aspect filter into the aspect's), so that
 // the page and its count read the narrower scope's index and count.
@@ -363,10 +369,10 @@ func (mp *measurePlan) narrow() {
 	case mp.q.Scope == plan.ScopeSection && f.Aspect != nil:
 		// A section filter on a section scope holds for the whole scope
 		// or for none of it: a scope of another number is empty (sc null).
-		mp.scExpr = "CASE WHEN $section IS NULL OR EXISTS { MATCH (s:Section {id: scope}) WHERE s.number = $section } THEN 'Aspect:' + substring(scope, 8) + '.A' + toString($aspect) END"
+		mp.scExpr = "CASE WHEN $section IS NULL OR " + scopeSectionIs + " THEN 'Aspect:' + substring(scope, 8) + '.A' + toString($aspect) END"
 		mp.def = measureScopes[plan.ScopeAspect]
 	case mp.q.Scope == plan.ScopeSection && f.Section != nil:
-		mp.scExpr = "CASE WHEN EXISTS { MATCH (s:Section {id: scope}) WHERE s.number = $section } THEN scope END"
+		mp.scExpr = "CASE WHEN " + scopeSectionIs + " THEN scope END"
 	case mp.q.Scope == plan.ScopeAspect && (f.Section != nil || f.Aspect != nil):
 		mp.scExpr = "CASE WHEN EXISTS { MATCH (s:Section)-[:" + plan.RelTypeHasAspect + "]->(a:Aspect {id: scope}) WHERE ($section IS NULL OR s.number = $section) AND ($aspect IS NULL OR a.number = $aspect) } THEN scope END"
 	default:
@@ -801,7 +807,7 @@ func (mp *measurePlan) anchored(b *strings.Builder, ind string, walkHubs bool, t
 			// A count of all measures in a section number reads that
 			// block of the section order (below): its size is what the
 			// sections of that number keep.
-			size = "reduce(t = 0, x IN COLLECT { MATCH (c:Section) WHERE c.number = $section RETURN coalesce(c.measureCount, " + measureScopes[plan.ScopeSection].countExpr("c") + ") } | t + x)"
+			size = "reduce(t = 0, x IN COLLECT { " + sectionsNumbered + " RETURN coalesce(c.measureCount, " + measureScopes[plan.ScopeSection].countExpr("c") + ") } | t + x)"
 		}
 		bs = append(bs, branch{size, ""})
 	}
@@ -927,7 +933,7 @@ func (mp *measurePlan) writeTotal(b *strings.Builder) {
 	case mp.def.label == "" && f.Section != nil && len(filterAnchors) == 0 && len(mp.preds) == 1+boolInt(f.Aspect != nil)+boolInt(mp.status):
 		// All measures with a section (and aspect) number, in every plan,
 		// perhaps with a status: the counts those sections (aspects) keep.
-		d, match := measureScopes[plan.ScopeSection], "MATCH (c:Section) WHERE c.number = $section"
+		d, match := measureScopes[plan.ScopeSection], sectionsNumbered
 		if f.Aspect != nil {
 			d, match = measureScopes[plan.ScopeAspect], "MATCH (:Section {number: $section})-[:"+plan.RelTypeHasAspect+"]->(c:Aspect) WHERE c.number = $aspect"
 		}
