@@ -194,13 +194,15 @@ const (
     contains { ...Place2 }
     projects { ...Project2 }
     measures { ...Measure2 }
+    events { ...Event2 }
   }
 }
-fragment Place2 on Place { id within { id } contains { id } projects { id } measures { id } }
-fragment Project2 on Project { id measures { id } places { id } sectors { id } }
+fragment Place2 on Place { id within { id } contains { id } projects { id } measures { id } events { id } }
+fragment Project2 on Project { id measures { id } places { id } sectors { id } events { id } }
 fragment Measure2 on Measure {
-  id partOfSection { id } partOfAspect { id } projects { id } sectors { id } places { id } milestones { id }
-}`
+  id partOfSection { id } partOfAspect { id } projects { id } sectors { id } places { id } milestones { id } events { id }
+}
+fragment Event2 on Event { id measures { id } projects { id } places { id } plans { id } }`
 
 	// Shape classes (bench/README.md, "Shape classes").
 
@@ -229,22 +231,33 @@ fragment Measure2 on Measure {
     contains(limit: $fan) { ...Place1 }
     projects(limit: $fan) { ...Project1 }
     measures(limit: $fan) { ...Measure1 }
+    events(limit: $fan) { ...Event1 }
   }
 }
 fragment Place1 on Place {
   id within { ...Place2 } contains(limit: $fan) { ...Place2 } projects(limit: $fan) { ...Project2 } measures(limit: $fan) { ...Measure2 }
+  events(limit: $fan) { ...Event2 }
 }
-fragment Project1 on Project { id measures(limit: $fan) { ...Measure2 } places(limit: $fan) { ...Place2 } sectors(limit: $fan) { ...Sector2 } }
+fragment Project1 on Project {
+  id measures(limit: $fan) { ...Measure2 } places(limit: $fan) { ...Place2 } sectors(limit: $fan) { ...Sector2 } events(limit: $fan) { ...Event2 }
+}
 fragment Measure1 on Measure {
   id partOfSection { ...Section2 } partOfAspect { ...Aspect2 } projects(limit: $fan) { ...Project2 }
-  sectors(limit: $fan) { ...Sector2 } places(limit: $fan) { ...Place2 } milestones(limit: $fan) { ...Milestone2 }
+  sectors(limit: $fan) { ...Sector2 } places(limit: $fan) { ...Place2 } milestones(limit: $fan) { ...Milestone2 } events(limit: $fan) { ...Event2 }
 }
-fragment Place2 on Place { id within { id } contains(limit: $fan) { id } projects(limit: $fan) { id } measures(limit: $fan) { id } }
-fragment Project2 on Project { id measures(limit: $fan) { id } places(limit: $fan) { id } sectors(limit: $fan) { id } }
+fragment Event1 on Event {
+  id measures(limit: $fan) { ...Measure2 } projects(limit: $fan) { ...Project2 } places(limit: $fan) { ...Place2 } plans(limit: $fan) { ...Plan2 }
+}
+fragment Place2 on Place {
+  id within { id } contains(limit: $fan) { id } projects(limit: $fan) { id } measures(limit: $fan) { id } events(limit: $fan) { id }
+}
+fragment Project2 on Project { id measures(limit: $fan) { id } places(limit: $fan) { id } sectors(limit: $fan) { id } events(limit: $fan) { id } }
 fragment Measure2 on Measure {
   id partOfSection { id } partOfAspect { id } projects(limit: $fan) { id } sectors(limit: $fan) { id } places(limit: $fan) { id }
-  milestones(limit: $fan) { id }
+  milestones(limit: $fan) { id } events(limit: $fan) { id }
 }
+fragment Event2 on Event { id measures(limit: $fan) { id } projects(limit: $fan) { id } places(limit: $fan) { id } plans(limit: $fan) { id } }
+fragment Plan2 on Plan { id parent { id } children(limit: $fan) { id } sections(limit: $fan) { id } milestones(limit: $fan) { id } events(limit: $fan) { id } }
 fragment Sector2 on Sector { id measures(limit: $fan) { id } projects(limit: $fan) { id } }
 fragment Section2 on Section { id inPlan { id } aspects(limit: $fan) { id } measures(limit: $fan) { id } }
 fragment Aspect2 on Aspect { id section { id } measures(limit: $fan) { id } }

@@ -18,7 +18,8 @@ import net from "node:net";
 // typeDefs map onto the graph model of store/rows.go. Only what the
 // workloads need is exposed, plus the obvious fields of each type (the walk
 // workload follows every relationship type but SUPPORTED_BY, hence
-// Section.inPlan and Milestone.plans). Measures hang off their section or
+// Section.inPlan, Milestone.plans and the events: Event and the events
+// fields, CONCERNS). Measures hang off their section or
 // aspect through PART_OF (to the aspect when the measure is in one), so a
 // measure has two nullable PART_OF fields: partOfSection and partOfAspect
 // (whose section is reached via HAS_ASPECT).
@@ -34,6 +35,8 @@ export const typeDefs = /* GraphQL */ `
     sections: [Section!]! @relationship(type: "HAS_SECTION", direction: OUT)
     milestones: [Milestone!]! @relationship(type: "HAS_MILESTONE", direction: OUT)
     parent: Plan @relationship(type: "PARENT", direction: OUT)
+    children: [Plan!]! @relationship(type: "PARENT", direction: IN)
+    events: [Event!]! @relationship(type: "CONCERNS", direction: IN)
   }
 
   type Section @node(labels: ["Section"]) {
@@ -76,6 +79,7 @@ export const typeDefs = /* GraphQL */ `
     sectors: [Sector!]! @relationship(type: "IN_SECTOR", direction: OUT)
     places: [Place!]! @relationship(type: "LOCATED_IN", direction: OUT)
     milestones: [Milestone!]! @relationship(type: "DUE_BY", direction: OUT)
+    events: [Event!]! @relationship(type: "CONCERNS", direction: IN)
   }
 
   type Project @node(labels: ["Project"]) {
@@ -88,6 +92,7 @@ export const typeDefs = /* GraphQL */ `
     measures: [Measure!]! @relationship(type: "ADVANCES", direction: IN)
     places: [Place!]! @relationship(type: "LOCATED_IN", direction: OUT)
     sectors: [Sector!]! @relationship(type: "IN_SECTOR", direction: OUT)
+    events: [Event!]! @relationship(type: "CONCERNS", direction: IN)
   }
 
   type Sector @node(labels: ["Sector"]) {
@@ -109,6 +114,7 @@ export const typeDefs = /* GraphQL */ `
     contains: [Place!]! @relationship(type: "WITHIN", direction: IN)
     projects: [Project!]! @relationship(type: "LOCATED_IN", direction: IN)
     measures: [Measure!]! @relationship(type: "LOCATED_IN", direction: IN)
+    events: [Event!]! @relationship(type: "CONCERNS", direction: IN)
   }
 
   type Milestone @node(labels: ["Milestone"]) {
@@ -119,6 +125,17 @@ export const typeDefs = /* GraphQL */ `
     approximate: Boolean
     plans: [Plan!]! @relationship(type: "HAS_MILESTONE", direction: IN)
     measures: [Measure!]! @relationship(type: "DUE_BY", direction: IN)
+  }
+
+  type Event @node(labels: ["Event"]) {
+    id: ID!
+    slug: String!
+    title: String!
+    date: String
+    measures: [Measure!]! @relationship(type: "CONCERNS", direction: OUT)
+    projects: [Project!]! @relationship(type: "CONCERNS", direction: OUT)
+    places: [Place!]! @relationship(type: "CONCERNS", direction: OUT)
+    plans: [Plan!]! @relationship(type: "CONCERNS", direction: OUT)
   }
 `;
 
