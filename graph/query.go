@@ -132,24 +132,39 @@ func findByKey[T plan.Node](ctx context.Context, r *Resolver, k plan.Kind, key s
 		dataloader.Group(l, level)
 		l.Seed(level, with.Prefetch, found.Related)
 		if found.Measures != nil {
-			l.SeedMeasures(found.Node, *with.Measures, found.Measures)
+			l.SeedMeasures(level, *with.Measures, map[plan.ID]*plan.MeasurePage{found.Node.NodeID(): found.Measures})
 		}
 	}
 	return t, nil
 }
 
+// list answers a top-level list of kind k, with the relations and the
+// first measures connection its selection asks of each node brought in
+// the same round trip.
 func list[T plan.Node](ctx context.Context, r *Resolver, k plan.Kind) ([]T, error) {
-	nodes, err := r.Store.List(ctx, k)
+	var with plan.Lookup
+	if !r.NoPrefetch {
+		with.Prefetch = nodePrefetch(ctx, k)
+		with.Measures = nestedMeasures(ctx, k)
+	}
+	got, err := r.Store.List(ctx, k, with)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]T, 0, len(nodes))
-	for _, n := range nodes {
+	out := make([]T, 0, len(got.Nodes))
+	for _, n := range got.Nodes {
 		if t, ok := n.(T); ok {
 			out = append(out, t)
 		}
 	}
-	dataloader.Group(r.loaders(ctx), out)
+	l := r.loaders(ctx)
+	dataloader.Group(l, out)
+	if len(with.Prefetch) > 0 {
+		l.Seed(got.Nodes, with.Prefetch, got.Related)
+	}
+	if got.Measures != nil {
+		l.SeedMeasures(got.Nodes, *with.Measures, got.Measures)
+	}
 	return out, nil
 }
 

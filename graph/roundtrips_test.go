@@ -116,9 +116,9 @@ func TestRoundTrips(t *testing.T) {
 	})
 
 	t.Run("nested connections under a list", func(t *testing.T) {
-		// sectors (1), their measure pages with their projects (1 for every
-		// sector: the page's selection is compiled into its query).
-		const shape = 2
+		// One: the list's query holds every node's page of measures, whose
+		// selection (their projects) is compiled into it.
+		const shape = 1
 		for _, q := range []string{
 			`{ sectors { name measures(first: 5) { nodes { code projects { name } } } } }`,
 			`{ places { name measures(first: 5) { nodes { code projects { name } } } } }`,
@@ -342,6 +342,14 @@ func TestPrefetchVersusLevelBatching(t *testing.T) {
 		{`{ project(slug: "qianhai-free-trade-zone") { name places { name within { name } contains { name } } sectors { name projects { name } } sources { excerpt } } }`, 1},
 		{`{ sector(slug: "green-finance") { name projects { name places { name } } sources { excerpt } } }`, 1},
 		{`{ place(slug: "qianhai") { name within { name } contains { name } projects { name sectors { name } } sources { excerpt } } }`, 1},
+		// The same for the top-level lists: every node's relations and page in the list's query.
+		{`{ sectors { name measures(first: 3) { totalCount nodes { code title projects { name } } pageInfo { hasNextPage endCursor } } } }`, 1},
+		// A title order in a sector has no walk: the list's query says so, and the whole planner reads the pages.
+		{`{ sectors { name measures(first: 3, orderBy: { field: TITLE, direction: DESC }) { totalCount nodes { code title projects { name } } pageInfo { hasNextPage endCursor } } } }`, 2},
+		{`{ places { name within { name } contains { name } projects { name } measures(first: 2, filter: { status: [PLANNED, IN_PROGRESS] }) { totalCount nodes { code sectors { name } } } } }`, 1},
+		{`{ milestones { year measures(last: 2) { nodes { code } pageInfo { hasPreviousPage startCursor } } } }`, 1},
+		{`{ sectors { name projects { name places { name } } sources { excerpt } } }`, 1},
+		{`{ places { name a: measures(first: 1) { nodes { code } } b: measures(first: 2, orderBy: { field: CODE, direction: DESC }) { nodes { code } } } }`, 2},
 	} {
 		var compiled, batched any
 		c, b := newCounterWith(t, false), newCounterWith(t, true)

@@ -66,8 +66,10 @@ type Store interface {
 	FindByKey(ctx context.Context, k Kind, key string, with Lookup) (Found, error)
 	// FindMeasureByCode returns the measure with the code in the plan (any plan when plan is ""), or nil.
 	FindMeasureByCode(ctx context.Context, plan, code string) (*Measure, error)
-	// List returns every node of kind k (Project, Sector, Place or Milestone), ordered by name or year.
-	List(ctx context.Context, k Kind) ([]Node, error)
+	// List returns every node of kind k (the kinds with a ListOrder in the
+	// model), in that order, and in the same round trip what the lookup asks
+	// to bring along for each.
+	List(ctx context.Context, k Kind, with Lookup) (Listed, error)
 	// Measures answers a measure connection for each of the scope ids (or for
 	// the whole graph when q.Scope is ScopeAll) in one round trip.
 	Measures(ctx context.Context, q MeasureQuery, scopeIDs []ID) (map[ID]*MeasurePage, error)
@@ -245,6 +247,15 @@ type Found struct {
 	Node     Node
 	Related  Prefetched
 	Measures *MeasurePage
+}
+
+// Listed is the answer to a list: its nodes in the kind's list order, what
+// the lookup's prefetch brought for them, and, when the lookup asked for
+// measures, each node's page by node id.
+type Listed struct {
+	Nodes    []Node
+	Related  Prefetched
+	Measures map[ID]*MeasurePage
 }
 
 // Prefetched holds what a prefetch brought: for each relation, the nodes

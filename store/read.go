@@ -241,9 +241,9 @@ RETURN m AS node ORDER BY m.plan LIMIT 1`, map[string]any{"code": code, "plan": 
 	return m, nil
 }
 
-// listCypher is the query of each kind's top-level list (the kinds with a
-// ListOrder in the model).
-var listCypher = func() map[plan.Kind]string {
+// listOrder is the ORDER BY of each kind's top-level list (the kinds with
+// a ListOrder in the model), over the variable n.
+var listOrder = func() map[plan.Kind]string {
 	out := map[plan.Kind]string{}
 	for _, k := range plan.Model.Kinds {
 		if k.ListOrder == nil {
@@ -253,28 +253,82 @@ var listCypher = func() map[plan.Kind]string {
 		for i, p := range k.ListOrder {
 			order[i] = "n." + p
 		}
-		out[k.Kind] = fmt.Sprintf("MATCH (n:%s) RETURN n AS node ORDER BY %s", k.Kind, strings.Join(order, ", "))
+		out[k.Kind] = strings.Join(order, ", ")
 	}
 	return out
 }()
 
-// List implements plan.Store.
-func (s *Store) List(ctx context.Context, k plan.Kind) ([]plan.Node, error) {
-	cypher, ok := listCypher[k]
+// List implements plan.Store: the kind's nodes, and for each the prefetched
+// relations and the page of measures the lookup asks for, in one query (a
+// second one only for the pages whose walk fell short).
+func (s *Store) List(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.Listed, error) {
+	order, ok := listOrder[k]
 	if !ok {
-		return nil, fmt.Errorf("list: kind %q cannot be listed", k)
+		return plan.Listed{}, fmt.Errorf("list: kind %q cannot be listed", k)
 	}
-	recs, err := s.read(ctx, cypher, nil)
+	rel, err := prefetchExpr("n", with.Prefetch, 0)
 	if err != nil {
-		return nil, fmt.Errorf("list %s: %w", k, err)
+		return plan.Listed{}, fmt.Errorf("list %s: %w", k, err)
 	}
-	out := make([]plan.Node, 0, len(recs))
+	params := map[string]any{}
+	var b strings.Builder
+	fmt.Fprintf(&b, "MATCH (n:%s)\n", k)
+	ret := "RETURN n AS node, " + rel + " AS rel"
+	if with.Measures != nil {
+		// The page's subqueries need only the scope: the node's id.
+		cm, err := compileMeasures(*with.Measures, nil, false)
+		if err != nil {
+			return plan.Listed{}, fmt.Errorf("list %s: %w", k, err)
+		}
+		params = cm.params
+		b.WriteString("WITH n, n.id AS scope\n")
+		b.WriteString(cm.body)
+		ret += ", rows, total, short"
+	}
+	b.WriteString(ret + "\nORDER BY " + strings.ReplaceAll(order, "n.", "node."))
+	recs, err := s.read(ctx, b.String(), params)
+	if err != nil {
+		return plan.Listed{}, fmt.Errorf("list %s with %d prefetched relations: %w", k, len(with.Prefetch), err)
+	}
+	out := plan.Listed{Nodes: make([]plan.Node, 0, len(recs))}
+	if len(with.Prefetch) > 0 {
+		out.Related = plan.Prefetched{}
+	}
+	if with.Measures != nil {
+		out.Measures = make(map[plan.ID]*plan.MeasurePage, len(recs))
+	}
+	var short []string
 	for _, rec := range recs {
 		n, err := scanRecord(rec, "node")
 		if err != nil {
-			return nil, fmt.Errorf("list %s: %w", k, err)
+			return plan.Listed{}, fmt.Errorf("list %s: %w", k, err)
 		}
-		out = append(out, n)
+		out.Nodes = append(out.Nodes, n)
+		if len(with.Prefetch) > 0 {
+			v, ok := rec.Get("rel")
+			if !ok {
+				return plan.Listed{}, fmt.Errorf("list %s: no column rel", k)
+			}
+			if err := scanPrefetched(n.NodeID(), v, with.Prefetch, out.Related); err != nil {
+				return plan.Listed{}, fmt.Errorf("list %s: prefetched of %s: %w", k, n.NodeID(), err)
+			}
+		}
+		if with.Measures != nil {
+			page, isShort, err := scanPage(rec, *with.Measures)
+			if err != nil {
+				return plan.Listed{}, fmt.Errorf("list %s: page of measures of %s: %w", k, n.NodeID(), err)
+			}
+			out.Measures[n.NodeID()] = page
+			if isShort {
+				short = append(short, string(n.NodeID()))
+			}
+		}
+	}
+	if len(short) > 0 {
+		// The walk fell short of these pages: the whole planner, once more.
+		if err := s.completePages(ctx, *with.Measures, short, out.Measures); err != nil {
+			return plan.Listed{}, fmt.Errorf("list %s: pages of measures: %w", k, err)
+		}
 	}
 	return out, nil
 }

@@ -300,12 +300,16 @@ func (l *Loaders) groupPages(pages map[plan.ID]*plan.MeasurePage, ps []plan.Pref
 	l.Seed(level, ps, related)
 }
 
-// SeedMeasures stores a page of n's measures that n's lookup brought for
-// query q, where Measures will find it, and seeds what the page prefetched.
-func (l *Loaders) SeedMeasures(n plan.Node, q plan.MeasureQuery, page *plan.MeasurePage) {
-	pages := map[plan.ID]*plan.MeasurePage{n.NodeID(): page}
+// SeedMeasures stores the pages of measures (by node id) that a lookup or
+// a list brought for query q, for the group of nodes (one group, as
+// Group made it), where Measures will find them, and seeds what the pages
+// prefetched.
+func (l *Loaders) SeedMeasures(nodes []plan.Node, q plan.MeasureQuery, pages map[plan.ID]*plan.MeasurePage) {
+	if len(nodes) == 0 {
+		return
+	}
 	l.groupPages(pages, q.Prefetch)
-	preset(l.groupOf(n), key{kind: kindPage, page: q.Key()}, pages)
+	preset(l.groupOf(nodes[0]), key{kind: kindPage, page: q.Key()}, pages)
 }
 
 // preset records val as the finished load of k for the group, unless a
