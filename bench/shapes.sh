@@ -34,3 +34,9 @@ run count_status "{ plan(slug: \"$P\") { measures(filter:{status:[PLANNED]}) { t
 run count_sector_in_plan "{ plan(slug: \"$P\") { measures(filter:{sector:[\"syn-sector-2\"]}) { totalCount } } }"
 run deep_page_code "{ plan(slug: \"$P\") { measures(first:20, after: \"$(printf '{"o":"CODE,","k":["S000002.A000008.M009000","Measure:synth-100000-1/S2.A8.M9000"]}' | base64 -w0 | tr '+/' '-_' | tr -d '=')\") { nodes { code } } } }"
 run bundled_dashboard '{ plan(slug: "shenzhen-pdz-action-plan") { measures(first: 20) { nodes { code title section { title } aspect { title } projects { name places { name } } sectors { name } } } } }'
+# Filtered connections under a list: one filtered page (and count) per node of the list.
+run list_places_place_total '{ places { measures(first: 5, filter: {place: ["syn-place-1"]}) { totalCount nodes { code } } } }'
+run list_places_place '{ places { measures(first: 5, filter: {place: ["syn-place-1"]}) { nodes { code } } } }'
+run list_sectors_text_total '{ sectors { measures(first: 5, filter: {text: "harbour"}) { totalCount nodes { code } } } }'
+run list_sectors_text '{ sectors { measures(first: 5, filter: {text: "harbour"}) { nodes { code } } } }'
+run list_milestones_year_total '{ milestones { measures(first: 5, filter: {milestoneYear: {min: 2040}}) { totalCount nodes { code } } } }'
