@@ -350,6 +350,10 @@ func TestPrefetchVersusLevelBatching(t *testing.T) {
 		{`{ milestones { year measures(last: 2) { nodes { code } pageInfo { hasPreviousPage startCursor } } } }`, 1},
 		{`{ sectors { name projects { name places { name } } sources { excerpt } } }`, 1},
 		{`{ places { name a: measures(first: 1) { nodes { code } } b: measures(first: 2, orderBy: { field: CODE, direction: DESC }) { nodes { code } } } }`, 2},
+		// A filter with an anchor of its own: the list's pages, then every node's total in one count.
+		{`{ sectors { name measures(first: 2, filter: { text: "technology" }) { totalCount nodes { code } } } }`, 2},
+		{`{ places { name measures(first: 2, filter: { milestoneYear: { min: 2020 } }) { totalCount nodes { code } } } }`, 2},
+		{`{ milestones { year measures(first: 1, filter: { sector: ["education", "culture", "aviation"] }) { totalCount } } }`, 2},
 	} {
 		var compiled, batched any
 		c, b := newCounterWith(t, false), newCounterWith(t, true)

@@ -1002,16 +1002,112 @@ func (s *Store) Measures(ctx context.Context, q plan.MeasureQuery, scopeIDs []pl
 	if q.Scope == plan.ScopeAll {
 		scopes = []string{""}
 	}
-	out, short, err := s.measurePages(ctx, q, scopes, false)
+	pageQ := q
+	var grouped *compiledMeasures
+	if len(scopes) >= groupedMinScopes {
+		g, ok, err := compileGroupedTotals(q, scopes)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			grouped, pageQ.WantTotal = g, false
+		}
+	}
+	out, short, err := s.measurePages(ctx, pageQ, scopes, false)
 	if err != nil {
 		return nil, err
 	}
 	if len(short) > 0 {
-		if err := s.completePages(ctx, q, short, out); err != nil {
+		if err := s.completePages(ctx, pageQ, short, out); err != nil {
 			return nil, err
 		}
 	}
+	if grouped != nil {
+		if err := s.groupedTotals(ctx, grouped, out); err != nil {
+			return nil, fmt.Errorf("count measures (%s scope, %d scopes): %w", q.Scope, len(scopes), err)
+		}
+	}
 	return out, nil
+}
+
+// groupedMinScopes is how many scopes a level of measure connections
+// needs before its filtered totals are counted by compileGroupedTotals's
+// query rather than once per scope (a list always qualifies: Store.List).
+const groupedMinScopes = 16
+
+// compileGroupedTotals compiles the totals of q over many scopes (the
+// nodes of a list, a level of connections) in one read of the filter's own
+// measures: the smallest of the filter's anchors (its sectors, projects,
+// places, milestone years, events or text), the other conditions checked
+// per measure, then each measure counted for the scopes among scopes that
+// hold it. Counted once per scope instead, each count read the smaller of
+// the scope's measures and the filter's: 507 places filtered by the
+// largest place read 3.8 s at 100,000 measures. ok is false when the
+// filter has no anchor of its own (a count per scope reads the kept
+// counts), and when a section filter narrows the scope (per scope too).
+func compileGroupedTotals(q plan.MeasureQuery, scopes []string) (cm *compiledMeasures, ok bool, err error) {
+	def, known := measureScopes[q.Scope]
+	if !known || q.Scope == plan.ScopeAll || !q.WantTotal {
+		return nil, false, nil
+	}
+	probe := &measurePlan{q: q, def: def, scExpr: "scope", p: map[string]any{}}
+	probe.narrow()
+	if probe.scExpr != "scope" {
+		return nil, false, nil
+	}
+	all := plan.MeasureQuery{Scope: plan.ScopeAll, Filter: q.Filter, WantTotal: true}
+	mp := &measurePlan{q: all, def: measureScopes[plan.ScopeAll], scExpr: "scope", p: map[string]any{"scopes": scopes}}
+	mp.filters()
+	if len(mp.anchors) == 0 {
+		return nil, false, nil
+	}
+	// The order of the scan of every measure, the branch of last resort.
+	mp.keys = orderKeys(nil)
+	mp.exprs, mp.desc = make([]string, len(mp.keys)), make([]bool, len(mp.keys))
+	for i, k := range mp.keys {
+		mp.exprs[i], mp.desc[i] = "m."+k.prop, k.desc
+	}
+	var b strings.Builder
+	b.WriteString("WITH null AS sc\n")
+	mp.anchored(&b, "", false, func(skip int, _ bool) string {
+		return "    WITH sc, m WHERE " + mp.where(skip, false) + "\n"
+	})
+	b.WriteString("WITH DISTINCT m\n")
+	switch {
+	case def.prop != "":
+		b.WriteString("WITH m, m." + def.prop + " AS sc WHERE sc IN $scopes\n")
+	case def.closure:
+		b.WriteString("MATCH (m)-[:" + def.rel + "]->(:" + def.label + ")-[:" + def.nests + "*0..8]->(h:" + def.label + ") WHERE h.id IN $scopes\nWITH DISTINCT h.id AS sc, m\n")
+	default:
+		b.WriteString("MATCH (m)-[:" + def.rel + "]->(h:" + def.label + ") WHERE h.id IN $scopes\nWITH DISTINCT h.id AS sc, m\n")
+	}
+	b.WriteString("RETURN sc AS scope, count(m) AS total")
+	return &compiledMeasures{cypher: b.String(), params: mp.p}, true, nil
+}
+
+// groupedTotals runs a compileGroupedTotals query and sets the total of
+// each page of pages (a scope the query does not name holds none).
+func (s *Store) groupedTotals(ctx context.Context, cm *compiledMeasures, pages map[plan.ID]*plan.MeasurePage) error {
+	recs, err := s.read(ctx, cm.cypher, cm.params)
+	if err != nil {
+		return err
+	}
+	totals := make(map[plan.ID]int, len(recs))
+	for _, rec := range recs {
+		scope, err := recordValue[string](rec, "scope")
+		if err != nil {
+			return err
+		}
+		n, err := recordValue[int64](rec, "total")
+		if err != nil {
+			return err
+		}
+		totals[plan.ID(scope)] = int(n)
+	}
+	for id, page := range pages {
+		page.TotalCount = totals[id]
+	}
+	return nil
 }
 
 // measurePages runs the compiled query for scopes and returns the pages

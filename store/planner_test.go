@@ -391,6 +391,90 @@ func TestPlannerMatchesReference(t *testing.T) {
 		first := 1 + r.IntN(7)
 		runCase(c, sc, scope, f, order, first)
 	}
+
+	// Totals over every scope of a kind at once, as a list or a level of
+	// connections asks them: with 16 scopes or more a filter with an anchor
+	// of its own is counted once for all (compileGroupedTotals).
+	for c := range max(cases/4, 8) {
+		sc := scopeKinds[1+c%(len(scopeKinds)-1)]
+		var f plan.MeasureFilter
+		switch c % 5 {
+		case 0:
+			f.Sectors = pick(g.slugs[plan.ScopeSector], 1+r.IntN(2))
+		case 1:
+			f.Projects = pick(g.slugs[plan.ScopeProject], 1+r.IntN(3))
+		case 2:
+			f.Places = pick(g.slugs[plan.ScopePlace], 1)
+		case 3:
+			lo := 2020 + r.IntN(30)
+			f.MilestoneYearMin = &lo
+		case 4:
+			word := []string{"harbour", "data", "zzz"}[r.IntN(3)]
+			f.Text = &word
+		}
+		if r.IntN(3) == 0 {
+			f.Statuses = []plan.Status{plan.StatusPlanned}
+		}
+		if r.IntN(4) == 0 {
+			n := 1 + r.IntN(2)
+			f.Section = &n
+		}
+		one := 1
+		ids := make([]plan.ID, len(g.scopes[sc]))
+		for i, id := range g.scopes[sc] {
+			ids[i] = plan.ID(id)
+		}
+		desc := fmt.Sprintf("totals case %d: %d %s scopes, filter %+v", c, len(ids), sc, f)
+		t.Run(fmt.Sprintf("totals/%d", c), func(t *testing.T) {
+			q := plan.MeasureQuery{Scope: sc, Filter: f, First: &one, WantTotal: true}
+			pages, err := s.Measures(ctx, q, ids)
+			if err != nil {
+				t.Fatalf("%s: %v", desc, err)
+			}
+			if k := scopeKind(sc); k != "" {
+				// A top-level list of the kind counts them always at once.
+				listed, err := s.List(ctx, k, plan.Lookup{Measures: &q})
+				if err != nil {
+					t.Fatalf("%s: list: %v", desc, err)
+				}
+				for id, p := range listed.Measures {
+					if pages[id] == nil || p.TotalCount != pages[id].TotalCount {
+						t.Errorf("%s: listed, %s has %d, a level of connections %v", desc, id, p.TotalCount, pages[id])
+					}
+				}
+			}
+			nonzero := 0
+			for _, id := range ids {
+				want := 0
+				for i := range g.measures {
+					if g.measures[i].match(sc, string(id), f) {
+						want++
+					}
+				}
+				got := 0
+				if p := pages[id]; p != nil {
+					got = p.TotalCount
+				}
+				if got != want {
+					t.Errorf("%s: %s has %d, want %d", desc, id, got, want)
+				}
+				if want > 0 {
+					nonzero++
+				}
+			}
+			t.Logf("%s: %d of the scopes hold some", desc, nonzero)
+		})
+	}
+}
+
+// scopeKind is the listable kind whose nodes are the scopes sc, or "".
+func scopeKind(sc plan.Scope) plan.Kind {
+	for _, ms := range plan.MeasureScopes {
+		if k, _ := plan.KindOf(ms.Kind); ms.Scope == sc && k.ListOrder != nil {
+			return ms.Kind
+		}
+	}
+	return ""
 }
 
 // maxPages bounds each walk of walkPages: the first and the last pages of

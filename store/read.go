@@ -274,9 +274,21 @@ func (s *Store) List(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.L
 	var b strings.Builder
 	fmt.Fprintf(&b, "MATCH (n:%s)\n", k)
 	ret := "RETURN n AS node, " + rel + " AS rel"
+	var pageQ plan.MeasureQuery
+	grouped := false
 	if with.Measures != nil {
+		// A filtered total is counted for every node at once, after the
+		// list (compileGroupedTotals), when the filter has an anchor.
+		pageQ = *with.Measures
+		_, ok, err := compileGroupedTotals(pageQ, nil)
+		if err != nil {
+			return plan.Listed{}, fmt.Errorf("list %s: %w", k, err)
+		}
+		if ok {
+			grouped, pageQ.WantTotal = true, false
+		}
 		// The page's subqueries need only the scope: the node's id.
-		cm, err := compileMeasures(*with.Measures, nil, false)
+		cm, err := compileMeasures(pageQ, nil, false)
 		if err != nil {
 			return plan.Listed{}, fmt.Errorf("list %s: %w", k, err)
 		}
@@ -314,7 +326,7 @@ func (s *Store) List(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.L
 			}
 		}
 		if with.Measures != nil {
-			page, isShort, err := scanPage(rec, *with.Measures)
+			page, isShort, err := scanPage(rec, pageQ)
 			if err != nil {
 				return plan.Listed{}, fmt.Errorf("list %s: page of measures of %s: %w", k, n.NodeID(), err)
 			}
@@ -326,8 +338,21 @@ func (s *Store) List(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.L
 	}
 	if len(short) > 0 {
 		// The walk fell short of these pages: the whole planner, once more.
-		if err := s.completePages(ctx, *with.Measures, short, out.Measures); err != nil {
+		if err := s.completePages(ctx, pageQ, short, out.Measures); err != nil {
 			return plan.Listed{}, fmt.Errorf("list %s: pages of measures: %w", k, err)
+		}
+	}
+	if grouped && len(out.Nodes) > 0 {
+		ids := make([]string, len(out.Nodes))
+		for i, n := range out.Nodes {
+			ids[i] = string(n.NodeID())
+		}
+		cm, _, err := compileGroupedTotals(*with.Measures, ids)
+		if err != nil {
+			return plan.Listed{}, fmt.Errorf("list %s: %w", k, err)
+		}
+		if err := s.groupedTotals(ctx, cm, out.Measures); err != nil {
+			return plan.Listed{}, fmt.Errorf("list %s: count the measures of %d nodes: %w", k, len(ids), err)
 		}
 	}
 	return out, nil
