@@ -61,3 +61,12 @@ func readWhat(ctx context.Context, s *Store, cypher string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// SetGroupedMinScopes sets how many scopes a level needs for grouped
+// reads (the planner test's data has fewer places than the default), and
+// returns the function that restores it.
+func SetGroupedMinScopes(n int) (restore func()) {
+	old := groupedMinScopes
+	groupedMinScopes = n
+	return func() { groupedMinScopes = old }
+}

@@ -394,7 +394,12 @@ func TestPlannerMatchesReference(t *testing.T) {
 
 	// Totals over every scope of a kind at once, as a list or a level of
 	// connections asks them: with 16 scopes or more a filter with an anchor
-	// of its own is counted once for all (compileGroupedTotals).
+	// of its own is counted once for all (compileGroupedTotals), and the
+	// pages of places read once for all (compileGroupedPages). Here every
+	// level is grouped, whatever its number of scopes (this data has 15
+	// places), and every page is checked against the reference.
+	restore := store.SetGroupedMinScopes(1)
+	defer restore()
 	for c := range max(cases/4, 8) {
 		sc := scopeKinds[1+c%(len(scopeKinds)-1)]
 		var f plan.MeasureFilter
@@ -425,11 +430,49 @@ func TestPlannerMatchesReference(t *testing.T) {
 			ids[i] = plan.ID(id)
 		}
 		desc := fmt.Sprintf("totals case %d: %d %s scopes, filter %+v", c, len(ids), sc, f)
+		order := []plan.Order{{Field: fields[r.IntN(len(fields))], Desc: r.IntN(2) == 0}}
+		size := 1 + r.IntN(4)
+		desc += fmt.Sprintf(", order %v, pages of %d", order, size)
 		t.Run(fmt.Sprintf("totals/%d", c), func(t *testing.T) {
 			q := plan.MeasureQuery{Scope: sc, Filter: f, First: &one, WantTotal: true}
 			pages, err := s.Measures(ctx, q, ids)
 			if err != nil {
 				t.Fatalf("%s: %v", desc, err)
+			}
+			// Two pages of every scope, the second after the first's last
+			// cursor, and the one before the second's, against the reference.
+			first := plan.MeasureQuery{Scope: sc, Filter: f, Order: order, First: &size, WantTotal: true}
+			p1, err := s.Measures(ctx, first, ids)
+			if err != nil {
+				t.Fatalf("%s: first pages: %v", desc, err)
+			}
+			for _, id := range ids {
+				var want []*refMeasure
+				for i := range g.measures {
+					if g.measures[i].match(sc, string(id), f) {
+						want = append(want, &g.measures[i])
+					}
+				}
+				slices.SortFunc(want, func(a, b *refMeasure) int {
+					ka, desc := a.keys(order)
+					kb, _ := b.keys(order)
+					return compareKeys(ka, kb, desc)
+				})
+				got := p1[id]
+				if got == nil {
+					t.Fatalf("%s: no first page for %s", desc, id)
+				}
+				checkPage(t, desc+", first page of "+string(id), got, want, 0, size, len(want))
+				if len(got.Keys) == 0 {
+					continue
+				}
+				next := first
+				next.After = got.Keys[len(got.Keys)-1]
+				p2, err := s.Measures(ctx, next, []plan.ID{id})
+				if err != nil {
+					t.Fatalf("%s: second page: %v", desc, err)
+				}
+				checkPage(t, desc+", second page of "+string(id), p2[id], want, size, size, len(want))
 			}
 			if k := scopeKind(sc); k != "" {
 				// A top-level list of the kind counts them always at once.
@@ -465,6 +508,34 @@ func TestPlannerMatchesReference(t *testing.T) {
 			t.Logf("%s: %d of the scopes hold some", desc, nonzero)
 		})
 	}
+}
+
+// checkPage checks a page against the reference: the measures of want
+// from position at, at most size of them, and whether more follow.
+func checkPage(t *testing.T, desc string, got *plan.MeasurePage, want []*refMeasure, at, size, total int) {
+	t.Helper()
+	if got == nil {
+		t.Fatalf("%s: no page", desc)
+	}
+	end := min(at+size, len(want))
+	var ids []string
+	for _, m := range got.Measures {
+		ids = append(ids, string(m.ID))
+	}
+	if !slices.Equal(ids, headRefIDs(want[min(at, len(want)):end])) {
+		t.Fatalf("%s:\n got %v\nwant %v", desc, ids, headRefIDs(want[min(at, len(want)):end]))
+	}
+	if got.HasNextPage != (len(want) > end) || got.TotalCount != total {
+		t.Fatalf("%s: hasNextPage %v, total %d; want %v, %d", desc, got.HasNextPage, got.TotalCount, len(want) > end, total)
+	}
+}
+
+func headRefIDs(ms []*refMeasure) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.id)
+	}
+	return out
 }
 
 // scopeKind is the listable kind whose nodes are the scopes sc, or "".

@@ -272,10 +272,19 @@ func (s *Store) List(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.L
 	}
 	params := map[string]any{}
 	var b strings.Builder
-	fmt.Fprintf(&b, "MATCH (n:%s)\n", k)
 	ret := "RETURN n AS node, " + rel + " AS rel"
 	var pageQ plan.MeasureQuery
 	grouped := false
+	if with.Measures != nil {
+		if _, ok, err := compileGroupedPages(*with.Measures, nil, true); err != nil {
+			return plan.Listed{}, fmt.Errorf("list %s: %w", k, err)
+		} else if ok {
+			// Places filtered by a filter of their own: the pages after
+			// the list, read at once for all when the filter is small
+			// (Store.Measures, compileGroupedPages).
+			return s.listThenMeasures(ctx, k, with)
+		}
+	}
 	if with.Measures != nil {
 		// A filtered total is counted for every node at once, after the
 		// list (compileGroupedTotals), when the filter has an anchor.
@@ -293,9 +302,20 @@ func (s *Store) List(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.L
 			return plan.Listed{}, fmt.Errorf("list %s: %w", k, err)
 		}
 		params = cm.params
-		b.WriteString("WITH n, n.id AS scope\n")
+		if grouped {
+			// The sizes that choose how to count, for every node of the
+			// kind, in the same query (their parameters are the page's).
+			sizes, _, _ := sizesCypher(*with.Measures, fmt.Sprintf("MATCH (c:%s) WITH c.id AS sc", k))
+			b.WriteString(sizes)
+			ret += ", sizes, held"
+		}
+		fmt.Fprintf(&b, "MATCH (n:%s)\n", k)
+		b.WriteString("WITH *, n.id AS scope\n")
 		b.WriteString(cm.body)
 		ret += ", rows, total, short"
+	}
+	if with.Measures == nil {
+		fmt.Fprintf(&b, "MATCH (n:%s)\n", k)
 	}
 	b.WriteString(ret + "\nORDER BY " + strings.ReplaceAll(order, "n.", "node."))
 	recs, err := s.read(ctx, b.String(), params)
@@ -347,14 +367,35 @@ func (s *Store) List(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.L
 		for i, n := range out.Nodes {
 			ids[i] = string(n.NodeID())
 		}
-		cm, _, err := compileGroupedTotals(*with.Measures, ids)
+		smallest, held, err := scanSizes(recs[0])
 		if err != nil {
-			return plan.Listed{}, fmt.Errorf("list %s: %w", k, err)
+			return plan.Listed{}, fmt.Errorf("list %s: sizes: %w", k, err)
 		}
-		if err := s.groupedTotals(ctx, cm, out.Measures); err != nil {
+		if err := s.totalsSized(ctx, *with.Measures, ids, out.Measures, smallest, held); err != nil {
 			return plan.Listed{}, fmt.Errorf("list %s: count the measures of %d nodes: %w", k, len(ids), err)
 		}
 	}
+	return out, nil
+}
+
+// listThenMeasures is List in two steps: the nodes with what the lookup
+// prefetches, then their pages of measures as a level of connections.
+func (s *Store) listThenMeasures(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.Listed, error) {
+	q := *with.Measures
+	with.Measures = nil
+	out, err := s.List(ctx, k, with)
+	if err != nil || len(out.Nodes) == 0 {
+		return out, err
+	}
+	ids := make([]plan.ID, len(out.Nodes))
+	for i, n := range out.Nodes {
+		ids[i] = n.NodeID()
+	}
+	pages, err := s.Measures(ctx, q, ids)
+	if err != nil {
+		return plan.Listed{}, fmt.Errorf("list %s: pages of measures of %d nodes: %w", k, len(ids), err)
+	}
+	out.Measures = pages
 	return out, nil
 }
 
