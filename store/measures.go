@@ -1310,21 +1310,9 @@ func (s *Store) groupedPages(ctx context.Context, q plan.MeasureQuery, scopes []
 	if smallest > groupedPagesMax || smallest > held {
 		return nil, false, nil
 	}
-	recs, err := s.read(ctx, cm.cypher, cm.params)
+	out, _, err := s.readPages(ctx, cm, q)
 	if err != nil {
 		return nil, false, fmt.Errorf("page measures (%s scope, %d scopes, grouped): %w", q.Scope, len(scopes), err)
-	}
-	out := make(map[plan.ID]*plan.MeasurePage, len(scopes))
-	for _, rec := range recs {
-		scope, err := recordValue[string](rec, "scope")
-		if err != nil {
-			return nil, false, fmt.Errorf("page measures (grouped): %w", err)
-		}
-		page, _, err := scanPage(rec, q)
-		if err != nil {
-			return nil, false, fmt.Errorf("page measures of %s (grouped): %w", scope, err)
-		}
-		out[plan.ID(scope)] = page
 	}
 	for _, id := range scopes {
 		if out[plan.ID(id)] == nil {
@@ -1392,20 +1380,30 @@ func (s *Store) measurePages(ctx context.Context, q plan.MeasureQuery, scopes []
 	if err != nil {
 		return nil, nil, err
 	}
-	recs, err := s.read(ctx, cm.cypher, cm.params)
+	out, short, err := s.readPages(ctx, cm, q)
 	if err != nil {
 		return nil, nil, fmt.Errorf("page measures (%s scope, %d scopes): %w", q.Scope, len(scopes), err)
+	}
+	return out, short, nil
+}
+
+// readPages runs a query of pages (columns scope, rows, total, short) and
+// returns the pages by scope and the scopes whose page fell short.
+func (s *Store) readPages(ctx context.Context, cm *compiledMeasures, q plan.MeasureQuery) (map[plan.ID]*plan.MeasurePage, []string, error) {
+	recs, err := s.read(ctx, cm.cypher, cm.params)
+	if err != nil {
+		return nil, nil, err
 	}
 	out := make(map[plan.ID]*plan.MeasurePage, len(recs))
 	var short []string
 	for _, rec := range recs {
 		scope, err := recordValue[string](rec, "scope")
 		if err != nil {
-			return nil, nil, fmt.Errorf("page measures: %w", err)
+			return nil, nil, err
 		}
 		page, isShort, err := scanPage(rec, q)
 		if err != nil {
-			return nil, nil, fmt.Errorf("page measures of %s: %w", scope, err)
+			return nil, nil, fmt.Errorf("page of %s: %w", scope, err)
 		}
 		out[plan.ID(scope)] = page
 		if isShort {
