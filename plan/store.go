@@ -71,7 +71,9 @@ type Store interface {
 	// to bring along for each.
 	List(ctx context.Context, k Kind, with Lookup) (Listed, error)
 	// Measures answers a measure connection for each of the scope ids (or for
-	// the whole graph when q.Scope is ScopeAll) in one round trip.
+	// the whole graph when q.Scope is ScopeAll): in one round trip, or a few
+	// more whatever the number of scopes (the pages whose walk gave up, and
+	// for many scopes the filter's sizes and a grouped count).
 	Measures(ctx context.Context, q MeasureQuery, scopeIDs []ID) (map[ID]*MeasurePage, error)
 	// Projects pages through projects ordered by slug.
 	Projects(ctx context.Context, first int, afterSlug string) (*ProjectPage, error)

@@ -1026,18 +1026,20 @@ func (s *Store) Measures(ctx context.Context, q plan.MeasureQuery, scopeIDs []pl
 	if q.Scope == plan.ScopeAll {
 		scopes = []string{""}
 	}
-	if pages, ok, err := s.groupedPages(ctx, q, scopes, true); err != nil || ok {
-		return pages, err
-	}
 	pageQ := q
-	grouped := false
-	if len(scopes) >= groupedMinScopes {
-		_, ok, err := compileGroupedTotals(q, scopes)
+	var sized *filterSize
+	if ok, nests := groupable(q); ok && (nests || q.WantTotal) && len(scopes) >= groupedMinScopes {
+		// The sizes choose how the pages of places and the totals are read.
+		smallest, held, err := s.filterSizes(ctx, q, scopes)
 		if err != nil {
 			return nil, err
 		}
-		grouped = ok
-		pageQ.WantTotal = q.WantTotal && !ok
+		if nests && groupedPagesPay(smallest, held) {
+			return s.readGroupedPages(ctx, q, scopes)
+		}
+		if q.WantTotal {
+			sized, pageQ.WantTotal = &filterSize{smallest, held}, false
+		}
 	}
 	out, short, err := s.measurePages(ctx, pageQ, scopes, false)
 	if err != nil {
@@ -1048,28 +1050,37 @@ func (s *Store) Measures(ctx context.Context, q plan.MeasureQuery, scopeIDs []pl
 			return nil, err
 		}
 	}
-	if grouped {
-		if err := s.totals(ctx, q, scopes, out); err != nil {
+	if sized != nil {
+		if err := s.totalsSized(ctx, q, scopes, out, sized.smallest, sized.held); err != nil {
 			return nil, fmt.Errorf("count measures (%s scope, %d scopes): %w", q.Scope, len(scopes), err)
 		}
 	}
 	return out, nil
 }
 
-// totals sets the total of q in each page of pages (by scope, one for each
-// of scopes), for a q that compileGroupedTotals can count: grouped when
-// the filter's smallest anchor holds no more measures than the scopes (a
-// level of 50 projects of 40 measures each, filtered by the years 2030
-// and later, 50,000 measures: counted per project), per scope otherwise.
-func (s *Store) totals(ctx context.Context, q plan.MeasureQuery, scopes []string, pages map[plan.ID]*plan.MeasurePage) error {
-	smallest, held, err := s.filterSizes(ctx, q, scopes)
-	if err != nil {
-		return err
-	}
-	return s.totalsSized(ctx, q, scopes, pages, smallest, held)
+// filterSize is what filterSizes read: the smallest anchor's measures and
+// the scopes'.
+type filterSize struct{ smallest, held int64 }
+
+// groupable reports whether q's filter lets many scopes be read at once
+// (groupedPlan), and whether its scopes nest (places).
+func groupable(q plan.MeasureQuery) (ok, nests bool) {
+	_, def, ok := groupedPlan(plan.MeasureQuery{Scope: q.Scope, Filter: q.Filter}, nil)
+	return ok, ok && def.closure
 }
 
-// totalsSized is totals once the sizes are known.
+// groupedPagesPay reports whether pages are cheaper read grouped, given
+// the filter's smallest anchor and the scopes' sizes.
+func groupedPagesPay(smallest, held int64) bool {
+	return smallest <= groupedPagesMax && smallest <= held
+}
+
+// totalsSized sets the total of q in each page of pages (by scope, one
+// for each of scopes), for a q groupable can count, given its sizes:
+// grouped when the filter's smallest anchor holds no more measures than
+// the scopes (a level of 50 projects of 40 measures each, filtered by the
+// years 2030 and later, 50,000 measures: counted per project), per scope
+// otherwise.
 func (s *Store) totalsSized(ctx context.Context, q plan.MeasureQuery, scopes []string, pages map[plan.ID]*plan.MeasurePage, smallest, held int64) error {
 	var cm *compiledMeasures
 	var err error
@@ -1249,8 +1260,8 @@ const groupedPagesMax = 20000
 
 // compileGroupedPages compiles the pages of q for many scopes in one read
 // of the filter's measures, grouped by the scopes that hold them and cut
-// to a page each. It serves the scopes of a kind that nests (nestsOnly:
-// places, each holding the measures of the places within it), whose walk
+// to a page each. It serves the scopes of a kind that nests (places, each
+// holding the measures of the places within it), whose walk
 // reads them all: 507 places filtered by the largest place took 1.2 s at
 // 100,000 measures; and the scopes of any kind whose walk gave up (the
 // filter is sparse in them), which the anchored read would read one by
@@ -1258,11 +1269,7 @@ const groupedPagesMax = 20000
 // the totals when q wants them and has no cursor. The caller reads the
 // filter's size first (filterSizes, groupedPagesMax). ok is false when q
 // cannot be read so.
-func compileGroupedPages(q plan.MeasureQuery, scopes []string, nestsOnly bool) (cm *compiledMeasures, ok bool, err error) {
-	def, known := measureScopes[q.Scope]
-	if !known || nestsOnly && !def.closure {
-		return nil, false, nil
-	}
+func compileGroupedPages(q plan.MeasureQuery, scopes []string) (cm *compiledMeasures, ok bool, err error) {
 	mp, def, ok := groupedPlan(q, scopes)
 	if !ok {
 		return nil, false, nil
@@ -1290,29 +1297,39 @@ func compileGroupedPages(q plan.MeasureQuery, scopes []string, nestsOnly bool) (
 	return &compiledMeasures{cypher: b.String(), params: mp.p}, true, nil
 }
 
-// groupedPages reads the pages of q for scopes with a compileGroupedPages
-// query, when there are groupedMinScopes scopes or more, q can be read so,
-// and its filter's smallest anchor holds at most groupedPagesMax measures
-// and no more than the scopes do (filterSizes); ok is false otherwise
-// (nothing was read but the sizes).
-func (s *Store) groupedPages(ctx context.Context, q plan.MeasureQuery, scopes []string, nestsOnly bool) (map[plan.ID]*plan.MeasurePage, bool, error) {
-	if len(scopes) < groupedMinScopes {
+// groupedPages reads the pages of q for scopes (whose walks gave up) with
+// a compileGroupedPages query, when there are groupedMinScopes scopes or
+// more, q is groupable and groupedPagesPay; ok is false otherwise (nothing
+// was read but the sizes).
+func (s *Store) groupedPages(ctx context.Context, q plan.MeasureQuery, scopes []string) (map[plan.ID]*plan.MeasurePage, bool, error) {
+	if ok, _ := groupable(q); !ok || len(scopes) < groupedMinScopes {
 		return nil, false, nil
-	}
-	cm, ok, err := compileGroupedPages(q, scopes, nestsOnly)
-	if err != nil || !ok {
-		return nil, false, err
 	}
 	smallest, held, err := s.filterSizes(ctx, q, scopes)
 	if err != nil {
 		return nil, false, err
 	}
-	if smallest > groupedPagesMax || smallest > held {
+	if !groupedPagesPay(smallest, held) {
 		return nil, false, nil
+	}
+	out, err := s.readGroupedPages(ctx, q, scopes)
+	return out, err == nil, err
+}
+
+// readGroupedPages reads the pages of q for scopes with a
+// compileGroupedPages query (and their totals, with a cursor, with a
+// compileGroupedTotals one).
+func (s *Store) readGroupedPages(ctx context.Context, q plan.MeasureQuery, scopes []string) (map[plan.ID]*plan.MeasurePage, error) {
+	cm, ok, err := compileGroupedPages(q, scopes)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("page measures (%s scope): its filter cannot be read for many scopes at once", q.Scope)
 	}
 	out, _, err := s.readPages(ctx, cm, q)
 	if err != nil {
-		return nil, false, fmt.Errorf("page measures (%s scope, %d scopes, grouped): %w", q.Scope, len(scopes), err)
+		return nil, fmt.Errorf("page measures (%s scope, %d scopes, grouped): %w", q.Scope, len(scopes), err)
 	}
 	for _, id := range scopes {
 		if out[plan.ID(id)] == nil {
@@ -1324,13 +1341,13 @@ func (s *Store) groupedPages(ctx context.Context, q plan.MeasureQuery, scopes []
 		// The query counted nothing: a cursor's page is not the whole.
 		tq, _, err := compileGroupedTotals(q, scopes)
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		if err := s.groupedTotals(ctx, tq, out); err != nil {
-			return nil, false, fmt.Errorf("count measures (%s scope, %d scopes): %w", q.Scope, len(scopes), err)
+			return nil, fmt.Errorf("count measures (%s scope, %d scopes): %w", q.Scope, len(scopes), err)
 		}
 	}
-	return out, true, nil
+	return out, nil
 }
 
 // emptyPage is the page of a scope that holds no measure of q: what
@@ -1418,7 +1435,7 @@ func (s *Store) readPages(ctx context.Context, cm *compiledMeasures, q plan.Meas
 // the first read counted).
 func (s *Store) completePages(ctx context.Context, q plan.MeasureQuery, scopes []string, out map[plan.ID]*plan.MeasurePage) error {
 	q.WantTotal = false
-	full, grouped, err := s.groupedPages(ctx, q, scopes, false)
+	full, grouped, err := s.groupedPages(ctx, q, scopes)
 	if err != nil {
 		return err
 	}

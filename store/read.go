@@ -275,27 +275,20 @@ func (s *Store) List(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.L
 	ret := "RETURN n AS node, " + rel + " AS rel"
 	var pageQ plan.MeasureQuery
 	grouped := false
+	var body string
 	if with.Measures != nil {
-		if _, ok, err := compileGroupedPages(*with.Measures, nil, true); err != nil {
-			return plan.Listed{}, fmt.Errorf("list %s: %w", k, err)
-		} else if ok {
+		groups, nests := groupable(*with.Measures)
+		if nests {
 			// Places filtered by a filter of their own: the pages after
 			// the list, read at once for all when the filter is small
 			// (Store.Measures, compileGroupedPages).
 			return s.listThenMeasures(ctx, k, with)
 		}
-	}
-	if with.Measures != nil {
 		// A filtered total is counted for every node at once, after the
 		// list (compileGroupedTotals), when the filter has an anchor.
 		pageQ = *with.Measures
-		_, ok, err := compileGroupedTotals(pageQ, nil)
-		if err != nil {
-			return plan.Listed{}, fmt.Errorf("list %s: %w", k, err)
-		}
-		if ok {
-			grouped, pageQ.WantTotal = true, false
-		}
+		grouped = groups && pageQ.WantTotal
+		pageQ.WantTotal = pageQ.WantTotal && !grouped
 		// The page's subqueries need only the scope: the node's id.
 		cm, err := compileMeasures(pageQ, nil, false)
 		if err != nil {
@@ -309,14 +302,11 @@ func (s *Store) List(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.L
 			b.WriteString(sizes)
 			ret += ", sizes, held"
 		}
-		fmt.Fprintf(&b, "MATCH (n:%s)\n", k)
-		b.WriteString("WITH *, n.id AS scope\n")
-		b.WriteString(cm.body)
+		body = "WITH *, n.id AS scope\n" + cm.body
 		ret += ", rows, total, short"
 	}
-	if with.Measures == nil {
-		fmt.Fprintf(&b, "MATCH (n:%s)\n", k)
-	}
+	fmt.Fprintf(&b, "MATCH (n:%s)\n", k)
+	b.WriteString(body)
 	b.WriteString(ret + "\nORDER BY " + strings.ReplaceAll(order, "n.", "node."))
 	recs, err := s.read(ctx, b.String(), params)
 	if err != nil {
