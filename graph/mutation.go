@@ -71,7 +71,7 @@ func (r *Resolver) upsertMeasure(ctx context.Context, in model.MeasureInput) (*p
 	if err != nil {
 		return nil, err
 	}
-	mi := plan.MeasureInput{Plan: in.Plan, Code: in.Code, Title: in.Title, TitleZh: in.TitleZh, Description: in.Description, Status: in.Status}
+	mi := plan.MeasureWrite{Plan: in.Plan, Code: in.Code, Title: in.Title, TitleZh: in.TitleZh, Description: in.Description, Status: in.Status}
 	for _, s := range in.Sources {
 		mi.Sources = append(mi.Sources, plan.SourceRef{Source: s.Source, Excerpt: s.Excerpt})
 	}
@@ -89,7 +89,7 @@ func (r *Resolver) linkMeasure(ctx context.Context, in model.LinkInput, remove b
 	if err != nil {
 		return nil, err
 	}
-	li := plan.LinkInput{Plan: deref(in.Plan), Code: in.Code, Kind: in.Kind, Target: in.Target}
+	li := plan.LinkWrite{Plan: deref(in.Plan), Code: in.Code, Kind: in.Kind, Target: in.Target}
 	if in.Source != nil {
 		if remove {
 			return nil, plan.Errorf(plan.EINVALID, "unlinkMeasure takes no source")

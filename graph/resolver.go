@@ -167,7 +167,7 @@ func buildMeasureQuery(ctx context.Context, scope plan.Scope, a connArgs) (plan.
 				return q, plan.Errorf(plan.EINVALID, "%s must be 1 or more (sections and aspects are numbered from 1; got %d)", name, *v)
 			}
 		}
-		q.Filter = plan.MeasureFilter{Section: f.Section, Aspect: f.Aspect, Sectors: f.Sector, Projects: f.Project, Places: f.Place, Text: f.Text}
+		q.Filter = plan.MeasureCriteria{Section: f.Section, Aspect: f.Aspect, Sectors: f.Sector, Projects: f.Project, Places: f.Place, Text: f.Text}
 		if f.MilestoneYear != nil {
 			q.Filter.MilestoneYearMin, q.Filter.MilestoneYearMax = f.MilestoneYear.Min, f.MilestoneYear.Max
 			if f.MilestoneYear.Min == nil && f.MilestoneYear.Max == nil {

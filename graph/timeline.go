@@ -17,11 +17,11 @@ type eventArgs struct {
 }
 
 // eventFilter maps a GraphQL event filter onto the domain's.
-func eventFilter(f *model.EventFilter) (plan.EventFilter, error) {
+func eventFilter(f *model.EventFilter) (plan.EventCriteria, error) {
 	if f == nil {
-		return plan.EventFilter{}, nil
+		return plan.EventCriteria{}, nil
 	}
-	out := plan.EventFilter{Kinds: f.Kind, Confirmed: f.Confirmed}
+	out := plan.EventCriteria{Kinds: f.Kind, Confirmed: f.Confirmed}
 	if f.From != nil {
 		s := string(*f.From)
 		out.From = &s

@@ -100,10 +100,10 @@ func DateSpan(s string) (first, last string, p DatePrecision, err error) {
 	return "", "", "", fmt.Errorf("date %q: want YYYY, YYYY-MM or YYYY-MM-DD", s)
 }
 
-// EventFilter narrows events; fields combine with AND, values in a list
+// EventCriteria narrows events; fields combine with AND, values in a list
 // with OR. From and To are ISO days: an event is kept when the span its
 // date stands for meets [From, To].
-type EventFilter struct {
+type EventCriteria struct {
 	Kinds     []EventKind
 	From, To  *string
 	Confirmed *bool
@@ -114,7 +114,7 @@ type EventFilter struct {
 // ordered by date (then slug), oldest first unless Desc.
 type EventQuery struct {
 	Scope  Kind
-	Filter EventFilter
+	Filter EventCriteria
 	Desc   bool
 	// WantTotal asks for TotalCount (counting is skipped otherwise).
 	WantTotal bool

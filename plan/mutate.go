@@ -35,8 +35,8 @@ type SourceRef struct {
 	Excerpt string
 }
 
-// MeasureInput creates or updates a measure.
-type MeasureInput struct {
+// MeasureWrite creates or updates a measure.
+type MeasureWrite struct {
 	Plan        string // plan slug
 	Code        string
 	Title       string
@@ -46,8 +46,8 @@ type MeasureInput struct {
 	Sources     []SourceRef
 }
 
-// LinkInput adds or removes a link from a measure.
-type LinkInput struct {
+// LinkWrite adds or removes a link from a measure.
+type LinkWrite struct {
 	Plan   string // plan slug; "" when the code is unique
 	Code   string
 	Kind   LinkKind
@@ -60,9 +60,9 @@ type LinkInput struct {
 type Writer interface {
 	SetMeasureStatus(ctx context.Context, plan, code string, status Status, note, asOf *string, by string) (*Measure, error)
 	// UpsertMeasure creates or updates a measure; created tells which.
-	UpsertMeasure(ctx context.Context, in MeasureInput, by string) (m *Measure, created bool, err error)
+	UpsertMeasure(ctx context.Context, in MeasureWrite, by string) (m *Measure, created bool, err error)
 	// LinkMeasure adds (or, with remove, removes) a link from a measure.
-	LinkMeasure(ctx context.Context, in LinkInput, remove bool, by string) (*Measure, error)
+	LinkMeasure(ctx context.Context, in LinkWrite, remove bool, by string) (*Measure, error)
 	StatusHistory(ctx context.Context, ids []ID) (map[ID][]StatusChange, error)
 }
 
@@ -82,7 +82,7 @@ func ParseMeasureCode(code string) (section, aspect int, ok bool) {
 
 // Validate applies the loader's rules to a measure input. It returns every
 // problem, joined.
-func (in MeasureInput) Validate() error {
+func (in MeasureWrite) Validate() error {
 	var p []string
 	if !ValidSlug(in.Plan) {
 		p = append(p, fmt.Sprintf("plan: %q is not a slug", in.Plan))

@@ -104,8 +104,8 @@ const (
 	ScopeMilestone Scope = "milestone"
 )
 
-// MeasureFilter narrows measures; fields combine with AND, values in a list with OR.
-type MeasureFilter struct {
+// MeasureCriteria narrows measures; fields combine with AND, values in a list with OR.
+type MeasureCriteria struct {
 	Section          *int
 	Aspect           *int
 	Sectors          []string // slugs
@@ -116,7 +116,7 @@ type MeasureFilter struct {
 	Statuses         []Status
 	Text             *string // case-insensitive substring of code, title, titleZh or description
 	// Event keeps the measures that at least one matching event concerns directly.
-	Event *EventFilter
+	Event *EventCriteria
 }
 
 // OrderField is a sort key of measures.
@@ -141,7 +141,7 @@ type Order struct {
 // measure they point at).
 type MeasureQuery struct {
 	Scope  Scope
-	Filter MeasureFilter
+	Filter MeasureCriteria
 	Order  []Order // ties are always broken by code
 	First  *int
 	Last   *int

@@ -51,27 +51,27 @@ func TestWritersKeepDerivedUpToDate(t *testing.T) {
 			return err
 		}},
 		{"link to a place within another", func() error {
-			_, err := s.LinkMeasure(ctx, plan.LinkInput{Plan: name, Code: code, Kind: plan.LinkPlace, Target: leaf}, false, "test")
+			_, err := s.LinkMeasure(ctx, plan.LinkWrite{Plan: name, Code: code, Kind: plan.LinkPlace, Target: leaf}, false, "test")
 			return err
 		}},
 		{"link to the outer place too", func() error {
-			_, err := s.LinkMeasure(ctx, plan.LinkInput{Plan: name, Code: code, Kind: plan.LinkPlace, Target: parent}, false, "test")
+			_, err := s.LinkMeasure(ctx, plan.LinkWrite{Plan: name, Code: code, Kind: plan.LinkPlace, Target: parent}, false, "test")
 			return err
 		}},
 		{"unlink the inner place", func() error {
-			_, err := s.LinkMeasure(ctx, plan.LinkInput{Plan: name, Code: code, Kind: plan.LinkPlace, Target: leaf}, true, "test")
+			_, err := s.LinkMeasure(ctx, plan.LinkWrite{Plan: name, Code: code, Kind: plan.LinkPlace, Target: leaf}, true, "test")
 			return err
 		}},
 		{"link to a later milestone", func() error {
-			_, err := s.LinkMeasure(ctx, plan.LinkInput{Plan: name, Code: code, Kind: plan.LinkMilestone, Target: dataset.SynthPrefix + "2020"}, false, "test")
+			_, err := s.LinkMeasure(ctx, plan.LinkWrite{Plan: name, Code: code, Kind: plan.LinkMilestone, Target: dataset.SynthPrefix + "2020"}, false, "test")
 			return err
 		}},
 		{"new measure", func() error {
-			_, _, err := s.UpsertMeasure(ctx, plan.MeasureInput{Plan: name, Code: "S3.M999", Title: "A new measure", Status: &completed}, "test")
+			_, _, err := s.UpsertMeasure(ctx, plan.MeasureWrite{Plan: name, Code: "S3.M999", Title: "A new measure", Status: &completed}, "test")
 			return err
 		}},
 		{"retitle and restatus", func() error {
-			_, _, err := s.UpsertMeasure(ctx, plan.MeasureInput{Plan: name, Code: code, Title: "Zzz retitled", Status: &planned}, "test")
+			_, _, err := s.UpsertMeasure(ctx, plan.MeasureWrite{Plan: name, Code: code, Title: "Zzz retitled", Status: &planned}, "test")
 			return err
 		}},
 		{"reload the file", func() error {

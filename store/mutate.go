@@ -71,7 +71,7 @@ RETURN m AS node, old`, map[string]any{"code": code, "plan": nullable(planIDOf(p
 
 // UpsertMeasure implements plan.Writer. The measure's section (and aspect)
 // come from its code and must exist in the plan; every source must exist.
-func (s *Store) UpsertMeasure(ctx context.Context, in plan.MeasureInput, by string) (*plan.Measure, bool, error) {
+func (s *Store) UpsertMeasure(ctx context.Context, in plan.MeasureWrite, by string) (*plan.Measure, bool, error) {
 	if err := in.Validate(); err != nil {
 		return nil, false, err
 	}
@@ -209,7 +209,7 @@ RETURN m AS node, created, before, oldStatus`
 
 // checkUpsertTargets checks, in the upsert's transaction, that the plan,
 // the section or aspect and every cited source exist.
-func checkUpsertTargets(ctx context.Context, tx neo4j.ManagedTransaction, in plan.MeasureInput, planID plan.ID, parent string, refs []map[string]any, inAspect bool) error {
+func checkUpsertTargets(ctx context.Context, tx neo4j.ManagedTransaction, in plan.MeasureWrite, planID plan.ID, parent string, refs []map[string]any, inAspect bool) error {
 	res, err := tx.Run(ctx, `OPTIONAL MATCH (p:Plan {id: $plan})
 OPTIONAL MATCH (parent:Entity {id: $parent})
 WITH p, parent
@@ -296,7 +296,7 @@ var linkTargets = func() map[plan.LinkKind]linkTarget {
 }()
 
 // LinkMeasure implements plan.Writer. A measure's milestoneYear follows its DUE_BY links.
-func (s *Store) LinkMeasure(ctx context.Context, in plan.LinkInput, remove bool, by string) (*plan.Measure, error) {
+func (s *Store) LinkMeasure(ctx context.Context, in plan.LinkWrite, remove bool, by string) (*plan.Measure, error) {
 	t, ok := linkTargets[in.Kind]
 	if !ok {
 		return nil, plan.Errorf(plan.EINVALID, "unknown link kind %q", in.Kind)

@@ -119,7 +119,7 @@ func anyIn(have, want []string) bool {
 }
 
 // match answers whether m is in the scope and passes the filter.
-func (m *refMeasure) match(sc plan.Scope, scope string, f plan.MeasureFilter) bool {
+func (m *refMeasure) match(sc plan.Scope, scope string, f plan.MeasureCriteria) bool {
 	in := map[plan.Scope]func() bool{
 		plan.ScopeAll:       func() bool { return true },
 		plan.ScopePlan:      func() bool { return m.plan == scope },
@@ -265,7 +265,7 @@ func TestPlannerMatchesReference(t *testing.T) {
 		}
 		return out
 	}
-	runCase := func(c int, sc plan.Scope, scope string, f plan.MeasureFilter, order []plan.Order, first int) {
+	runCase := func(c int, sc plan.Scope, scope string, f plan.MeasureCriteria, order []plan.Order, first int) {
 		var want []*refMeasure
 		for i := range g.measures {
 			if g.measures[i].match(sc, scope, f) {
@@ -327,7 +327,7 @@ func TestPlannerMatchesReference(t *testing.T) {
 	for c := range len(fixed) + cases {
 		if c < len(fixed) {
 			fc := fixed[c]
-			var f plan.MeasureFilter
+			var f plan.MeasureCriteria
 			if fc.section > 0 {
 				f.Section = &fc.section
 			}
@@ -351,7 +351,7 @@ func TestPlannerMatchesReference(t *testing.T) {
 		if sc != plan.ScopeAll {
 			scope = g.scopes[sc][r.IntN(len(g.scopes[sc]))]
 		}
-		var f plan.MeasureFilter
+		var f plan.MeasureCriteria
 		if r.IntN(3) == 0 {
 			n := 1 + r.IntN(2)
 			f.Section = &n
@@ -402,7 +402,7 @@ func TestPlannerMatchesReference(t *testing.T) {
 	defer restore()
 	for c := range max(cases/4, 8) {
 		sc := scopeKinds[1+c%(len(scopeKinds)-1)]
-		var f plan.MeasureFilter
+		var f plan.MeasureCriteria
 		switch c % 5 {
 		case 0:
 			f.Sectors = pick(g.slugs[plan.ScopeSector], 1+r.IntN(2))

@@ -147,7 +147,7 @@ func timelineParams(q plan.EventQuery) (map[string]any, int, error) {
 
 // eventFilterParams are the parameters of eventFilter for f, their names
 // prefixed with prefix (a measure query's event filter uses "e").
-func eventFilterParams(f plan.EventFilter, prefix string) map[string]any {
+func eventFilterParams(f plan.EventCriteria, prefix string) map[string]any {
 	p := map[string]any{prefix + "kinds": nil, prefix + "from": nil, prefix + "to": nil, prefix + "confirmed": nil}
 	if len(f.Kinds) > 0 {
 		ks := make([]string, len(f.Kinds))
