@@ -63,6 +63,7 @@ func (d *Dataset) Counts() Counts {
 	for _, e := range d.Events {
 		c.node(string(plan.KindEvent), e.Slug)
 	}
+	c.recordNodes(d)
 
 	for _, p := range d.Plans {
 		pn := c.ids[string(plan.KindPlan)][p.Slug]
@@ -123,6 +124,7 @@ func (d *Dataset) Counts() Counts {
 		}
 		c.support(en, e.Sources)
 	}
+	c.recordRels(d)
 
 	out := Counts{Nodes: map[string]int{}, Rels: map[string]int{}}
 	for l, ids := range c.ids {

@@ -9,6 +9,8 @@
 // The package knows nothing about Neo4j.
 package dataset
 
+import "github.com/shenzhenplan/kgapi/plan"
+
 // Format is the value of the file's `format` key.
 const Format = "plankg/v1"
 
@@ -21,6 +23,9 @@ type Dataset struct {
 	Places     []Place
 	Milestones []Milestone
 	Events     []Event
+	// Records holds the nodes of the kinds whose format derives from the
+	// graph model (records.go), by kind.
+	Records map[plan.Kind][]Record
 }
 
 // Source is a document that facts cite.

@@ -168,6 +168,18 @@ func TestBundledEventsRestOnCheckedFacts(t *testing.T) {
 			cite("project "+p.Slug+" target", l.Ref())
 		}
 	}
+	for kind, rs := range d.Records {
+		for _, r := range rs {
+			for _, ref := range r.Sources {
+				cite(string(kind)+" "+r.Slug, ref)
+			}
+			for field, ls := range r.Links {
+				for _, l := range ls {
+					cite(string(kind)+" "+r.Slug+" "+field+" "+l.To, l.Ref())
+				}
+			}
+		}
+	}
 	if n < 82 {
 		t.Errorf("only %d citations of events", n)
 	}

@@ -355,7 +355,7 @@ func (o *object) list(key string, required bool) []*yaml.Node {
 
 func (p *parser) dataset(root *yaml.Node) *Dataset {
 	d := &Dataset{}
-	o := p.object(root, "", "format", "sources", "plans", "projects", "sectors", "places", "milestones", "events")
+	o := p.object(root, "", datasetKeys("format", "sources", "plans", "projects", "sectors", "places", "milestones", "events")...)
 	if o == nil {
 		return d
 	}
@@ -385,6 +385,7 @@ func (p *parser) dataset(root *yaml.Node) *Dataset {
 	for i, n := range o.list("events", false) {
 		d.Events = append(d.Events, p.event(n, index("events", i)))
 	}
+	p.records(o, d)
 	return d
 }
 

@@ -187,6 +187,18 @@ func genericCounts(doc map[string]any) Counts {
 			}
 		}
 	}
+	// The kinds whose format derives from the model: a list of items, each
+	// with its key, cited links under its relationship fields and sources.
+	for _, k := range plan.RecordKinds() {
+		for _, n := range list(doc, k.Records) {
+			c.Nodes[string(k.Kind)]++
+			id := fmt.Sprint(k.Kind, ":", n[k.Key])
+			supported(id, n)
+			for _, e := range k.LinkEdges() {
+				linked(e.Type, id, n, e.Field)
+			}
+		}
+	}
 	for _, typ := range plan.RelTypes() {
 		c.Rels[typ] = len(rels[typ])
 	}

@@ -58,6 +58,8 @@ type validator struct {
 
 	// slug → path of its first definition, per kind.
 	sources, plans, projects, sectors, places, milestones, events map[string]string
+	// The same for each kind whose format derives from the model.
+	records map[plan.Kind]map[string]string
 	// source id → the source (its first definition).
 	bySource map[string]*Source
 	// measure code → the slugs of the plans that have it.
@@ -157,6 +159,7 @@ func (v *validator) run() {
 		v.milestone(index("milestones", i), &d.Milestones[i])
 	}
 	v.allEvents()
+	v.allRecords()
 	v.cycles()
 }
 

@@ -355,6 +355,25 @@ func newExpect(ds *dataset.Dataset) *expect {
 			}
 		}
 	}
+	// The kinds whose format derives from the model: labelled by their
+	// Label property, searched by their searchable ones.
+	for _, k := range plan.RecordKinds() {
+		for _, r := range ds.Records[k.Kind] {
+			label, _ := r.Props[k.Label].(string)
+			var texts []string
+			for _, p := range k.Props {
+				if s, ok := r.Props[p.Name].(string); ok && p.Search {
+					texts = append(texts, s)
+				}
+			}
+			id := node(k.Kind, r.Slug, label, texts...)
+			for _, e := range k.LinkEdges() {
+				for _, l := range r.Links[e.Field] {
+					link(id, e.Type, gid(e.To, l.To))
+				}
+			}
+		}
+	}
 	return x
 }
 

@@ -33,6 +33,9 @@ type Prop struct {
 	Type  PropType
 	// Search puts the property in the full-text index (Query.search).
 	Search bool
+	// Required: a data file must give it (kinds whose format derives from
+	// the model, KindModel.Records).
+	Required bool
 }
 
 // Edge is a field of a kind that reaches other nodes: through a
@@ -61,7 +64,7 @@ type Edge struct {
 }
 
 // relation is the edge's batched relation, "<Kind>.<field>".
-func (e Edge) relation(k Kind) Relation { return Relation(string(k) + "." + e.Field) }
+func (e Edge) relation(k Kind) Relation { return RelationOf(k, e.Field) }
 
 // KindModel is one kind of node.
 type KindModel struct {
@@ -98,6 +101,62 @@ type KindModel struct {
 	// within another of the same kind; its measures connection holds the
 	// measures of the nodes within it too. "" when the kind does not nest.
 	Nests string
+	// Records is the key of the kind's list in a data file when the file
+	// format of the kind derives from this row (dataset/records.go): each
+	// item gives the key, the stored properties by field name, each
+	// outgoing relationship field as a list of cited links, and its
+	// sources; the loader writes it, the validator checks it and the store
+	// scans it from the row alone. "" for the kinds whose format
+	// dataset/parse.go spells out.
+	Records string
+	// New makes an empty node of a Records kind, which the store fills
+	// from the node's properties through its fields tagged `kg:"<property>"`
+	// (`kg:"id"`: the id).
+	New func() Node
+	// Doc says in a sentence what a node of the kind is, where a reader
+	// meets the kind without its GraphQL description (the export
+	// vocabulary of a Records kind).
+	Doc string
+}
+
+// RelationOf is the batched relation of kind k's field (an edge or the
+// sources), as Traversals and PrefetchTargets name it.
+func RelationOf(k Kind, field string) Relation { return Relation(string(k) + "." + field) }
+
+// RecordKinds lists the kinds whose file format derives from the model, in
+// the model's order.
+func RecordKinds() []KindModel {
+	var out []KindModel
+	for _, k := range Model.Kinds {
+		if k.Records != "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// LinkEdges are the edges of kind k that a data file gives as lists of
+// links: the outgoing to-many relationship fields.
+func (k KindModel) LinkEdges() []Edge {
+	var out []Edge
+	for _, e := range k.Edges {
+		if e.Type != "" && !e.In && e.Ref == "" && !e.One {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// StoredProps are the properties of kind k that a data file gives: stored
+// and answered by a field, the key first.
+func (k KindModel) StoredProps() []Prop {
+	var out []Prop
+	for _, p := range k.Props {
+		if p.Name != "" && p.Field != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // RelType is one relationship type of the graph.

@@ -1,6 +1,7 @@
 package plan_test
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -104,9 +105,22 @@ func TestModelIsConsistent(t *testing.T) {
 	}
 }
 
-// TestModelDerivations pins what the model derives for the kinds we have,
-// so that a change to the table shows in review as a change of behaviour.
+// TestModelDerivations pins what the model derives for the kinds whose
+// format is spelled out by hand, so that a change to the table shows in
+// review as a change of behaviour. The kinds whose format derives from the
+// model (and their relationship types) are left out of the lists here:
+// TestRecordKinds checks what is derived for them.
 func TestModelDerivations(t *testing.T) {
+	derived := map[string]bool{}
+	for _, k := range plan.RecordKinds() {
+		derived[string(k.Kind)] = true
+		for _, e := range k.LinkEdges() {
+			derived[e.Type] = true
+		}
+	}
+	hand := func(s string) string {
+		return strings.Join(slices.DeleteFunc(strings.Fields(s), func(w string) bool { return derived[w] }), " ")
+	}
 	tests := []struct {
 		name, got, want string
 	}{
@@ -131,8 +145,8 @@ func TestModelDerivations(t *testing.T) {
 		}(), "plan:plan/ section:sectionId/ aspect:aspectId/ project:ADVANCES/ sector:IN_SECTOR/ place:LOCATED_IN/WITHIN milestone:DUE_BY/"},
 	}
 	for _, tt := range tests {
-		if tt.got != tt.want {
-			t.Errorf("%s: got %q, want %q", tt.name, tt.got, tt.want)
+		if got := hand(tt.got); got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
 		}
 	}
 }
@@ -143,4 +157,82 @@ func join(ks []plan.Kind) string {
 		s[i] = string(k)
 	}
 	return strings.Join(s, " ")
+}
+
+// TestRecordKinds checks every kind whose data-file format derives from the
+// model: the file names it by slug, a data file can give everything its Go
+// type holds (each field tagged `kg` is the id or a stored property of a
+// type the store can scan), and its links reach kinds a file names by slug.
+func TestRecordKinds(t *testing.T) {
+	scannable := map[plan.PropType][]string{
+		plan.PropString: {"string", "*string"}, plan.PropID: {"string", "*string"},
+		plan.PropInt: {"int", "*int"}, plan.PropBool: {"bool"}, plan.PropStrings: {"[]string"},
+	}
+	searchKinds, _ := plan.SearchIndexed()
+	rels := map[string]plan.RelType{}
+	for _, r := range plan.Model.Rels {
+		rels[r.Type] = r
+	}
+	for _, k := range plan.RecordKinds() {
+		t.Run(string(k.Kind), func(t *testing.T) {
+			if k.Key != "slug" || !k.Sourced || k.New == nil {
+				t.Fatalf("key %q, sourced %v, New set %v: want slug, true, true", k.Key, k.Sourced, k.New != nil)
+			}
+			props := map[string]plan.Prop{}
+			for _, p := range k.StoredProps() {
+				props[p.Name] = p
+			}
+			if _, ok := props[k.Label]; !ok {
+				t.Errorf("label %q is not a stored property", k.Label)
+			}
+			n := k.New()
+			v := reflect.ValueOf(n).Elem()
+			tagged := map[string]bool{}
+			for i := range v.NumField() {
+				f := v.Type().Field(i)
+				name, ok := f.Tag.Lookup("kg")
+				if !ok {
+					continue
+				}
+				tagged[name] = true
+				if name == "id" {
+					if f.Type != reflect.TypeOf(plan.ID("")) {
+						t.Errorf("%s: the id field is %s, want plan.ID", f.Name, f.Type)
+					}
+					continue
+				}
+				p, ok := props[name]
+				if !ok {
+					t.Errorf("%s: tagged %q, which is no stored property of %s", f.Name, name, k.Kind)
+					continue
+				}
+				if !slices.Contains(scannable[p.Type], f.Type.String()) {
+					t.Errorf("%s: a %s cannot hold property %s (want one of %v)", f.Name, f.Type, name, scannable[p.Type])
+				}
+			}
+			if !tagged["id"] {
+				t.Error("no field tagged `kg:\"id\"`")
+			}
+			for name := range props {
+				if !tagged[name] {
+					t.Errorf("property %s has no field tagged `kg:%q`", name, name)
+				}
+			}
+			for _, e := range k.LinkEdges() {
+				to, _ := plan.KindOf(e.To)
+				if to.Key != "slug" {
+					t.Errorf("%s reaches %s, which a data file does not name by slug", e.Field, e.To)
+				}
+				if r := rels[e.Type]; r.Walk != slices.Contains(plan.WalkedRelTypes(), e.Type) || r.Export != slices.Contains(plan.ExportedRelTypes(), e.Type) {
+					t.Errorf("%s: %s walked %v exported %v, the model says %v %v", e.Field, e.Type,
+						slices.Contains(plan.WalkedRelTypes(), e.Type), slices.Contains(plan.ExportedRelTypes(), e.Type), r.Walk, r.Export)
+				}
+			}
+			searched := slices.ContainsFunc(k.Props, func(p plan.Prop) bool { return p.Search })
+			if !slices.Contains(plan.Kinds, k.Kind) || searched != slices.Contains(searchKinds, k.Kind) {
+				t.Errorf("in Kinds %v, in the full-text index %v (has a searchable property: %v)",
+					slices.Contains(plan.Kinds, k.Kind), slices.Contains(searchKinds, k.Kind), searched)
+			}
+		})
+	}
 }

@@ -28,6 +28,10 @@ type PlanExport struct {
 	Places     []*plan.Place     // by slug
 	Milestones []*plan.Milestone // by year, then slug
 	Events     []*plan.Event     // by date (the first day it stands for), then slug
+	// Records are the nodes of the kinds whose format derives from the
+	// model (plan.RecordKinds) linked to any node above (an organisation
+	// that acted in one of its events), by kind in the model's order, then id.
+	Records []plan.Node
 	Sources    []*plan.Source    // by id; Excerpt and Claim are nil (they live on the links)
 	// Links are the relationships among the nodes above, ordered by the
 	// position of their start node in the lists above, then type, then the
@@ -96,7 +100,9 @@ WITH p, parents, sections, aspects, measures, planMilestones, projects,
   COLLECT { UNWIND measures + projects AS a MATCH (a)-[:LOCATED_IN]->(:Place)-[:WITHIN*0..8]->(x:Place) RETURN DISTINCT x } AS places
 WITH p, parents, sections, aspects, measures, planMilestones, projects, sectors, milestones, places,
   COLLECT { UNWIND [p] + parents + measures + projects + places AS a MATCH (a)<-[:` + plan.RelTypeConcerns + `]-(x:Event) RETURN DISTINCT x } AS events
-WITH [p] + parents + sections + aspects + measures + planMilestones + projects + sectors + milestones + places + events AS nodes,
+WITH p, parents, sections, aspects, measures, planMilestones, projects, sectors, milestones, places, events,
+  ` + exportRecordsCypher() + ` AS records
+WITH [p] + parents + sections + aspects + measures + planMilestones + projects + sectors + milestones + places + events + records AS nodes,
   [p] + measures + projects + places AS linkStarts
 WITH nodes,
   COLLECT { UNWIND nodes AS a MATCH (a)-[:SUPPORTED_BY]->(x:Source) RETURN DISTINCT x } AS cited,
@@ -110,6 +116,33 @@ WITH nodes,
 UNWIND nodes + cited + linkCited AS n
 WITH DISTINCT n
 RETURN n AS node, CASE WHEN n:Plan THEN COUNT { (m:Measure {plan: n.id}) } END AS cataloged`
+
+// exportVars are the lists of exportNodesCypher that hold each kind.
+var exportVars = map[plan.Kind]string{
+	plan.KindPlan: "[p] + parents", plan.KindSection: "sections", plan.KindAspect: "aspects",
+	plan.KindMeasure: "measures", plan.KindProject: "projects", plan.KindSector: "sectors",
+	plan.KindPlace: "places", plan.KindMilestone: "planMilestones + milestones", plan.KindEvent: "events",
+}
+
+// exportRecordsCypher collects the nodes of the kinds whose format derives
+// from the model that one of their link fields joins to a node of the
+// export, derived from the model's rows.
+func exportRecordsCypher() string {
+	var parts []string
+	for _, k := range plan.RecordKinds() {
+		for _, e := range k.LinkEdges() {
+			from, ok := exportVars[e.To]
+			if !ok {
+				continue
+			}
+			parts = append(parts, "COLLECT { UNWIND "+from+" AS a MATCH (a)<-[:"+e.Type+"]-(x:"+string(k.Kind)+") RETURN DISTINCT x }")
+		}
+	}
+	if len(parts) == 0 {
+		return "[]"
+	}
+	return strings.Join(parts, " + ")
+}
 
 // exportLinksCypher returns the relationships that start at the given
 // nodes; ExportPlan keeps those that end at one of them too.
@@ -232,8 +265,21 @@ func (e *PlanExport) arrange(nums map[plan.ID]measureNumbers) {
 			e.Events = append(e.Events, n)
 		case *plan.Source:
 			e.Sources = append(e.Sources, n)
+		default:
+			e.Records = append(e.Records, n)
 		}
 	}
+	order := map[plan.Kind]int{}
+	for i, k := range plan.Kinds {
+		order[k] = i
+	}
+	sort.Slice(e.Records, func(i, j int) bool {
+		a, b := e.Records[i].NodeID(), e.Records[j].NodeID()
+		if order[a.Kind()] != order[b.Kind()] {
+			return order[a.Kind()] < order[b.Kind()]
+		}
+		return a < b
+	})
 	secNum := map[plan.ID]int{}
 	for _, s := range e.Sections {
 		secNum[s.ID] = s.Number

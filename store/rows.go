@@ -154,7 +154,27 @@ func ToRows(ds *dataset.Dataset, name string) *Rows {
 	for _, e := range ds.Events {
 		b.event(e, measureKeys)
 	}
+	for _, k := range plan.RecordKinds() {
+		for _, r := range ds.Records[k.Kind] {
+			b.record(k, r)
+		}
+	}
 	return b.rows
+}
+
+// record adds a node of a kind whose format derives from the model: its
+// stored properties (an absent one removed), its links and its sources.
+func (b *rowBuilder) record(k plan.KindModel, r dataset.Record) {
+	id := plan.NewID(k.Kind, r.Slug)
+	props := map[string]any{}
+	for _, p := range k.StoredProps() {
+		props[p.Name] = r.Props[p.Name]
+	}
+	b.node(k.Kind, id, props)
+	b.sources(id, r.Sources)
+	for _, e := range k.LinkEdges() {
+		b.links(e.Type, id, e.To, r.Links[e.Field])
+	}
 }
 
 // event adds an event, what it concerns and its sources.

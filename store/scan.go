@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j/dbtype"
@@ -65,7 +66,12 @@ func scanKind(id plan.ID, p, x *propReader) (plan.Node, error) {
 	case plan.KindEvent:
 		n = p.event(id)
 	default:
-		return nil, fmt.Errorf("unknown kind %q", id.Kind())
+		m, ok := plan.KindOf(id.Kind())
+		if !ok || m.New == nil {
+			return nil, fmt.Errorf("unknown kind %q", id.Kind())
+		}
+		n = m.New()
+		p.fill(n, id)
 	}
 	if p.err != nil {
 		return nil, p.err
@@ -87,6 +93,40 @@ func (p *propReader) event(id plan.ID) *plan.Event {
 		}
 	}
 	return e
+}
+
+// fill sets the fields of n tagged `kg:"<property>"` from p's properties
+// (`kg:"id"`: id), for the kinds whose rows the model alone describes.
+func (p *propReader) fill(n plan.Node, id plan.ID) {
+	v := reflect.ValueOf(n).Elem()
+	t := v.Type()
+	for i := range t.NumField() {
+		name, ok := t.Field(i).Tag.Lookup("kg")
+		if !ok {
+			continue
+		}
+		f := v.Field(i)
+		if name == "id" {
+			f.Set(reflect.ValueOf(id))
+			continue
+		}
+		switch f.Interface().(type) {
+		case string:
+			f.SetString(p.str(name))
+		case *string:
+			f.Set(reflect.ValueOf(p.optStr(name)))
+		case int:
+			f.SetInt(int64(p.int(name)))
+		case *int:
+			f.Set(reflect.ValueOf(p.optInt(name)))
+		case bool:
+			f.SetBool(p.bool(name))
+		case []string:
+			f.Set(reflect.ValueOf(p.strs(name)))
+		default:
+			p.fail(fmt.Errorf("%s.%s: a tagged field of type %s cannot be scanned", t.Name(), t.Field(i).Name, f.Type()))
+		}
+	}
 }
 
 // measureOf maps a measure node's properties onto a plan.Measure; a

@@ -111,9 +111,65 @@ func pageIndexProps(v, scopeProp, k, idProp string) []string {
 	return props
 }
 
-// EnsureSchema creates the constraints and indexes and waits until they are online.
+// EnsureSchema creates the constraints and indexes and waits until they are
+// online. A full-text index that covers other labels or properties than the
+// model's (a kind or a searchable field was added) is dropped first and
+// built again.
 func (s *Store) EnsureSchema(ctx context.Context) error {
+	stale, err := s.staleSearchIndex(ctx)
+	if err != nil {
+		return err
+	}
+	if stale {
+		if err := s.autoCommit(ctx, neo4j.AccessModeWrite, "DROP INDEX "+SearchIndex+" IF EXISTS"); err != nil {
+			return fmt.Errorf("drop the stale full-text index: %w", err)
+		}
+	}
 	return s.applySchema(ctx, schemaStatements())
+}
+
+// staleSearchIndex reports whether the full-text index exists over other
+// labels or properties than the model's searchable ones.
+func (s *Store) staleSearchIndex(ctx context.Context) (bool, error) {
+	recs, err := s.read(ctx, "SHOW FULLTEXT INDEXES YIELD name, labelsOrTypes, properties WHERE name = $name RETURN labelsOrTypes, properties",
+		map[string]any{"name": SearchIndex})
+	if err != nil || len(recs) == 0 {
+		if err != nil {
+			return false, fmt.Errorf("read the full-text index: %w", err)
+		}
+		return false, nil
+	}
+	kinds, props := plan.SearchIndexed()
+	want := make([]string, len(kinds))
+	for i, k := range kinds {
+		want[i] = string(k)
+	}
+	for _, col := range []struct {
+		name string
+		want []string
+	}{{"labelsOrTypes", want}, {"properties", props}} {
+		got, err := recordValue[[]any](recs[0], col.name)
+		if err != nil {
+			return false, fmt.Errorf("read the full-text index: %w", err)
+		}
+		have := map[string]bool{}
+		for i, v := range got {
+			name, err := as[string](v, fmt.Sprintf("%s %d", col.name, i))
+			if err != nil {
+				return false, fmt.Errorf("read the full-text index: %w", err)
+			}
+			have[name] = true
+		}
+		if len(have) != len(col.want) {
+			return true, nil
+		}
+		for _, w := range col.want {
+			if !have[w] {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }
 
 // EnsureConstraints creates the uniqueness constraints only: what a load
@@ -164,7 +220,7 @@ func (s *Store) missingIndexes(ctx context.Context) (bool, error) {
 			return true, nil
 		}
 	}
-	return false, nil
+	return s.staleSearchIndex(ctx)
 }
 
 func (s *Store) applySchema(ctx context.Context, stmts []string) error {

@@ -2847,7 +2847,7 @@ type SearchHit {
 type GraphNode {
   "Global id of the node (refetch it with ` + "`" + `node(id:)` + "`" + `)."
   id: ID!
-  "Its type: Plan, Section, Aspect, Measure, Project, Sector, Place or Milestone."
+  "Its kind: the name of its GraphQL type (` + "`" + `Measure` + "`" + `, ` + "`" + `Place` + "`" + `, ` + "`" + `Event` + "`" + `, …)."
   type: String!
   "A display label."
   label: String!

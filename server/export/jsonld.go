@@ -63,7 +63,7 @@ func VocabNS(base string) string { return base + "/export/vocab#" }
 func Context(base string) map[string]any {
 	ref := func(iri string) map[string]any { return map[string]any{"@id": iri, "@type": "@id"} }
 	lang := func(iri, tag string) map[string]any { return map[string]any{"@id": iri, "@language": tag} }
-	return map[string]any{
+	c := map[string]any{
 		"schema":  "https://schema.org/",
 		"skos":    "http://www.w3.org/2004/02/skos/core#",
 		"prov":    "http://www.w3.org/ns/prov#",
@@ -143,11 +143,40 @@ func Context(base string) map[string]any {
 		"actionStatus":     map[string]any{"@id": "schema:actionStatus", "@type": "@vocab"},
 		"supports":         map[string]any{"@id": "kg:supports", "@type": "@vocab"},
 	}
+	// The kinds whose format derives from the graph model: their class,
+	// and each property and link field recordNode writes, under kg:.
+	for _, k := range plan.RecordKinds() {
+		c[string(k.Kind)] = "kg:" + string(k.Kind)
+		for _, f := range recordFields(k) {
+			if _, taken := c[f]; !taken {
+				c[f] = "kg:" + f
+			}
+		}
+		for _, e := range k.LinkEdges() {
+			if _, taken := c[e.Field]; !taken {
+				c[e.Field] = ref("kg:" + e.Field)
+			}
+		}
+	}
+	return c
+}
+
+// recordFields are the property fields of a Records kind that recordNode
+// writes as terms of their own: all but its key (identifier), its label
+// (name) and its Chinese name (nameZh).
+func recordFields(k plan.KindModel) []string {
+	var out []string
+	for _, p := range k.StoredProps() {
+		if p.Name != k.Key && p.Name != k.Label && p.Field != "nameZh" {
+			out = append(out, p.Field)
+		}
+	}
+	return out
 }
 
 // linkTerm is the term of the context that states each kind of link; a
 // quotation's "supports" names it.
-var linkTerm = map[string]string{
+var linkTerm = withRecordLinks(map[string]string{
 	plan.RelTypeConcerns:     "about",
 	plan.RelTypeAdvances:     "projects",
 	plan.RelTypeInSector:     "sectors",
@@ -156,6 +185,19 @@ var linkTerm = map[string]string{
 	plan.RelTypeDueBy:        "milestones",
 	plan.RelTypeHasMilestone: "milestones",
 	plan.RelTypeParent:       "isBasedOn",
+})
+
+// withRecordLinks adds to m the link fields of the kinds whose format
+// derives from the graph model: their relationship type states the field.
+func withRecordLinks(m map[string]string) map[string]string {
+	for _, k := range plan.RecordKinds() {
+		for _, e := range k.LinkEdges() {
+			if _, ok := m[e.Type]; !ok {
+				m[e.Type] = e.Field
+			}
+		}
+	}
+	return m
 }
 
 // actionStatus maps a measure's status onto schema.org's ActionStatusType.
@@ -221,6 +263,9 @@ func PlanJSONLD(e *store.PlanExport, base string) map[string]any {
 	}
 	for _, ev := range e.Events {
 		add(eventNode(e, ev, iri))
+	}
+	for _, r := range e.Records {
+		add(recordNode(e, r, iri))
 	}
 	for _, s := range e.Sources {
 		add(sourceNode(s, iri))
@@ -382,6 +427,59 @@ func sourceNode(s *plan.Source, iri func(plan.ID) string) map[string]any {
 		n["authority"] = strings.ToUpper(*s.Authority) // as GraphQL's SourceAuthority
 	}
 	return n
+}
+
+// recordNode is a node of a kind whose format derives from the graph model
+// (plan.RecordKinds), written from its row: a kg:<Kind> with its slug as
+// identifier, its label as name, its other properties and its link fields
+// under their field names (kg: terms of the context; nameZh is the Chinese
+// name), and its citations.
+func recordNode(e *store.PlanExport, n plan.Node, iri func(plan.ID) string) map[string]any {
+	id := n.NodeID()
+	k, _ := plan.KindOf(id.Kind())
+	out := node(iri(id), []string{string(k.Kind)})
+	props := plan.TaggedProps(n)
+	for _, p := range k.StoredProps() {
+		v, ok := props[p.Name]
+		switch {
+		case !ok:
+		case p.Name == k.Key:
+			out["identifier"] = v
+		case p.Name == k.Label:
+			out["name"] = v
+		default: // nameZh, and the terms recordFields names
+			out[p.Field] = v
+		}
+	}
+	for _, ed := range k.LinkEdges() {
+		setList(out, ed.Field, targets(e, id, ed.Type, iri))
+	}
+	cite(out, e, id, iri)
+	return out
+}
+
+// recordTerms are the vocabulary's terms for the kinds whose format derives
+// from the graph model: the class, and each property and link field that
+// recordNode writes as a kg: term.
+func recordTerms(term func(name, typ, label, comment string) map[string]any) []map[string]any {
+	var out []map[string]any
+	seen := map[string]bool{}
+	for _, k := range plan.RecordKinds() {
+		out = append(out, term(string(k.Kind), "rdfs:Class", strings.ToLower(string(k.Kind)), k.Doc))
+		for _, f := range recordFields(k) {
+			if !seen[f] {
+				seen[f] = true
+				out = append(out, term(f, "rdf:Property", f, "The "+f+" of a kg:"+string(k.Kind)+" (a stored property of the graph model)."))
+			}
+		}
+		for _, ed := range k.LinkEdges() {
+			if !seen[ed.Field] {
+				seen[ed.Field] = true
+				out = append(out, term(ed.Field, "rdf:Property", ed.Field, "The "+strings.ToLower(string(ed.To))+"s a kg:"+string(k.Kind)+" links to ("+ed.Type+")."))
+			}
+		}
+	}
+	return out
 }
 
 func node(id string, types []string) map[string]any {
@@ -559,7 +657,7 @@ func Vocabulary(base string) map[string]any {
 			"rdf":  "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
 			"rdfs": "http://www.w3.org/2000/01/rdf-schema#",
 		},
-		"@graph": []map[string]any{
+		"@graph": append([]map[string]any{
 			term("Milestone", "rdfs:Class", "milestone", "A target date of a plan or a measure: a year or a date, perhaps approximate."),
 			term("targetDate", "rdf:Property", "target date", "The milestone a plan or a measure is due by."),
 			term("status", "rdf:Property", "status", "The status of a measure: PLANNED, IN_PROGRESS, COMPLETED or UNKNOWN (schema:actionStatus gives the first three as schema.org ActionStatusType)."),
@@ -578,6 +676,6 @@ func Vocabulary(base string) map[string]any {
 			term("authority", "rdf:Property", "authority", "How far a web source can be trusted: OFFICIAL, MAINSTREAM or REPOST."),
 			term("claim", "rdf:Property", "claim", "On a prov:Derivation: the fact its prov:entity (a web page) supports, in our own words, never copied from the page."),
 			term("fact", "rdf:Property", "fact", "On a prov:Derivation: the id of the claim in the project's list of public facts (F20)."),
-		},
+		}, recordTerms(term)...),
 	}
 }
