@@ -65,6 +65,11 @@ func (r *eventResolver) Plans(ctx context.Context, obj *plan.Event) ([]*plan.Pla
 	return related[*plan.Plan](ctx, r.Resolver, plan.RelEventPlans, obj)
 }
 
+// Organizations is the resolver for the organizations field.
+func (r *eventResolver) Organizations(ctx context.Context, obj *plan.Event) ([]*plan.Organization, error) {
+	return related[*plan.Organization](ctx, r.Resolver, plan.RelationOf(plan.KindEvent, "organizations"), obj)
+}
+
 // Sources is the resolver for the sources field.
 func (r *eventResolver) Sources(ctx context.Context, obj *plan.Event) ([]*plan.Source, error) {
 	return related[*plan.Source](ctx, r.Resolver, plan.RelEventSources, obj)
@@ -173,6 +178,16 @@ func (r *mutationResolver) LinkMeasure(ctx context.Context, input model.LinkInpu
 // UnlinkMeasure is the resolver for the unlinkMeasure field.
 func (r *mutationResolver) UnlinkMeasure(ctx context.Context, input model.LinkInput) (*plan.Measure, error) {
 	return r.linkMeasure(ctx, input, true)
+}
+
+// Events is the resolver for the events field.
+func (r *organizationResolver) Events(ctx context.Context, obj *plan.Organization) ([]*plan.Event, error) {
+	return related[*plan.Event](ctx, r.Resolver, plan.RelationOf(plan.KindOrganization, "events"), obj)
+}
+
+// Sources is the resolver for the sources field.
+func (r *organizationResolver) Sources(ctx context.Context, obj *plan.Organization) ([]*plan.Source, error) {
+	return related[*plan.Source](ctx, r.Resolver, plan.RelationOf(plan.KindOrganization, "sources"), obj)
 }
 
 // Within is the resolver for the within field.
@@ -340,6 +355,16 @@ func (r *queryResolver) Milestones(ctx context.Context) ([]*plan.Milestone, erro
 	return list[*plan.Milestone](ctx, r.Resolver, plan.KindMilestone)
 }
 
+// Organization is the resolver for the organization field.
+func (r *queryResolver) Organization(ctx context.Context, slug string) (*plan.Organization, error) {
+	return findByKey[*plan.Organization](ctx, r.Resolver, plan.KindOrganization, slug)
+}
+
+// Organizations is the resolver for the organizations field.
+func (r *queryResolver) Organizations(ctx context.Context) ([]*plan.Organization, error) {
+	return list[*plan.Organization](ctx, r.Resolver, plan.KindOrganization)
+}
+
 // Event is the resolver for the event field.
 func (r *queryResolver) Event(ctx context.Context, slug string) (*plan.Event, error) {
 	return findByKey[*plan.Event](ctx, r.Resolver, plan.KindEvent, slug)
@@ -465,6 +490,9 @@ func (r *Resolver) Milestone() generated.MilestoneResolver { return &milestoneRe
 // Mutation returns generated.MutationResolver implementation.
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 
+// Organization returns generated.OrganizationResolver implementation.
+func (r *Resolver) Organization() generated.OrganizationResolver { return &organizationResolver{r} }
+
 // Place returns generated.PlaceResolver implementation.
 func (r *Resolver) Place() generated.PlaceResolver { return &placeResolver{r} }
 
@@ -504,6 +532,7 @@ type (
 	measureResolver        struct{ *Resolver }
 	milestoneResolver      struct{ *Resolver }
 	mutationResolver       struct{ *Resolver }
+	organizationResolver   struct{ *Resolver }
 	placeResolver          struct{ *Resolver }
 	planResolver           struct{ *Resolver }
 	projectResolver        struct{ *Resolver }

@@ -187,6 +187,7 @@ const (
 	RelTypeParent       = "PARENT"
 	RelTypeSupportedBy  = "SUPPORTED_BY"
 	RelTypeConcerns     = "CONCERNS"
+	RelTypeActedIn      = "ACTED_IN"
 )
 
 // SourcesFanout is how many sources a node typically cites (the cost of a
@@ -198,7 +199,7 @@ var (
 	slugProp   = Prop{Name: "slug", Field: "slug", Type: PropString}
 	nameProps  = []Prop{{Name: "name", Field: "name", Type: PropString, Search: true}, {Name: "nameZh", Field: "nameZh", Type: PropString, Search: true}}
 	byName     = []string{"name"}
-	sourcesFor = []Kind{KindPlan, KindSection, KindAspect, KindMeasure, KindProject, KindSector, KindPlace, KindMilestone, KindEvent}
+	sourcesFor = []Kind{KindPlan, KindSection, KindAspect, KindMeasure, KindProject, KindSector, KindPlace, KindMilestone, KindEvent, KindOrganization}
 )
 
 func props(groups ...[]Prop) []Prop {
@@ -332,6 +333,18 @@ var Model = struct {
 				{Field: "projects", Type: RelTypeConcerns, To: KindProject, Order: byName, Fanout: 1},
 				{Field: "places", Type: RelTypeConcerns, To: KindPlace, Order: byName, Fanout: 1},
 				{Field: "plans", Type: RelTypeConcerns, To: KindPlan, Order: []string{"slug"}, Fanout: 1},
+				{Field: "organizations", Type: RelTypeActedIn, In: true, To: KindOrganization, Order: byName, Fanout: 1},
+			}},
+		{Kind: KindOrganization, Key: "slug", Population: 10, Sourced: true, ListOrder: []string{"name", "slug"}, Label: "name", Brief: []string{"slug", "name"},
+			Records: "organizations", New: func() Node { return &Organization{} },
+			Doc: "A body that acted in events of the plan's story (approved, issued, announced, opened): a government, a commission, a regulator, an exchange.",
+			Props: []Prop{slugProp,
+				{Name: "name", Field: "name", Type: PropString, Search: true, Required: true},
+				{Name: "nameZh", Field: "nameZh", Type: PropString, Search: true},
+				{Name: "level", Field: "level", Type: PropString},
+			},
+			Edges: []Edge{
+				{Field: "events", Type: RelTypeActedIn, To: KindEvent, Order: []string{"startDate"}, Fanout: 2},
 			}},
 		{Kind: KindSource, Label: "title", Brief: []string{"title", "url"},
 			Props: []Prop{
@@ -358,6 +371,7 @@ var Model = struct {
 		{Type: RelTypeHasMilestone, From: []Kind{KindPlan}, To: []Kind{KindMilestone}, Walk: true, Export: true, Doc: "a plan's target dates"},
 		{Type: RelTypeParent, From: []Kind{KindPlan}, To: []Kind{KindPlan}, Walk: true, Export: true, Doc: "the plan a plan implements"},
 		{Type: RelTypeConcerns, From: []Kind{KindEvent}, To: []Kind{KindMeasure, KindProject, KindPlace, KindPlan}, Walk: true, Export: true, Doc: "what an event concerns"},
+		{Type: RelTypeActedIn, From: []Kind{KindOrganization}, To: []Kind{KindEvent}, Walk: true, Export: true, Doc: "an event an organisation acted in (approved, issued, announced, opened)"},
 		{Type: RelTypeSupportedBy, From: sourcesFor, To: []Kind{KindSource}, Export: true, Doc: "a source citing a node, one per (node, source, excerpt)"},
 	},
 }

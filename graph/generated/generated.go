@@ -37,6 +37,7 @@ type ResolverRoot interface {
 	Measure() MeasureResolver
 	Milestone() MilestoneResolver
 	Mutation() MutationResolver
+	Organization() OrganizationResolver
 	Place() PlaceResolver
 	Plan() PlanResolver
 	Project() ProjectResolver
@@ -88,21 +89,22 @@ type ComplexityRoot struct {
 	}
 
 	Event struct {
-		Confirmed  func(childComplexity int) int
-		Date       func(childComplexity int) int
-		DateNote   func(childComplexity int) int
-		ID         func(childComplexity int) int
-		Kind       func(childComplexity int) int
-		Measures   func(childComplexity int) int
-		Places     func(childComplexity int) int
-		Plans      func(childComplexity int) int
-		Precision  func(childComplexity int) int
-		Projects   func(childComplexity int) int
-		Quantities func(childComplexity int) int
-		Slug       func(childComplexity int) int
-		Sources    func(childComplexity int) int
-		TargetYear func(childComplexity int) int
-		Title      func(childComplexity int) int
+		Confirmed     func(childComplexity int) int
+		Date          func(childComplexity int) int
+		DateNote      func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Kind          func(childComplexity int) int
+		Measures      func(childComplexity int) int
+		Organizations func(childComplexity int) int
+		Places        func(childComplexity int) int
+		Plans         func(childComplexity int) int
+		Precision     func(childComplexity int) int
+		Projects      func(childComplexity int) int
+		Quantities    func(childComplexity int) int
+		Slug          func(childComplexity int) int
+		Sources       func(childComplexity int) int
+		TargetYear    func(childComplexity int) int
+		Title         func(childComplexity int) int
 	}
 
 	EventConnection struct {
@@ -178,6 +180,16 @@ type ComplexityRoot struct {
 		SetMeasureStatus func(childComplexity int, code string, status plan.Status, note *string, asOf *model.Date, plan *string) int
 		UnlinkMeasure    func(childComplexity int, input model.LinkInput) int
 		UpsertMeasure    func(childComplexity int, input model.MeasureInput) int
+	}
+
+	Organization struct {
+		Events  func(childComplexity int) int
+		ID      func(childComplexity int) int
+		Level   func(childComplexity int) int
+		Name    func(childComplexity int) int
+		NameZh  func(childComplexity int) int
+		Slug    func(childComplexity int) int
+		Sources func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -266,6 +278,8 @@ type ComplexityRoot struct {
 		Neighborhood       func(childComplexity int, id string, depth *int, limit *int) int
 		Node               func(childComplexity int, id string) int
 		Nodes              func(childComplexity int, ids []string) int
+		Organization       func(childComplexity int, slug string) int
+		Organizations      func(childComplexity int) int
 		Path               func(childComplexity int, from string, to string, maxDepth *int) int
 		Place              func(childComplexity int, slug string) int
 		Places             func(childComplexity int) int
@@ -392,6 +406,7 @@ type EventResolver interface {
 	Projects(ctx context.Context, obj *plan.Event) ([]*plan.Project, error)
 	Places(ctx context.Context, obj *plan.Event) ([]*plan.Place, error)
 	Plans(ctx context.Context, obj *plan.Event) ([]*plan.Plan, error)
+	Organizations(ctx context.Context, obj *plan.Event) ([]*plan.Organization, error)
 	Sources(ctx context.Context, obj *plan.Event) ([]*plan.Source, error)
 }
 type MeasureResolver interface {
@@ -419,6 +434,10 @@ type MutationResolver interface {
 	UpsertMeasure(ctx context.Context, input model.MeasureInput) (*plan.Measure, error)
 	LinkMeasure(ctx context.Context, input model.LinkInput) (*plan.Measure, error)
 	UnlinkMeasure(ctx context.Context, input model.LinkInput) (*plan.Measure, error)
+}
+type OrganizationResolver interface {
+	Events(ctx context.Context, obj *plan.Organization) ([]*plan.Event, error)
+	Sources(ctx context.Context, obj *plan.Organization) ([]*plan.Source, error)
 }
 type PlaceResolver interface {
 	Within(ctx context.Context, obj *plan.Place) (*plan.Place, error)
@@ -461,6 +480,8 @@ type QueryResolver interface {
 	Place(ctx context.Context, slug string) (*plan.Place, error)
 	Places(ctx context.Context) ([]*plan.Place, error)
 	Milestones(ctx context.Context) ([]*plan.Milestone, error)
+	Organization(ctx context.Context, slug string) (*plan.Organization, error)
+	Organizations(ctx context.Context) ([]*plan.Organization, error)
 	Event(ctx context.Context, slug string) (*plan.Event, error)
 	Events(ctx context.Context, filter *model.EventFilter, order *model.OrderDirection, first *int, after *string, last *int, before *string) (*model.EventConnection, error)
 	Search(ctx context.Context, text string, types []string, first *int) ([]*plan.SearchHit, error)
@@ -720,6 +741,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.Measures(childComplexity), true
+	case "Event.organizations":
+		if e.ComplexityRoot.Event.Organizations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Organizations(childComplexity), true
 	case "Event.places":
 		if e.ComplexityRoot.Event.Places == nil {
 			break
@@ -1111,6 +1138,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpsertMeasure(childComplexity, args["input"].(model.MeasureInput)), true
+
+	case "Organization.events":
+		if e.ComplexityRoot.Organization.Events == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Events(childComplexity), true
+	case "Organization.id":
+		if e.ComplexityRoot.Organization.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.ID(childComplexity), true
+	case "Organization.level":
+		if e.ComplexityRoot.Organization.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Level(childComplexity), true
+	case "Organization.name":
+		if e.ComplexityRoot.Organization.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Name(childComplexity), true
+	case "Organization.nameZh":
+		if e.ComplexityRoot.Organization.NameZh == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.NameZh(childComplexity), true
+	case "Organization.slug":
+		if e.ComplexityRoot.Organization.Slug == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Slug(childComplexity), true
+	case "Organization.sources":
+		if e.ComplexityRoot.Organization.Sources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Sources(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1574,6 +1644,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
+	case "Query.organization":
+		if e.ComplexityRoot.Query.Organization == nil {
+			break
+		}
+
+		args, err := ec.field_Query_organization_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Organization(childComplexity, args["slug"].(string)), true
+	case "Query.organizations":
+		if e.ComplexityRoot.Query.Organizations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Organizations(childComplexity), true
 	case "Query.path":
 		if e.ComplexityRoot.Query.Path == nil {
 			break
@@ -2615,7 +2702,27 @@ type Event implements Node @key(fields: "id") @key(fields: "slug") {
   places: [Place!]!
   "The plans it concerns."
   plans: [Plan!]!
+  "The organisations that acted in it (approved, issued, announced, opened), by name."
+  organizations: [Organization!]!
   "The sources that report it, each with its claim."
+  sources: [Source!]!
+}
+
+"A body that acted in the plan's story: a government, a commission, a regulator, an exchange."
+type Organization implements Node {
+  "Opaque global id."
+  id: ID!
+  "Stable short name, e.g. ` + "`" + `shenzhen-stock-exchange` + "`" + `."
+  slug: String!
+  "Its English name."
+  name: String!
+  "Its Chinese name, where a cited source gives it."
+  nameZh: String
+  "How far its remit reaches: ` + "`" + `national` + "`" + `, ` + "`" + `provincial` + "`" + `, ` + "`" + `municipal` + "`" + ` or ` + "`" + `district` + "`" + `."
+  level: String
+  "The events it acted in, oldest first."
+  events: [Event!]!
+  "The sources that say what it is or did, each with its claim."
   sources: [Source!]!
 }
 
@@ -2948,6 +3055,10 @@ type Query {
   places: [Place!]!
   "Every milestone, by year."
   milestones: [Milestone!]!
+  "One organisation by slug."
+  organization("The organisation's slug." slug: String!): Organization
+  "Every organisation that acted in an event, by name."
+  organizations: [Organization!]!
   "One event by slug."
   event("The event's slug." slug: String!): Event
   "Every event, by date: what happened to the plans, their measures, projects and places since they were made."
@@ -3036,6 +3147,8 @@ enum SlugKind {
   MILESTONE
   "An event."
   EVENT
+  "An organisation."
+  ORGANIZATION
 }
 
 "Cites a source for an edit: its id (see ` + "`" + `Source.id` + "`" + `'s key, e.g. ` + "`" + `gbi-article` + "`" + `) and a verbatim excerpt."
@@ -3347,6 +3460,8 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_places(ctx, field)
 	case "plans":
 		return ec.fieldContext_Event_plans(ctx, field)
+	case "organizations":
+		return ec.fieldContext_Event_organizations(ctx, field)
 	case "sources":
 		return ec.fieldContext_Event_sources(ctx, field)
 	}
@@ -3487,6 +3602,26 @@ func (ec *executionContext) childFields_Milestone(ctx context.Context, field gra
 		return ec.fieldContext_Milestone_measures(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Milestone", field.Name)
+}
+
+func (ec *executionContext) childFields_Organization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Organization_id(ctx, field)
+	case "slug":
+		return ec.fieldContext_Organization_slug(ctx, field)
+	case "name":
+		return ec.fieldContext_Organization_name(ctx, field)
+	case "nameZh":
+		return ec.fieldContext_Organization_nameZh(ctx, field)
+	case "level":
+		return ec.fieldContext_Organization_level(ctx, field)
+	case "events":
+		return ec.fieldContext_Organization_events(ctx, field)
+	case "sources":
+		return ec.fieldContext_Organization_sources(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Organization", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4838,6 +4973,20 @@ func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_organization_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "slug",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["slug"] = arg0
 	return args, nil
 }
 
@@ -6261,6 +6410,38 @@ func (ec *executionContext) fieldContext_Event_plans(_ context.Context, field gr
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Plan(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Event_organizations(ctx context.Context, field graphql.CollectedField, obj *plan.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_organizations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Event().Organizations(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*plan.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐOrganizationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_organizations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
 		},
 	}
 	return fc, nil
@@ -7728,6 +7909,185 @@ func (ec *executionContext) fieldContext_Mutation_unlinkMeasure(ctx context.Cont
 	if fc.Args, err = ec.field_Mutation_unlinkMeasure_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *plan.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v plan.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Organization_slug(ctx context.Context, field graphql.CollectedField, obj *plan.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_slug(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Slug, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_slug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, "String")
+}
+
+func (ec *executionContext) _Organization_name(ctx context.Context, field graphql.CollectedField, obj *plan.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, "String")
+}
+
+func (ec *executionContext) _Organization_nameZh(ctx context.Context, field graphql.CollectedField, obj *plan.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_nameZh(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NameZh, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_nameZh(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, "String")
+}
+
+func (ec *executionContext) _Organization_level(ctx context.Context, field graphql.CollectedField, obj *plan.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_level(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Level, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_level(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, "String")
+}
+
+func (ec *executionContext) _Organization_events(ctx context.Context, field graphql.CollectedField, obj *plan.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_events(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Organization().Events(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*plan.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_events(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organization",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Organization_sources(ctx context.Context, field graphql.CollectedField, obj *plan.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_sources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Organization().Sources(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*plan.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐSourceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_sources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organization",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Source(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -9795,6 +10155,82 @@ func (ec *executionContext) fieldContext_Query_milestones(_ context.Context, fie
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Milestone(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_organization(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Organization(ctx, fc.Args["slug"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *plan.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_organization(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_organization_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_organizations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_organizations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Organizations(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*plan.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐOrganizationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_organizations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
 		},
 	}
 	return fc, nil
@@ -13707,6 +14143,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Place(ctx, sel, obj)
+	case *plan.Organization:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Organization(ctx, sel, obj)
 	case *plan.Milestone:
 		if obj == nil {
 			return graphql.Null
@@ -14109,6 +14550,12 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Event_plans(ctx, field, obj)
+				})
+		case "organizations":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_organizations(ctx, field, obj)
 				})
 		case "sources":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -14639,6 +15086,71 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var organizationImplementors = []string{"Organization", "Node"}
+
+func (ec *executionContext) _Organization(ctx context.Context, sel ast.SelectionSet, obj *plan.Organization) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Organization")
+		case "id":
+			out.Values[i] = ec._Organization_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "slug":
+			out.Values[i] = ec._Organization_slug(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Organization_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nameZh":
+			out.Values[i] = ec._Organization_nameZh(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "level":
+			out.Values[i] = ec._Organization_level(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "events":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_events(ctx, field, obj)
+				})
+		case "sources":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_sources(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15243,6 +15755,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_milestones(ctx, field)
+				})
+		case "organization":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_organization(ctx, field)
+				})
+		case "organizations":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_organizations(ctx, field)
 				})
 		case "event":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -16827,6 +17351,30 @@ func (ec *executionContext) marshalNOrderDirection2githubᚗcomᚋshenzhenplan�
 	return v
 }
 
+func (ec *executionContext) marshalNOrganization2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐOrganizationᚄ(ctx context.Context, sel ast.SelectionSet, v []*plan.Organization) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrganization2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐOrganization(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOrganization2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *plan.Organization) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Organization!")
+		return graphql.Null
+	}
+	return ec._Organization(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
@@ -17889,6 +18437,13 @@ func (ec *executionContext) marshalOOrderDirection2ᚖgithubᚗcomᚋshenzhenpla
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOOrganization2ᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *plan.Organization) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Organization(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOPlace2ᚕᚖgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐPlace(ctx context.Context, sel ast.SelectionSet, v []*plan.Place) graphql.Marshaler {

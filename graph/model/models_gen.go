@@ -338,6 +338,8 @@ const (
 	SlugKindMilestone SlugKind = "MILESTONE"
 	// An event.
 	SlugKindEvent SlugKind = "EVENT"
+	// An organisation.
+	SlugKindOrganization SlugKind = "ORGANIZATION"
 )
 
 var AllSlugKind = []SlugKind{
@@ -347,11 +349,12 @@ var AllSlugKind = []SlugKind{
 	SlugKindPlace,
 	SlugKindMilestone,
 	SlugKindEvent,
+	SlugKindOrganization,
 }
 
 func (e SlugKind) IsValid() bool {
 	switch e {
-	case SlugKindPlan, SlugKindProject, SlugKindSector, SlugKindPlace, SlugKindMilestone, SlugKindEvent:
+	case SlugKindPlan, SlugKindProject, SlugKindSector, SlugKindPlace, SlugKindMilestone, SlugKindEvent, SlugKindOrganization:
 		return true
 	}
 	return false
