@@ -1024,3 +1024,59 @@ func TestJSONLDEvents(t *testing.T) {
 		t.Errorf("qianhai-target-2035-set-2023: %v", tgt)
 	}
 }
+
+// TestJSONLDRecords: the organisations that acted in the export's events,
+// a kind the export knows only from the graph model, are in the JSON-LD
+// with their properties, the events they acted in and their citations, and
+// the vocabulary describes their class and terms.
+func TestJSONLDRecords(t *testing.T) {
+	_, srv := setup(t, nil)
+	base := srv.URL
+	iri := func(id plan.ID) string { return base + "/id/" + id.Global() }
+	r := get(t, base+"/export/"+planSlug+".jsonld")
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("status %d: %s", r.StatusCode, r.body)
+	}
+	_, byID, nodes := graphOf(t, r.body)
+	var orgs int
+	for _, n := range nodes {
+		if has(types(n), "Organization") {
+			orgs++
+			if n["identifier"] == nil || n["name"] == nil || len(strs(n["events"])) == 0 || len(strs(n["wasDerivedFrom"])) == 0 {
+				t.Errorf("organisation %v lacks an identifier, name, events or source", n["identifier"])
+			}
+			for _, ev := range strs(n["events"]) {
+				if byID[ev] == nil {
+					t.Errorf("organisation %v acted in %s, which the export lacks", n["identifier"], ev)
+				}
+			}
+		}
+	}
+	if orgs < 2 {
+		t.Errorf("%d organisations in the export, want every one that acted in its events (9 in the bundled data)", orgs)
+	}
+	sc := byID[iri(plan.NewID(plan.KindOrganization, "state-council"))]
+	if sc == nil {
+		t.Fatal("state-council is not in the graph")
+	}
+	if sc["name"] != "State Council" || sc["level"] != "national" ||
+		!reflect.DeepEqual(strs(sc["events"]), []string{iri(plan.NewID(plan.KindEvent, "central-opinions-dated-2019"))}) {
+		t.Errorf("state-council = %v", sc)
+	}
+	var vocab struct {
+		Graph []map[string]any `json:"@graph"`
+	}
+	if err := json.Unmarshal(get(t, base+"/export/vocab").body, &vocab); err != nil {
+		t.Fatal(err)
+	}
+	terms := map[string]bool{}
+	for _, term := range vocab.Graph {
+		id, _ := term["@id"].(string)
+		terms[id[strings.LastIndex(id, "#")+1:]] = true
+	}
+	for _, want := range []string{"Organization", "level", "events"} {
+		if !terms[want] {
+			t.Errorf("the vocabulary lacks kg:%s", want)
+		}
+	}
+}
