@@ -40,3 +40,7 @@ run list_places_place '{ places { measures(first: 5, filter: {place: ["syn-place
 run list_sectors_text_total '{ sectors { measures(first: 5, filter: {text: "harbour"}) { totalCount nodes { code } } } }'
 run list_sectors_text '{ sectors { measures(first: 5, filter: {text: "harbour"}) { nodes { code } } } }'
 run list_milestones_year_total '{ milestones { measures(first: 5, filter: {milestoneYear: {min: 2040}}) { totalCount nodes { code } } } }'
+run list_sectors_section_total '{ sectors { name measures(filter:{section:2}) { totalCount } } }'
+run list_places_section_total '{ places { name measures(filter:{section:1}) { totalCount } } }'
+run list_milestones_aspect_total '{ milestones { year measures(filter:{section:2, aspect:1}) { totalCount } } }'
+run list_sectors_section_page '{ sectors { name measures(first:5, filter:{section:2}) { totalCount nodes { code } } } }'

@@ -192,6 +192,7 @@ func buildMeasureQuery(ctx context.Context, scope plan.Scope, a connArgs) (plan.
 		}
 	}
 	q.WantTotal = wantsField(ctx, "totalCount")
+	q.CountOnly = !wantsField(ctx, "nodes") && !wantsField(ctx, "edges") && !wantsField(ctx, "pageInfo")
 	return q, nil
 }
 

@@ -354,6 +354,12 @@ func TestPrefetchVersusLevelBatching(t *testing.T) {
 		{`{ sectors { name measures(first: 2, filter: { text: "technology" }) { totalCount nodes { code } } } }`, 2},
 		{`{ places { name measures(first: 2, filter: { milestoneYear: { min: 2020 } }) { totalCount nodes { code } } } }`, 2},
 		{`{ milestones { year measures(first: 1, filter: { sector: ["education", "culture", "aviation"] }) { totalCount } } }`, 2},
+		// Counts alone read no page: a section (and aspect) number is a
+		// count each node keeps, also for places (no grouped page read).
+		{`{ sectors { name measures(filter: { section: 2 }) { totalCount } } }`, 1},
+		{`{ places { name measures(filter: { section: 2, aspect: 1 }) { totalCount } } }`, 1},
+		{`{ projects(first: 20) { nodes { name measures(filter: { section: 1 }) { totalCount } } } }`, 2},
+		{`{ places { name measures(filter: { place: ["shenzhen"] }) { totalCount } } }`, 2},
 	} {
 		var compiled, batched any
 		c, b := newCounterWith(t, false), newCounterWith(t, true)

@@ -149,6 +149,9 @@ type MeasureQuery struct {
 	Before []any
 	// WantTotal asks for the total count of matching measures.
 	WantTotal bool
+	// CountOnly says that nothing reads the page (the connection selects
+	// totalCount alone): the store reads no measure, only the total.
+	CountOnly bool
 	// Prefetch brings related nodes of the measures in the same round trip.
 	Prefetch []Prefetch
 	// Props, when set, are the only properties of the measures the query
@@ -271,7 +274,7 @@ type Prefetched map[Relation]map[ID][]Node
 type PageKey struct {
 	Scope                        Scope
 	Filter, Order, Page, Selects string
-	Total                        bool
+	Total, CountOnly             bool
 }
 
 // Key is q's PageKey.
@@ -352,5 +355,5 @@ func (q MeasureQuery) Key() PageKey {
 	} else {
 		list(&sel, q.Props)
 	}
-	return PageKey{Scope: q.Scope, Filter: f.String(), Order: o.String(), Page: p.String(), Selects: sel.String(), Total: q.WantTotal}
+	return PageKey{Scope: q.Scope, Filter: f.String(), Order: o.String(), Page: p.String(), Selects: sel.String(), Total: q.WantTotal, CountOnly: q.CountOnly}
 }

@@ -27,25 +27,46 @@ var countedScopes = []plan.Scope{plan.ScopePlan, plan.ScopeSection, plan.ScopeAs
 // measures have status st.
 func statusCountProp(st plan.Status) string { return "statusCount" + string(st) }
 
-// countsSet is the SET clause that gives node c its kept counts from by,
-// a list of {s: status, n: count} maps.
+// A node also keeps how many of its measures lie in each section number
+// (sectionCount<n>) and in each aspect of a section (aspectCount<s>_<a>),
+// whatever their plan: what a section filter on a sector's, project's,
+// place's or milestone's measures counts. keptSectionCounts marks the
+// nodes that keep them (a graph written before they were kept does not).
+const (
+	sectionCountKey   = "'sectionCount' + toString($section)"
+	aspectCountKey    = "'aspectCount' + toString($section) + '_' + toString($aspect)"
+	keptSectionCounts = "keptSectionCounts"
+)
+
+// countsSet is the clause that gives node c its kept counts from by, a list
+// of {s: status, sec: section number, asp: aspect number, n: count} maps:
+// the total, per status, per section number and per aspect (the section
+// and aspect counts it kept before are cleared first).
 func countsSet(c, by string) string {
 	parts := []string{c + ".measureCount = reduce(t = 0, x IN " + by + " | t + x.n)"}
 	for _, st := range plan.Statuses {
-		parts = append(parts, fmt.Sprintf("%s.%s = coalesce([x IN %s WHERE x.s = '%s' | x.n][0], 0)", c, statusCountProp(st), by, st))
+		parts = append(parts, fmt.Sprintf("%s.%s = coalesce(reduce(t = 0, x IN [x IN %s WHERE x.s = '%s'] | t + x.n), 0)", c, statusCountProp(st), by, st))
 	}
-	return "SET " + strings.Join(parts, ", ")
+	parts = append(parts, c+"."+keptSectionCounts+" = true")
+	aspectKey := "'aspectCount' + x.sec + '_' + x.asp"
+	return "FOREACH (k IN [k IN keys(" + c + ") WHERE k STARTS WITH 'sectionCount' OR k STARTS WITH 'aspectCount'] | SET " + c + "[k] = null)\n" +
+		"FOREACH (sec IN reduce(acc = [], x IN " + by + " | CASE WHEN x.sec IS NULL OR x.sec IN acc THEN acc ELSE acc + x.sec END) |\n" +
+		"  SET " + c + "['sectionCount' + sec] = reduce(t = 0, x IN " + by + " | t + CASE WHEN x.sec = sec THEN x.n ELSE 0 END))\n" +
+		"FOREACH (x IN [x IN " + by + " WHERE x.sec IS NOT NULL AND x.asp IS NOT NULL] |\n" +
+		"  SET " + c + "[" + aspectKey + "] = coalesce(" + c + "[" + aspectKey + "], 0) + x.n)\n" +
+		"SET " + strings.Join(parts, ", ")
 }
 
-// byStatus is the expression of the {s, n} list of node c of scope d: its
-// measures counted by status.
+// byStatus is the expression of the {s, sec, asp, n} list of node c of
+// scope d: its measures counted by status, section number and aspect
+// number.
 func byStatus(d scopeDef, c string) string {
 	body := strings.TrimSuffix(strings.TrimSuffix(d.measuresOf(c), " RETURN m"), " RETURN DISTINCT m")
 	distinct := ""
 	if d.closure {
 		distinct = " WITH DISTINCT m"
 	}
-	return "COLLECT { " + body + distinct + " WITH m.status AS s, count(*) AS n RETURN {s: s, n: n} }"
+	return "COLLECT { " + body + distinct + " WITH m.status AS s, m.sectionNumber AS sec, m.aspectNumber AS asp, count(*) AS n RETURN {s: s, sec: sec, asp: asp, n: n} }"
 }
 
 // refreshCountsCypher recomputes the counts of each node of $ids.

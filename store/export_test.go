@@ -19,17 +19,25 @@ func CompileMeasures(q plan.MeasureQuery, scopes []string) (string, map[string]a
 }
 
 // StaleDerived lists what the graph derives and no longer matches its
-// facts: nodes whose kept measure counts (total and by status) differ from
-// a recount, and measure links whose keys differ from their measure's
-// (linkKeys). Empty when the writers kept everything up to date.
+// facts: nodes whose kept measure counts (total, by status, by section and
+// by aspect) differ from a recount, and measure links whose keys differ
+// from their measure's (linkKeys). Empty when the writers kept everything
+// up to date.
 func StaleDerived(ctx context.Context, s *Store) ([]string, error) {
 	var stale []string
 	for _, sc := range countedScopes {
 		d := measureScopes[sc]
 		checks := []string{"coalesce(c.measureCount, -1) <> reduce(t = 0, x IN by | t + x.n)"}
 		for _, st := range plan.Statuses {
-			checks = append(checks, fmt.Sprintf("coalesce(c.%s, -1) <> coalesce([x IN by WHERE x.s = '%s' | x.n][0], 0)", statusCountProp(st), st))
+			checks = append(checks, fmt.Sprintf("coalesce(c.%s, -1) <> reduce(t = 0, x IN by | t + CASE WHEN x.s = '%s' THEN x.n ELSE 0 END)", statusCountProp(st), st))
 		}
+		// Every section and aspect count it keeps is a recount, and every
+		// section and aspect of its measures has one.
+		checks = append(checks, "c."+keptSectionCounts+" IS NULL",
+			"any(k IN keys(c) WHERE k STARTS WITH 'sectionCount' AND c[k] <> reduce(t = 0, x IN by | t + CASE WHEN 'sectionCount' + x.sec = k THEN x.n ELSE 0 END))",
+			"any(k IN keys(c) WHERE k STARTS WITH 'aspectCount' AND c[k] <> reduce(t = 0, x IN by | t + CASE WHEN 'aspectCount' + x.sec + '_' + x.asp = k THEN x.n ELSE 0 END))",
+			"any(x IN by WHERE x.sec IS NOT NULL AND c['sectionCount' + x.sec] IS NULL)",
+			"any(x IN by WHERE x.asp IS NOT NULL AND c['aspectCount' + x.sec + '_' + x.asp] IS NULL)")
 		what, err := readWhat(ctx, s, "MATCH (c:"+d.label+")\nWITH c, "+byStatus(d, "c")+" AS by\nWHERE "+strings.Join(checks, " OR ")+"\nRETURN 'count of ' + c.id AS what")
 		if err != nil {
 			return nil, err

@@ -308,7 +308,11 @@ func compileMeasures(q plan.MeasureQuery, scopes []string, full bool) (*compiled
 	}
 	var b strings.Builder
 	b.WriteString("WITH *, " + mp.scExpr + " AS sc\n")
-	mp.writePage(&b, node, rel, full)
+	if q.CountOnly {
+		b.WriteString("WITH *, [] AS rows, false AS short\n")
+	} else {
+		mp.writePage(&b, node, rel, full)
+	}
 	if q.WantTotal {
 		mp.writeTotal(&b)
 	} else {
@@ -968,6 +972,21 @@ func (mp *measurePlan) writeTotal(b *strings.Builder) {
 		}
 		b.WriteString("  " + match + "\n  RETURN sum(coalesce(" + kept + ", " + fallback + ")) AS total\n}\n")
 		return
+	case mp.def.rel != "" && f.Section != nil && len(filterAnchors) == 0 && len(mp.preds) == 1+boolInt(f.Aspect != nil):
+		// A sector's, project's, place's or milestone's measures with a
+		// section (and aspect) number: the count the node keeps for it
+		// (store/counts.go); counted from its measures where it keeps none.
+		key := sectionCountKey
+		if f.Aspect != nil {
+			key = aspectCountKey
+		}
+		fallback := "size([x IN COLLECT { " + mp.def.measuresOf("c") + " } WHERE x.sectionNumber = $section AND ($aspect IS NULL OR x.aspectNumber = $aspect)])"
+		if f.Aspect == nil {
+			mp.p["aspect"] = nil
+		}
+		b.WriteString("  OPTIONAL MATCH (c:" + mp.def.label + " {id: sc})\n")
+		b.WriteString("  RETURN CASE WHEN c IS NULL THEN 0 WHEN c." + keptSectionCounts + " THEN coalesce(c[" + key + "], 0) ELSE " + fallback + " END AS total\n}\n")
+		return
 	case len(mp.preds) == 1 && mp.status && len(filterAnchors) == 0:
 		// The counts the scope node (all plans, for all measures) keeps
 		// by status; counted from the measures where they are missing.
@@ -1034,7 +1053,7 @@ func (s *Store) Measures(ctx context.Context, q plan.MeasureQuery, scopeIDs []pl
 		if err != nil {
 			return nil, err
 		}
-		if nests && groupedPagesPay(smallest, held) {
+		if nests && !q.CountOnly && groupedPagesPay(smallest, held) {
 			return s.readGroupedPages(ctx, q, scopes)
 		}
 		if q.WantTotal {

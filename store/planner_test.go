@@ -323,7 +323,11 @@ func TestPlannerMatchesReference(t *testing.T) {
 	}
 	fixed := []fixedCase{{plan.ScopeAll, 1, 0, false}, {plan.ScopeAll, 1, 0, true}, {plan.ScopeAll, 2, 0, true}, {plan.ScopeAll, 2, 1, false}, {plan.ScopeAll, 2, 2, true},
 		{plan.ScopeSection, 1, 0, false}, {plan.ScopeSection, 2, 0, true}, {plan.ScopeSection, 1, 1, false}, {plan.ScopeSection, 2, 1, false},
-		{plan.ScopeAspect, 1, 0, false}, {plan.ScopeAspect, 2, 0, false}, {plan.ScopeAspect, 0, 1, true}, {plan.ScopeAspect, 0, 2, true}}
+		{plan.ScopeAspect, 1, 0, false}, {plan.ScopeAspect, 2, 0, false}, {plan.ScopeAspect, 0, 1, true}, {plan.ScopeAspect, 0, 2, true},
+		// A hub's measures with a section (and aspect) number: the counts
+		// the hub keeps per section and aspect (store/counts.go).
+		{plan.ScopeSector, 1, 0, false}, {plan.ScopeSector, 2, 1, true}, {plan.ScopeProject, 2, 0, false}, {plan.ScopeProject, 2, 3, false},
+		{plan.ScopePlace, 2, 0, false}, {plan.ScopePlace, 2, 2, true}, {plan.ScopeMilestone, 1, 0, false}, {plan.ScopeMilestone, 2, 1, false}}
 	for c := range len(fixed) + cases {
 		if c < len(fixed) {
 			fc := fixed[c]
@@ -342,6 +346,21 @@ func TestPlannerMatchesReference(t *testing.T) {
 				// The section of that aspect: one with aspects.
 				a := g.scopes[plan.ScopeAspect][0]
 				scope = "Section:" + strings.TrimPrefix(a[:strings.LastIndex(a, ".A")], "Aspect:")
+			case plan.ScopeSector, plan.ScopeProject, plan.ScopePlace, plan.ScopeMilestone:
+				// The hub with the most measures (for places, one with
+				// places within it).
+				most := -1
+				for _, id := range g.scopes[fc.scope] {
+					n := 0
+					for i := range g.measures {
+						if g.measures[i].match(fc.scope, id, plan.MeasureCriteria{}) {
+							n++
+						}
+					}
+					if n > most {
+						scope, most = id, n
+					}
+				}
 			}
 			runCase(c, fc.scope, scope, f, []plan.Order{{Field: plan.OrderSection, Desc: fc.desc}}, 3)
 			continue
@@ -581,6 +600,13 @@ func walkPages(ctx context.Context, t *testing.T, s *store.Store, q plan.Measure
 			t.Fatalf("%s: totalCount %d, want %d", desc, p.TotalCount, total)
 		}
 		return p
+	}
+	// The total alone, as a connection that selects only totalCount asks
+	// it: no page is read.
+	co := q
+	co.First, co.CountOnly = &first, true
+	if p := page(co); len(p.Measures) != 0 || p.HasNextPage {
+		t.Fatalf("%s: count only: %d measures, hasNextPage %v; want none", desc, len(p.Measures), p.HasNextPage)
 	}
 	f := q
 	f.First = &first

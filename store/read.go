@@ -278,7 +278,7 @@ func (s *Store) List(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.L
 	var body string
 	if with.Measures != nil {
 		groups, nests := groupable(*with.Measures)
-		if nests {
+		if nests && !with.Measures.CountOnly {
 			// Places filtered by a filter of their own: the pages after
 			// the list, read at once for all when the filter is small
 			// (Store.Measures, compileGroupedPages).
