@@ -93,6 +93,23 @@ func refreshCounts(ctx context.Context, tx neo4j.ManagedTransaction, ids []strin
 	return nil
 }
 
+// countsMissing reports whether a node that keeps counts lacks some: it
+// was counted before the section and aspect counts were kept.
+func countsMissing(run func(string, map[string]any) ([]*neo4j.Record, error)) (bool, error) {
+	labels := make([]string, len(countedScopes))
+	for i, sc := range countedScopes {
+		labels[i] = measureScopes[sc].label
+	}
+	recs, err := run("RETURN EXISTS { MATCH (c:"+strings.Join(labels, "|")+") WHERE c."+keptSectionCounts+" IS NULL } AS missing", nil)
+	if err != nil {
+		return false, fmt.Errorf("look for nodes without their kept counts: %w", err)
+	}
+	if len(recs) == 0 {
+		return false, nil
+	}
+	return recordValue[bool](recs[0], "missing")
+}
+
 // refreshAllCounts recomputes the counts of every node that keeps them,
 // one label per statement through run (the loader's batch runner).
 func refreshAllCounts(run func(string, map[string]any) ([]*neo4j.Record, error)) error {

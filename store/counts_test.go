@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -75,6 +76,16 @@ func TestWritersKeepDerivedUpToDate(t *testing.T) {
 			return err
 		}},
 		{"reload the file", func() error {
+			_, err := s.Load(ctx, store.ToRows(ds, name), store.LoadOptions{})
+			return err
+		}},
+		{"reload the same file into a graph counted before the section counts were kept", func() error {
+			if err := store.ForgetSectionCounts(ctx, s); err != nil {
+				return err
+			}
+			if stale, err := store.StaleDerived(ctx, s); err != nil || len(stale) == 0 {
+				return fmt.Errorf("after forgetting the section counts, StaleDerived found %d stale values (err %v); want some", len(stale), err)
+			}
 			_, err := s.Load(ctx, store.ToRows(ds, name), store.LoadOptions{})
 			return err
 		}},

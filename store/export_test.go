@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
 	"github.com/shenzhenplan/kgapi/plan"
 )
 
@@ -77,4 +79,21 @@ func SetGroupedMinScopes(n int) (restore func()) {
 	old := groupedMinScopes
 	groupedMinScopes = n
 	return func() { groupedMinScopes = old }
+}
+
+// ForgetSectionCounts removes the section and aspect counts from every
+// node that keeps counts, as a graph counted before they were kept has
+// them: what the loader must notice.
+func ForgetSectionCounts(ctx context.Context, s *Store) error {
+	_, err := s.write(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+		res, err := tx.Run(ctx, "MATCH (c) WHERE c."+keptSectionCounts+" IS NOT NULL\n"+
+			"FOREACH (k IN [k IN keys(c) WHERE k STARTS WITH 'sectionCount' OR k STARTS WITH 'aspectCount'] | SET c[k] = null)\n"+
+			"REMOVE c."+keptSectionCounts, nil)
+		if err != nil {
+			return nil, err
+		}
+		_, err = res.Consume(ctx)
+		return struct{}{}, err // not nil: the driver casts it
+	})
+	return err
 }

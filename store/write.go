@@ -199,7 +199,16 @@ func (s *Store) Load(ctx context.Context, rows *Rows, opt LoadOptions) (*LoadRep
 			return nil, err
 		}
 	}
-	if rep.Changed() {
+	refresh := rep.Changed()
+	if !refresh {
+		// A graph loaded before a count was kept (the section and aspect
+		// counts) gets it now, though the file did not change.
+		var err error
+		if refresh, err = countsMissing(run); err != nil {
+			return nil, err
+		}
+	}
+	if refresh {
 		if err := refreshDerived(run, rows.Dataset); err != nil {
 			return nil, err
 		}
