@@ -28,11 +28,11 @@ type PlanExport struct {
 	Places     []*plan.Place     // by slug
 	Milestones []*plan.Milestone // by year, then slug
 	Events     []*plan.Event     // by date (the first day it stands for), then slug
+	Sources    []*plan.Source    // by id; Excerpt and Claim are nil (they live on the links)
 	// Records are the nodes of the kinds whose format derives from the
 	// model (plan.RecordKinds) linked to any node above (an organisation
 	// that acted in one of its events), by kind in the model's order, then id.
 	Records []plan.Node
-	Sources    []*plan.Source    // by id; Excerpt and Claim are nil (they live on the links)
 	// Links are the relationships among the nodes above, ordered by the
 	// position of their start node in the lists above, then type, then the
 	// position of their end node, source and excerpt.
