@@ -73,6 +73,7 @@ export const SEARCH_QUERY = `query ExplorerSearch($text: String!, $types: [Strin
       ... on Milestone { label }
       ... on Source { title }
       ... on Event { title date }
+      ... on Organization { name }
     }
   }
 }
@@ -127,6 +128,10 @@ export const NODE_QUERY = `query ExplorerNode($id: ID!) {
     ... on Event {
       slug eventKind: kind title eventDate: date precision dateNote targetYear confirmed
       quantities { of value unit }
+      sources { ...SourceFields }
+    }
+    ... on Organization {
+      slug name nameZh level
       sources { ...SourceFields }
     }
     ... on Source {
@@ -217,6 +222,7 @@ export const FIELDS = {
   Place: ['name', 'nameZh', 'slug', 'kind'],
   Milestone: ['label', 'year', 'date', 'approximate', 'slug'],
   Event: ['title', 'eventDate', 'precision', 'dateNote', 'eventKind', 'targetYear', 'confirmed', 'quantities', 'slug'],
+  Organization: ['name', 'nameZh', 'level', 'slug'],
   Source: ['title', 'publisher', 'url', 'publishedOn', 'authority'],
 };
 
@@ -235,6 +241,7 @@ export function hitLabel(n) {
     case 'Project':
     case 'Sector':
     case 'Place':
+    case 'Organization':
       return n.name;
     default:
       return n?.title ?? n?.name ?? n?.id ?? '';

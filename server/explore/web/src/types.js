@@ -13,6 +13,7 @@ export const TYPES = [
   { type: 'Place', color: '#cc79a7', shape: 'round-triangle' },
   { type: 'Milestone', color: '#6a4c93', shape: 'round-pentagon' },
   { type: 'Event', color: '#8c510a', shape: 'round-tag' },
+  { type: 'Organization', color: '#000000', shape: 'barrel' },
 ];
 
 // Sources are nodes too (node(id:) answers for them) but neighbourhoods leave
