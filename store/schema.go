@@ -45,14 +45,21 @@ func schemaStatements() []string {
 	return out
 }
 
-// searchIndexStatement creates the full-text index over the searchable
-// properties of the model (plan.SearchIndexed).
-func searchIndexStatement() string {
+// searchIndexed is the labels and properties the full-text index covers
+// (plan.SearchIndexed), as Neo4j names them.
+func searchIndexed() (labels, props []string) {
 	kinds, props := plan.SearchIndexed()
-	labels := make([]string, len(kinds))
+	labels = make([]string, len(kinds))
 	for i, k := range kinds {
 		labels[i] = string(k)
 	}
+	return labels, props
+}
+
+// searchIndexStatement creates the full-text index over the searchable
+// properties of the model (plan.SearchIndexed).
+func searchIndexStatement() string {
+	labels, props := searchIndexed()
 	for i, p := range props {
 		props[i] = "n." + p
 	}
@@ -133,21 +140,17 @@ func (s *Store) EnsureSchema(ctx context.Context) error {
 func (s *Store) staleSearchIndex(ctx context.Context) (bool, error) {
 	recs, err := s.read(ctx, "SHOW FULLTEXT INDEXES YIELD name, labelsOrTypes, properties WHERE name = $name RETURN labelsOrTypes, properties",
 		map[string]any{"name": SearchIndex})
-	if err != nil || len(recs) == 0 {
-		if err != nil {
-			return false, fmt.Errorf("read the full-text index: %w", err)
-		}
-		return false, nil
+	if err != nil {
+		return false, fmt.Errorf("read the full-text index: %w", err)
 	}
-	kinds, props := plan.SearchIndexed()
-	want := make([]string, len(kinds))
-	for i, k := range kinds {
-		want[i] = string(k)
+	if len(recs) == 0 {
+		return false, nil // none yet: EnsureSchema creates it
 	}
+	labels, props := searchIndexed()
 	for _, col := range []struct {
 		name string
 		want []string
-	}{{"labelsOrTypes", want}, {"properties", props}} {
+	}{{"labelsOrTypes", labels}, {"properties", props}} {
 		got, err := recordValue[[]any](recs[0], col.name)
 		if err != nil {
 			return false, fmt.Errorf("read the full-text index: %w", err)
