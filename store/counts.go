@@ -28,15 +28,37 @@ var countedScopes = []plan.Scope{plan.ScopePlan, plan.ScopeSection, plan.ScopeAs
 func statusCountProp(st plan.Status) string { return "statusCount" + string(st) }
 
 // A node also keeps how many of its measures lie in each section number
-// (sectionCount<n>) and in each aspect of a section (aspectCount<s>_<a>),
-// whatever their plan: what a section filter on a sector's, project's,
-// place's or milestone's measures counts. keptSectionCounts marks the
-// nodes that keep them (a graph written before they were kept does not).
+// (sectionCount<n>), in each aspect of a section (aspectCount<s>_<a>) and
+// in each section with each status (sectionStatusCount<n>_<status>),
+// whatever their plan: what a section or aspect filter (and a status
+// filter with a section) on a sector's, project's, place's or milestone's
+// measures counts. keptCounts marks the nodes that keep them with the
+// version of what they keep (a graph written before has an older version,
+// or none); the planner reads them only from nodes that keep them all.
 const (
 	sectionCountKey   = "'sectionCount' + toString($section)"
 	aspectCountKey    = "'aspectCount' + toString($section) + '_' + toString($aspect)"
-	keptSectionCounts = "keptSectionCounts"
+	keptCounts        = "keptCounts"
+	keptCountsVersion = 2
 )
+
+// keepsCounts is the condition "node c keeps every count countsSet writes".
+func keepsCounts(c string) string {
+	return fmt.Sprintf("coalesce(%s.%s >= %d, false)", c, keptCounts, keptCountsVersion)
+}
+
+// aspectCountsSum is the expression of how many of node c's measures lie
+// in an aspect numbered $aspect, of any section: the sum of its
+// aspectCount<s>_<$aspect> counts.
+func aspectCountsSum(c string) string {
+	return "reduce(t = 0, k IN keys(" + c + ") | t + CASE WHEN k STARTS WITH 'aspectCount' AND k ENDS WITH '_' + toString($aspect) THEN " + c + "[k] ELSE 0 END)"
+}
+
+// sectionStatusCountsSum is the expression of how many of node c's
+// measures numbered $section have one of $statuses.
+func sectionStatusCountsSum(c string) string {
+	return "reduce(t = 0, st IN $statuses | t + coalesce(" + c + "['sectionStatusCount' + toString($section) + '_' + st], 0))"
+}
 
 // countsSet is the clause that gives node c its kept counts from by, a list
 // of {s: status, sec: section number, asp: aspect number, n: count} maps:
@@ -47,13 +69,18 @@ func countsSet(c, by string) string {
 	for _, st := range plan.Statuses {
 		parts = append(parts, fmt.Sprintf("%s.%s = coalesce(reduce(t = 0, x IN [x IN %s WHERE x.s = '%s'] | t + x.n), 0)", c, statusCountProp(st), by, st))
 	}
-	parts = append(parts, c+"."+keptSectionCounts+" = true")
+	// keptSectionCounts marked the nodes that kept the section and aspect
+	// counts (until 3 December 2026): keptCounts replaces it.
+	parts = append(parts, fmt.Sprintf("%s.%s = %d", c, keptCounts, keptCountsVersion), c+".keptSectionCounts = null")
 	aspectKey := "'aspectCount' + x.sec + '_' + x.asp"
-	return "FOREACH (k IN [k IN keys(" + c + ") WHERE k STARTS WITH 'sectionCount' OR k STARTS WITH 'aspectCount'] | SET " + c + "[k] = null)\n" +
+	statusKey := "'sectionStatusCount' + x.sec + '_' + x.s"
+	return "FOREACH (k IN [k IN keys(" + c + ") WHERE k STARTS WITH 'sectionCount' OR k STARTS WITH 'aspectCount' OR k STARTS WITH 'sectionStatusCount'] | SET " + c + "[k] = null)\n" +
 		"FOREACH (sec IN reduce(acc = [], x IN " + by + " | CASE WHEN x.sec IS NULL OR x.sec IN acc THEN acc ELSE acc + x.sec END) |\n" +
 		"  SET " + c + "['sectionCount' + sec] = reduce(t = 0, x IN " + by + " | t + CASE WHEN x.sec = sec THEN x.n ELSE 0 END))\n" +
 		"FOREACH (x IN [x IN " + by + " WHERE x.sec IS NOT NULL AND x.asp IS NOT NULL] |\n" +
 		"  SET " + c + "[" + aspectKey + "] = coalesce(" + c + "[" + aspectKey + "], 0) + x.n)\n" +
+		"FOREACH (x IN [x IN " + by + " WHERE x.sec IS NOT NULL AND x.s IS NOT NULL] |\n" +
+		"  SET " + c + "[" + statusKey + "] = coalesce(" + c + "[" + statusKey + "], 0) + x.n)\n" +
 		"SET " + strings.Join(parts, ", ")
 }
 
@@ -100,7 +127,7 @@ func countsMissing(run func(string, map[string]any) ([]*neo4j.Record, error)) (b
 	for i, sc := range countedScopes {
 		labels[i] = measureScopes[sc].label
 	}
-	recs, err := run("RETURN EXISTS { MATCH (c:"+strings.Join(labels, "|")+") WHERE c."+keptSectionCounts+" IS NULL } AS missing", nil)
+	recs, err := run("RETURN EXISTS { MATCH (c:"+strings.Join(labels, "|")+") WHERE NOT "+keepsCounts("c")+" } AS missing", nil)
 	if err != nil {
 		return false, fmt.Errorf("look for nodes without their kept counts: %w", err)
 	}
@@ -145,8 +172,12 @@ func moveStatusCount(ctx context.Context, tx neo4j.ManagedTransaction, id string
 		return refreshCountsOf(ctx, tx, id)
 	}
 	cypher := "MATCH (m:Measure {id: $id})\nCALL {\n  WITH m\n  " + scopeNodesOf + "\n}\n" +
-		fmt.Sprintf("SET c.%[1]s = coalesce(c.%[1]s, 0) - 1, c.%[2]s = coalesce(c.%[2]s, 0) + 1", statusCountProp(from), statusCountProp(to))
-	res, err := tx.Run(ctx, cypher, map[string]any{"id": id})
+		fmt.Sprintf("SET c.%[1]s = coalesce(c.%[1]s, 0) - 1, c.%[2]s = coalesce(c.%[2]s, 0) + 1\n", statusCountProp(from), statusCountProp(to)) +
+		// And between its section-status counts, on nodes that keep them.
+		"FOREACH (sec IN CASE WHEN m.sectionNumber IS NOT NULL AND " + keepsCounts("c") + " THEN [m.sectionNumber] ELSE [] END |\n" +
+		"  SET c['sectionStatusCount' + sec + '_' + $from] = coalesce(c['sectionStatusCount' + sec + '_' + $from], 0) - 1,\n" +
+		"      c['sectionStatusCount' + sec + '_' + $to] = coalesce(c['sectionStatusCount' + sec + '_' + $to], 0) + 1)"
+	res, err := tx.Run(ctx, cypher, map[string]any{"id": id, "from": string(from), "to": string(to)})
 	if err == nil {
 		_, err = res.Consume(ctx)
 	}

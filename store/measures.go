@@ -379,6 +379,10 @@ func newMeasurePlan(q plan.MeasureQuery, scopes []string) (*measurePlan, error) 
 // sectionsNumbered binds c to the sections numbered $section, in every plan.
 const sectionsNumbered = "MATCH (c:Section) WHERE c.number = $section"
 
+// aspectsNumbered binds c to the aspects numbered $aspect, in every section
+// of every plan.
+const aspectsNumbered = "MATCH (c:Aspect) WHERE c.number = $aspect"
+
 // scopeSectionIs is the condition "the section scope is numbered $section".
 const scopeSectionIs = "EXISTS { MATCH (s:Section {id: scope}) WHERE s.number = $section }"
 
@@ -958,12 +962,19 @@ func (mp *measurePlan) writeTotal(b *strings.Builder) {
 			b.WriteString("  RETURN count(DISTINCT r.mid) AS total\n}\n")
 		}
 		return
-	case mp.def.label == "" && f.Section != nil && len(filterAnchors) == 0 && len(mp.preds) == 1+boolInt(f.Aspect != nil)+boolInt(mp.status):
+	case (mp.def.label == "" || mp.q.Scope == plan.ScopePlan) && (f.Section != nil || f.Aspect != nil) && len(filterAnchors) == 0 && len(mp.preds) == boolInt(f.Section != nil)+boolInt(f.Aspect != nil)+boolInt(mp.status):
 		// All measures with a section (and aspect) number, in every plan,
+		// or with an aspect number in any section (of every plan, or of
+		// one: a plan with a section number is narrowed to the section),
 		// perhaps with a status: the counts those sections (aspects) keep.
 		d, match := measureScopes[plan.ScopeSection], sectionsNumbered
-		if f.Aspect != nil {
+		switch {
+		case f.Section != nil && f.Aspect != nil:
 			d, match = measureScopes[plan.ScopeAspect], "MATCH (:Section {number: $section})-[:"+plan.RelTypeHasAspect+"]->(c:Aspect) WHERE c.number = $aspect"
+		case f.Aspect != nil && mp.q.Scope == plan.ScopePlan:
+			d, match = measureScopes[plan.ScopeAspect], "MATCH (:Plan {id: sc})-[:"+plan.RelTypeHasSection+"]->(:Section)-[:"+plan.RelTypeHasAspect+"]->(c:Aspect) WHERE c.number = $aspect"
+		case f.Aspect != nil:
+			d, match = measureScopes[plan.ScopeAspect], aspectsNumbered
 		}
 		kept, fallback := "c.measureCount", d.countExpr("c")
 		if mp.status {
@@ -972,20 +983,30 @@ func (mp *measurePlan) writeTotal(b *strings.Builder) {
 		}
 		b.WriteString("  " + match + "\n  RETURN sum(coalesce(" + kept + ", " + fallback + ")) AS total\n}\n")
 		return
-	case mp.def.rel != "" && f.Section != nil && len(filterAnchors) == 0 && len(mp.preds) == 1+boolInt(f.Aspect != nil):
+	case mp.def.rel != "" && (f.Section != nil || f.Aspect != nil) && !(f.Aspect != nil && mp.status) && len(filterAnchors) == 0 &&
+		len(mp.preds) == boolInt(f.Section != nil)+boolInt(f.Aspect != nil)+boolInt(mp.status):
 		// A sector's, project's, place's or milestone's measures with a
-		// section (and aspect) number: the count the node keeps for it
-		// (store/counts.go); counted from its measures where it keeps none.
-		key := sectionCountKey
-		if f.Aspect != nil {
-			key = aspectCountKey
+		// section (and aspect) number, or with an aspect number in any
+		// section, or with a section number and a status: the counts the
+		// node keeps for them (store/counts.go); counted from its measures
+		// where it keeps none.
+		kept := "coalesce(c[" + sectionCountKey + "], 0)"
+		switch {
+		case mp.status:
+			kept = sectionStatusCountsSum("c")
+		case f.Section != nil && f.Aspect != nil:
+			kept = "coalesce(c[" + aspectCountKey + "], 0)"
+		case f.Aspect != nil:
+			kept = aspectCountsSum("c")
 		}
-		fallback := "size([x IN COLLECT { " + mp.def.measuresOf("c") + " } WHERE x.sectionNumber = $section AND ($aspect IS NULL OR x.aspectNumber = $aspect)])"
-		if f.Aspect == nil {
-			mp.p["aspect"] = nil
+		match := "($section IS NULL OR x.sectionNumber = $section) AND ($aspect IS NULL OR x.aspectNumber = $aspect)"
+		if mp.status {
+			match += " AND x.status IN $statuses"
 		}
+		fallback := "size([x IN COLLECT { " + mp.def.measuresOf("c") + " } WHERE " + match + "])"
+		mp.p["section"], mp.p["aspect"] = optInt(f.Section), optInt(f.Aspect)
 		b.WriteString("  OPTIONAL MATCH (c:" + mp.def.label + " {id: sc})\n")
-		b.WriteString("  RETURN CASE WHEN c IS NULL THEN 0 WHEN c." + keptSectionCounts + " THEN coalesce(c[" + key + "], 0) ELSE " + fallback + " END AS total\n}\n")
+		b.WriteString("  RETURN CASE WHEN c IS NULL THEN 0 WHEN " + keepsCounts("c") + " THEN " + kept + " ELSE " + fallback + " END AS total\n}\n")
 		return
 	case len(mp.preds) == 1 && mp.status && len(filterAnchors) == 0:
 		// The counts the scope node (all plans, for all measures) keeps

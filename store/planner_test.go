@@ -320,14 +320,23 @@ func TestPlannerMatchesReference(t *testing.T) {
 		scope           plan.Scope
 		section, aspect int
 		desc            bool
+		status          bool // PLANNED and COMPLETED measures only
 	}
-	fixed := []fixedCase{{plan.ScopeAll, 1, 0, false}, {plan.ScopeAll, 1, 0, true}, {plan.ScopeAll, 2, 0, true}, {plan.ScopeAll, 2, 1, false}, {plan.ScopeAll, 2, 2, true},
-		{plan.ScopeSection, 1, 0, false}, {plan.ScopeSection, 2, 0, true}, {plan.ScopeSection, 1, 1, false}, {plan.ScopeSection, 2, 1, false},
-		{plan.ScopeAspect, 1, 0, false}, {plan.ScopeAspect, 2, 0, false}, {plan.ScopeAspect, 0, 1, true}, {plan.ScopeAspect, 0, 2, true},
+	fixed := []fixedCase{{plan.ScopeAll, 1, 0, false, false}, {plan.ScopeAll, 1, 0, true, false}, {plan.ScopeAll, 2, 0, true, false}, {plan.ScopeAll, 2, 1, false, false}, {plan.ScopeAll, 2, 2, true, false},
+		{plan.ScopeSection, 1, 0, false, false}, {plan.ScopeSection, 2, 0, true, false}, {plan.ScopeSection, 1, 1, false, false}, {plan.ScopeSection, 2, 1, false, false},
+		{plan.ScopeAspect, 1, 0, false, false}, {plan.ScopeAspect, 2, 0, false, false}, {plan.ScopeAspect, 0, 1, true, false}, {plan.ScopeAspect, 0, 2, true, false},
 		// A hub's measures with a section (and aspect) number: the counts
 		// the hub keeps per section and aspect (store/counts.go).
-		{plan.ScopeSector, 1, 0, false}, {plan.ScopeSector, 2, 1, true}, {plan.ScopeProject, 2, 0, false}, {plan.ScopeProject, 2, 3, false},
-		{plan.ScopePlace, 2, 0, false}, {plan.ScopePlace, 2, 2, true}, {plan.ScopeMilestone, 1, 0, false}, {plan.ScopeMilestone, 2, 1, false}}
+		{plan.ScopeSector, 1, 0, false, false}, {plan.ScopeSector, 2, 1, true, false}, {plan.ScopeProject, 2, 0, false, false}, {plan.ScopeProject, 2, 3, false, false},
+		{plan.ScopePlace, 2, 0, false, false}, {plan.ScopePlace, 2, 2, true, false}, {plan.ScopeMilestone, 1, 0, false, false}, {plan.ScopeMilestone, 2, 1, false, false},
+		// An aspect number without a section: the sums of the aspect
+		// counts the sections of every plan, of one plan, or a hub keep.
+		{plan.ScopeAll, 0, 1, false, false}, {plan.ScopePlan, 0, 2, true, false}, {plan.ScopeSector, 0, 1, false, false}, {plan.ScopeProject, 0, 3, true, false},
+		{plan.ScopePlace, 0, 2, false, false}, {plan.ScopeMilestone, 0, 1, true, false},
+		// A hub's measures with a section number and a status: its
+		// section-status counts.
+		{plan.ScopeSector, 2, 0, false, true}, {plan.ScopeProject, 1, 0, true, true}, {plan.ScopePlace, 2, 0, true, true}, {plan.ScopeMilestone, 2, 0, false, true},
+		{plan.ScopePlan, 0, 1, false, true}, {plan.ScopeAll, 0, 2, true, true}}
 	for c := range len(fixed) + cases {
 		if c < len(fixed) {
 			fc := fixed[c]
@@ -338,8 +347,13 @@ func TestPlannerMatchesReference(t *testing.T) {
 			if fc.aspect > 0 {
 				f.Aspect = &fc.aspect
 			}
+			if fc.status {
+				f.Statuses = []plan.Status{plan.StatusPlanned, plan.StatusCompleted}
+			}
 			scope := ""
 			switch fc.scope {
+			case plan.ScopePlan:
+				scope = g.scopes[plan.ScopePlan][0]
 			case plan.ScopeAspect:
 				scope = g.scopes[plan.ScopeAspect][0]
 			case plan.ScopeSection:
@@ -378,6 +392,10 @@ func TestPlannerMatchesReference(t *testing.T) {
 				a := 1 + r.IntN(3)
 				f.Aspect = &a
 			}
+		} else if r.IntN(6) == 0 {
+			// An aspect number in any section.
+			a := 1 + r.IntN(3)
+			f.Aspect = &a
 		}
 		if r.IntN(4) == 0 {
 			f.Sectors = pick(g.slugs[plan.ScopeSector], 1+r.IntN(2))
