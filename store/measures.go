@@ -1220,7 +1220,7 @@ func compileGroupedTotals(q plan.MeasureQuery, scopes []string) (cm *compiledMea
 		return nil, false, nil
 	}
 	var b strings.Builder
-	mp.groupedRead(&b, def, false)
+	mp.groupedRead(&b, def, false, "")
 	b.WriteString("RETURN sc AS scope, count(m) AS total")
 	return &compiledMeasures{cypher: b.String(), params: mp.p}, true, nil
 }
@@ -1274,20 +1274,40 @@ func groupedPlan(q plan.MeasureQuery, scopes []string) (mp *measurePlan, def sco
 // groupedRead writes the read of the filter's measures m from its
 // smallest anchor, the other conditions (and, with cursor, the cursor's)
 // checked per measure, each bound to the scopes among $scopes that hold it
-// (sc).
-func (mp *measurePlan) groupedRead(b *strings.Builder, def scopeDef, cursor bool) {
+// (sc). With order, the rows of each scope come in that order. For places
+// the measures are sorted once, before they are bound to the places that
+// hold them, one measure at a time (a sort of the filter's measures, not
+// of every measure-place pair: the 14,000 measures of the largest place
+// against their 40,000 pairs); for the other kinds, where a measure has a
+// few holders, the pairs are sorted (binding each measure apart cost more:
+// 31 milestones filtered by a year, 109 -> 145 ms).
+func (mp *measurePlan) groupedRead(b *strings.Builder, def scopeDef, cursor bool, order string) {
 	b.WriteString("WITH null AS sc\n")
 	mp.anchored(b, "", false, func(skip int, _ bool) string {
 		return "    WITH sc, m WHERE " + mp.where(skip, cursor) + "\n"
 	})
 	b.WriteString("WITH DISTINCT m\n")
+	if order != "" && (def.prop != "" || def.closure) {
+		b.WriteString("WITH m ORDER BY " + order + "\n")
+	}
+	var holders string
 	switch {
 	case def.prop != "":
 		b.WriteString("WITH m, m." + def.prop + " AS sc WHERE sc IN $scopes\n")
+		return
 	case def.closure:
-		b.WriteString("MATCH (m)-[:" + def.rel + "]->(:" + def.label + ")-[:" + def.nests + "*0..8]->(h:" + def.label + ") WHERE h.id IN $scopes\nWITH DISTINCT h.id AS sc, m\n")
+		holders = "MATCH (m)-[:" + def.rel + "]->(:" + def.label + ")-[:" + def.nests + "*0..8]->(h:" + def.label + ") WHERE h.id IN $scopes"
 	default:
-		b.WriteString("MATCH (m)-[:" + def.rel + "]->(h:" + def.label + ") WHERE h.id IN $scopes\nWITH DISTINCT h.id AS sc, m\n")
+		holders = "MATCH (m)-[:" + def.rel + "]->(h:" + def.label + ") WHERE h.id IN $scopes"
+	}
+	if order != "" && def.closure {
+		// Per measure, so that the rows keep the order.
+		b.WriteString("CALL {\n  WITH m\n  " + holders + "\n  RETURN DISTINCT h.id AS sc\n}\n")
+		return
+	}
+	b.WriteString(holders + "\nWITH DISTINCT h.id AS sc, m\n")
+	if order != "" {
+		b.WriteString("WITH sc, m ORDER BY " + order + "\n")
 	}
 }
 
@@ -1323,8 +1343,7 @@ func compileGroupedPages(q plan.MeasureQuery, scopes []string) (cm *compiledMeas
 		return nil, false, err
 	}
 	var b strings.Builder
-	mp.groupedRead(&b, def, true)
-	b.WriteString("WITH sc, m ORDER BY " + mp.orderBy(false) + "\n")
+	mp.groupedRead(&b, def, true, mp.orderBy(false))
 	b.WriteString("WITH sc, collect(m) AS matched\n")
 	total := "0"
 	if q.WantTotal && q.After == nil && q.Before == nil {
