@@ -44,3 +44,6 @@ run list_sectors_section_total '{ sectors { name measures(filter:{section:2}) { 
 run list_places_section_total '{ places { name measures(filter:{section:1}) { totalCount } } }'
 run list_milestones_aspect_total '{ milestones { year measures(filter:{section:2, aspect:1}) { totalCount } } }'
 run list_sectors_section_page '{ sectors { name measures(first:5, filter:{section:2}) { totalCount nodes { code } } } }'
+# A section filter in code order under a list: the walk seeks the section's block of codes.
+run list_places_section_last '{ places { measures(last: 9, filter: {section: 1}) { totalCount nodes { code title sectors { name } } } } }'
+run list_milestones_aspect_page '{ milestones { measures(first: 3, filter: {section: 1, aspect: 2}) { nodes { code } } } }'

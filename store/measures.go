@@ -434,6 +434,14 @@ func (mp *measurePlan) filters() {
 			hi = lo
 		}
 		p["secLo"], p["secHi"], p["secDescLo"], p["secDescHi"] = lo, hi, -hi, -lo
+		// And its block of the code keys, which a walk in code order
+		// seeks: a code names its section and aspect (the loader and the
+		// mutations check it), "S2.A1.M3" → "S000002.A000001.M000003".
+		prefix := CodeKey(fmt.Sprintf("S%d", *f.Section))
+		if f.Aspect != nil {
+			prefix = CodeKey(fmt.Sprintf("S%d.A%d", *f.Section, *f.Aspect))
+		}
+		p["codeLo"], p["codeHi"] = prefix+".", prefix+"/" // '/' sorts right after '.'
 	}
 	if f.Aspect != nil {
 		mp.preds = append(mp.preds, "m.aspectNumber = $aspect")
@@ -630,6 +638,20 @@ func (mp *measurePlan) walkRead(b *strings.Builder, guard string, budget bool) {
 		bound := map[string]string{sortSection: "$secLo AND %s <= $secHi", sortSectionDesc: "$secDescLo AND %s <= $secDescHi"}[first]
 		where = append(where, v+"."+first+" >= "+fmt.Sprintf(bound, v+"."+first))
 	}
+	codeBlock := false
+	if _, ok := mp.p["codeLo"]; ok && first == "codeKey" {
+		// So does a walk in code order to its block of codes: the last
+		// page of a place's measures in section 1 read sections 3 and 2
+		// backwards to their budget, then every measure from the anchor
+		// (507 places: 433 ms warm at 100,000).
+		lo := "$codeLo"
+		if guard != "" && !scoped {
+			// The guard travels into the seek (see the bounds below).
+			lo = "CASE WHEN " + guard + " THEN $codeLo END"
+		}
+		where = append(where, v+".codeKey >= "+lo+" AND "+v+".codeKey < $codeHi")
+		codeBlock = true
+	}
 	base := slices.Clone(where)
 	for i, pr := range props {
 		// An always-true bound on a key lets Neo4j read the index in order
@@ -637,7 +659,7 @@ func (mp *measurePlan) walkRead(b *strings.Builder, guard string, budget bool) {
 		// cursor's bound does that by itself, and better: given both, the
 		// planner seeks on IS NOT NULL and reads the index from the start.
 		switch {
-		case i == 0 && scoped || pr == first && len(conds) > 0:
+		case i == 0 && scoped || pr == first && (len(conds) > 0 || codeBlock):
 		case pr == first && guard != "" && !scoped:
 			low := "''"
 			if first != "codeKey" && first != "title" {
