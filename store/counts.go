@@ -28,8 +28,9 @@ var countedScopes = []plan.Scope{plan.ScopePlan, plan.ScopeSection, plan.ScopeAs
 func statusCountProp(st plan.Status) string { return "statusCount" + string(st) }
 
 // A node also keeps how many of its measures lie in each section number
-// (sectionCount<n>), in each aspect of a section (aspectCount<s>_<a>) and
-// in each section with each status (sectionStatusCount<n>_<status>),
+// (sectionCount<n>), in each aspect of a section (aspectCount<s>_<a>), in
+// each section with each status (sectionStatusCount<n>_<status>) and in
+// each aspect with each status (aspectStatusCount<s>_<a>_<status>),
 // whatever their plan: what a section or aspect filter (and a status
 // filter with a section) on a sector's, project's, place's or milestone's
 // measures counts. keptCounts marks the nodes that keep them with the
@@ -39,7 +40,7 @@ const (
 	sectionCountKey   = "'sectionCount' + toString($section)"
 	aspectCountKey    = "'aspectCount' + toString($section) + '_' + toString($aspect)"
 	keptCounts        = "keptCounts"
-	keptCountsVersion = 2
+	keptCountsVersion = 3
 )
 
 // keepsCounts is the condition "node c keeps every count countsSet writes".
@@ -60,6 +61,14 @@ func sectionStatusCountsSum(c string) string {
 	return "reduce(t = 0, st IN $statuses | t + coalesce(" + c + "['sectionStatusCount' + toString($section) + '_' + st], 0))"
 }
 
+// aspectStatusCountsSum is the expression of how many of node c's
+// measures in aspect $aspect of section $section (of any section, when
+// $section is null) have one of $statuses.
+func aspectStatusCountsSum(c string) string {
+	return "CASE WHEN $section IS NULL THEN reduce(t = 0, k IN keys(" + c + ") | t + CASE WHEN k STARTS WITH 'aspectStatusCount' AND any(st IN $statuses WHERE k ENDS WITH '_' + toString($aspect) + '_' + st) THEN " + c + "[k] ELSE 0 END)\n" +
+		"    ELSE reduce(t = 0, st IN $statuses | t + coalesce(" + c + "['aspectStatusCount' + toString($section) + '_' + toString($aspect) + '_' + st], 0)) END"
+}
+
 // countsSet is the clause that gives node c its kept counts from by, a list
 // of {s: status, sec: section number, asp: aspect number, n: count} maps:
 // the total, per status, per section number and per aspect (the section
@@ -74,13 +83,16 @@ func countsSet(c, by string) string {
 	parts = append(parts, fmt.Sprintf("%s.%s = %d", c, keptCounts, keptCountsVersion), c+".keptSectionCounts = null")
 	aspectKey := "'aspectCount' + x.sec + '_' + x.asp"
 	statusKey := "'sectionStatusCount' + x.sec + '_' + x.s"
-	return "FOREACH (k IN [k IN keys(" + c + ") WHERE k STARTS WITH 'sectionCount' OR k STARTS WITH 'aspectCount' OR k STARTS WITH 'sectionStatusCount'] | SET " + c + "[k] = null)\n" +
+	aspectStatusKey := "'aspectStatusCount' + x.sec + '_' + x.asp + '_' + x.s"
+	return "FOREACH (k IN [k IN keys(" + c + ") WHERE k STARTS WITH 'sectionCount' OR k STARTS WITH 'aspectCount' OR k STARTS WITH 'sectionStatusCount' OR k STARTS WITH 'aspectStatusCount'] | SET " + c + "[k] = null)\n" +
 		"FOREACH (sec IN reduce(acc = [], x IN " + by + " | CASE WHEN x.sec IS NULL OR x.sec IN acc THEN acc ELSE acc + x.sec END) |\n" +
 		"  SET " + c + "['sectionCount' + sec] = reduce(t = 0, x IN " + by + " | t + CASE WHEN x.sec = sec THEN x.n ELSE 0 END))\n" +
 		"FOREACH (x IN [x IN " + by + " WHERE x.sec IS NOT NULL AND x.asp IS NOT NULL] |\n" +
 		"  SET " + c + "[" + aspectKey + "] = coalesce(" + c + "[" + aspectKey + "], 0) + x.n)\n" +
 		"FOREACH (x IN [x IN " + by + " WHERE x.sec IS NOT NULL AND x.s IS NOT NULL] |\n" +
 		"  SET " + c + "[" + statusKey + "] = coalesce(" + c + "[" + statusKey + "], 0) + x.n)\n" +
+		"FOREACH (x IN [x IN " + by + " WHERE x.sec IS NOT NULL AND x.asp IS NOT NULL AND x.s IS NOT NULL] |\n" +
+		"  SET " + c + "[" + aspectStatusKey + "] = coalesce(" + c + "[" + aspectStatusKey + "], 0) + x.n)\n" +
 		"SET " + strings.Join(parts, ", ")
 }
 
@@ -173,10 +185,14 @@ func moveStatusCount(ctx context.Context, tx neo4j.ManagedTransaction, id string
 	}
 	cypher := "MATCH (m:Measure {id: $id})\nCALL {\n  WITH m\n  " + scopeNodesOf + "\n}\n" +
 		fmt.Sprintf("SET c.%[1]s = coalesce(c.%[1]s, 0) - 1, c.%[2]s = coalesce(c.%[2]s, 0) + 1\n", statusCountProp(from), statusCountProp(to)) +
-		// And between its section-status counts, on nodes that keep them.
+		// And between its section-status and aspect-status counts, on
+		// nodes that keep them.
 		"FOREACH (sec IN CASE WHEN m.sectionNumber IS NOT NULL AND " + keepsCounts("c") + " THEN [m.sectionNumber] ELSE [] END |\n" +
 		"  SET c['sectionStatusCount' + sec + '_' + $from] = coalesce(c['sectionStatusCount' + sec + '_' + $from], 0) - 1,\n" +
-		"      c['sectionStatusCount' + sec + '_' + $to] = coalesce(c['sectionStatusCount' + sec + '_' + $to], 0) + 1)"
+		"      c['sectionStatusCount' + sec + '_' + $to] = coalesce(c['sectionStatusCount' + sec + '_' + $to], 0) + 1)\n" +
+		"FOREACH (sa IN CASE WHEN m.sectionNumber IS NOT NULL AND m.aspectNumber IS NOT NULL AND " + keepsCounts("c") + " THEN [m.sectionNumber + '_' + m.aspectNumber] ELSE [] END |\n" +
+		"  SET c['aspectStatusCount' + sa + '_' + $from] = coalesce(c['aspectStatusCount' + sa + '_' + $from], 0) - 1,\n" +
+		"      c['aspectStatusCount' + sa + '_' + $to] = coalesce(c['aspectStatusCount' + sa + '_' + $to], 0) + 1)"
 	res, err := tx.Run(ctx, cypher, map[string]any{"id": id, "from": string(from), "to": string(to)})
 	if err == nil {
 		_, err = res.Consume(ctx)

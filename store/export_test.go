@@ -38,6 +38,8 @@ func StaleDerived(ctx context.Context, s *Store) ([]string, error) {
 		checks = append(checks, "NOT "+keepsCounts("c"), "c.keptSectionCounts IS NOT NULL",
 			"any(k IN keys(c) WHERE k STARTS WITH 'sectionStatusCount' AND c[k] <> reduce(t = 0, x IN by | t + CASE WHEN 'sectionStatusCount' + x.sec + '_' + x.s = k THEN x.n ELSE 0 END))",
 			"any(x IN by WHERE x.sec IS NOT NULL AND x.s IS NOT NULL AND c['sectionStatusCount' + x.sec + '_' + x.s] IS NULL)",
+			"any(k IN keys(c) WHERE k STARTS WITH 'aspectStatusCount' AND c[k] <> reduce(t = 0, x IN by | t + CASE WHEN 'aspectStatusCount' + x.sec + '_' + x.asp + '_' + x.s = k THEN x.n ELSE 0 END))",
+			"any(x IN by WHERE x.sec IS NOT NULL AND x.asp IS NOT NULL AND x.s IS NOT NULL AND c['aspectStatusCount' + x.sec + '_' + x.asp + '_' + x.s] IS NULL)",
 			"any(k IN keys(c) WHERE k STARTS WITH 'sectionCount' AND c[k] <> reduce(t = 0, x IN by | t + CASE WHEN 'sectionCount' + x.sec = k THEN x.n ELSE 0 END))",
 			"any(k IN keys(c) WHERE k STARTS WITH 'aspectCount' AND c[k] <> reduce(t = 0, x IN by | t + CASE WHEN 'aspectCount' + x.sec + '_' + x.asp = k THEN x.n ELSE 0 END))",
 			"any(x IN by WHERE x.sec IS NOT NULL AND c['sectionCount' + x.sec] IS NULL)",
@@ -85,12 +87,13 @@ func SetGroupedMinScopes(n int) (restore func()) {
 
 // DowngradeCounts makes every node that keeps counts keep them as the
 // previous version did (until 3 December 2026): the section and aspect
-// counts under the marker keptSectionCounts, no section-status counts —
+// counts under the marker keptSectionCounts, no section-status or
+// aspect-status counts —
 // what the loader must notice and refresh.
 func DowngradeCounts(ctx context.Context, s *Store) error {
 	_, err := s.write(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
 		res, err := tx.Run(ctx, "MATCH (c) WHERE c."+keptCounts+" IS NOT NULL\n"+
-			"FOREACH (k IN [k IN keys(c) WHERE k STARTS WITH 'sectionStatusCount'] | SET c[k] = null)\n"+
+			"FOREACH (k IN [k IN keys(c) WHERE k STARTS WITH 'sectionStatusCount' OR k STARTS WITH 'aspectStatusCount'] | SET c[k] = null)\n"+
 			"SET c.keptSectionCounts = true\n"+
 			"REMOVE c."+keptCounts, nil)
 		if err != nil {

@@ -1005,15 +1005,17 @@ func (mp *measurePlan) writeTotal(b *strings.Builder) {
 		}
 		b.WriteString("  " + match + "\n  RETURN sum(coalesce(" + kept + ", " + fallback + ")) AS total\n}\n")
 		return
-	case mp.def.rel != "" && (f.Section != nil || f.Aspect != nil) && !(f.Aspect != nil && mp.status) && len(filterAnchors) == 0 &&
+	case mp.def.rel != "" && (f.Section != nil || f.Aspect != nil) && len(filterAnchors) == 0 &&
 		len(mp.preds) == boolInt(f.Section != nil)+boolInt(f.Aspect != nil)+boolInt(mp.status):
 		// A sector's, project's, place's or milestone's measures with a
 		// section (and aspect) number, or with an aspect number in any
-		// section, or with a section number and a status: the counts the
-		// node keeps for them (store/counts.go); counted from its measures
-		// where it keeps none.
+		// section, perhaps with a status: the counts the node keeps for
+		// them (store/counts.go); counted from its measures where it keeps
+		// none.
 		kept := "coalesce(c[" + sectionCountKey + "], 0)"
 		switch {
+		case mp.status && f.Aspect != nil:
+			kept = aspectStatusCountsSum("c")
 		case mp.status:
 			kept = sectionStatusCountsSum("c")
 		case f.Section != nil && f.Aspect != nil:

@@ -333,8 +333,10 @@ func TestPlannerMatchesReference(t *testing.T) {
 		// counts the sections of every plan, of one plan, or a hub keep.
 		{plan.ScopeAll, 0, 1, false, false}, {plan.ScopePlan, 0, 2, true, false}, {plan.ScopeSector, 0, 1, false, false}, {plan.ScopeProject, 0, 3, true, false},
 		{plan.ScopePlace, 0, 2, false, false}, {plan.ScopeMilestone, 0, 1, true, false},
-		// A hub's measures with a section number and a status: its
-		// section-status counts.
+		// A hub's measures with a section number (or an aspect number, of
+		// a section or of any) and a status: its section-status and
+		// aspect-status counts.
+		{plan.ScopeSector, 0, 1, false, true}, {plan.ScopePlace, 2, 1, true, true}, {plan.ScopeMilestone, 0, 2, false, true}, {plan.ScopeProject, 1, 1, false, true},
 		{plan.ScopeSector, 2, 0, false, true}, {plan.ScopeProject, 1, 0, true, true}, {plan.ScopePlace, 2, 0, true, true}, {plan.ScopeMilestone, 2, 0, false, true},
 		{plan.ScopePlan, 0, 1, false, true}, {plan.ScopeAll, 0, 2, true, true}}
 	for c := range len(fixed) + cases {
