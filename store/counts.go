@@ -31,8 +31,8 @@ func statusCountProp(st plan.Status) string { return "statusCount" + string(st) 
 // (sectionCount<n>), in each aspect of a section (aspectCount<s>_<a>), in
 // each section with each status (sectionStatusCount<n>_<status>) and in
 // each aspect with each status (aspectStatusCount<s>_<a>_<status>),
-// whatever their plan: what a section or aspect filter (and a status
-// filter with a section) on a sector's, project's, place's or milestone's
+// whatever their plan: what a section or aspect filter, with a status
+// filter or without, on a sector's, project's, place's or milestone's
 // measures counts. keptCounts marks the nodes that keep them with the
 // version of what they keep (a graph written before has an older version,
 // or none); the planner reads them only from nodes that keep them all.
