@@ -37,10 +37,64 @@ func statusCountProp(st plan.Status) string { return "statusCount" + string(st) 
 // version of what they keep (a graph written before has an older version,
 // or none); the planner reads them only from nodes that keep them all.
 const (
-	sectionCountKey   = "'sectionCount' + toString($section)"
-	aspectCountKey    = "'aspectCount' + toString($section) + '_' + toString($aspect)"
 	keptCounts        = "keptCounts"
 	keptCountsVersion = 3
+)
+
+// The prefixes of the kept counts' property names.
+const (
+	sectionCountPrefix       = "sectionCount"
+	aspectCountPrefix        = "aspectCount"
+	sectionStatusCountPrefix = "sectionStatusCount"
+	aspectStatusCountPrefix  = "aspectStatusCount"
+)
+
+// keptCountFamilies are the counts countsSet writes per section, aspect
+// and status: each property's prefix, and the fields of countsSet's
+// {s, sec, asp, n} maps that name it.
+var keptCountFamilies = []countFamily{
+	{sectionCountPrefix, []string{"sec"}},
+	{aspectCountPrefix, []string{"sec", "asp"}},
+	{sectionStatusCountPrefix, []string{"sec", "s"}},
+	{aspectStatusCountPrefix, []string{"sec", "asp", "s"}},
+}
+
+// countFamily is a kind of kept count: its properties' prefix and the
+// fields of countsSet's {s, sec, asp, n} maps that name each property.
+type countFamily struct {
+	prefix string
+	fields []string
+}
+
+// of is the expression of the property name that counts map x, and the
+// condition "x has every field that names it".
+func (f countFamily) of(x string) (key, named string) {
+	fields, known := make([]string, len(f.fields)), make([]string, len(f.fields))
+	for i, fd := range f.fields {
+		fields[i], known[i] = x+"."+fd, x+"."+fd+" IS NOT NULL"
+	}
+	return countKey(f.prefix, fields...), strings.Join(known, " AND ")
+}
+
+// countKey is the expression of a kept count's property name: prefix,
+// then parts (expressions) joined by '_'.
+func countKey(prefix string, parts ...string) string {
+	return "'" + prefix + "' + " + strings.Join(parts, " + '_' + ")
+}
+
+// keysStartingWith is the list of c's property names that start with one
+// of prefixes.
+func keysStartingWith(c string, prefixes ...string) string {
+	conds := make([]string, len(prefixes))
+	for i, p := range prefixes {
+		conds[i] = "k STARTS WITH '" + p + "'"
+	}
+	return "[k IN keys(" + c + ") WHERE " + strings.Join(conds, " OR ") + "]"
+}
+
+var (
+	sectionCountKey = countKey(sectionCountPrefix, "toString($section)")
+	aspectCountKey  = countKey(aspectCountPrefix, "toString($section)", "toString($aspect)")
 )
 
 // keepsCounts is the condition "node c keeps every count countsSet writes".
@@ -52,27 +106,27 @@ func keepsCounts(c string) string {
 // in an aspect numbered $aspect, of any section: the sum of its
 // aspectCount<s>_<$aspect> counts.
 func aspectCountsSum(c string) string {
-	return "reduce(t = 0, k IN keys(" + c + ") | t + CASE WHEN k STARTS WITH 'aspectCount' AND k ENDS WITH '_' + toString($aspect) THEN " + c + "[k] ELSE 0 END)"
+	return "reduce(t = 0, k IN keys(" + c + ") | t + CASE WHEN k STARTS WITH '" + aspectCountPrefix + "' AND k ENDS WITH '_' + toString($aspect) THEN " + c + "[k] ELSE 0 END)"
 }
 
 // sectionStatusCountsSum is the expression of how many of node c's
 // measures numbered $section have one of $statuses.
 func sectionStatusCountsSum(c string) string {
-	return "reduce(t = 0, st IN $statuses | t + coalesce(" + c + "['sectionStatusCount' + toString($section) + '_' + st], 0))"
+	return "reduce(t = 0, st IN $statuses | t + coalesce(" + c + "[" + countKey(sectionStatusCountPrefix, "toString($section)", "st") + "], 0))"
 }
 
 // aspectStatusCountsSum is the expression of how many of node c's
 // measures in aspect $aspect of section $section (of any section, when
 // $section is null) have one of $statuses.
 func aspectStatusCountsSum(c string) string {
-	return "CASE WHEN $section IS NULL THEN reduce(t = 0, k IN keys(" + c + ") | t + CASE WHEN k STARTS WITH 'aspectStatusCount' AND any(st IN $statuses WHERE k ENDS WITH '_' + toString($aspect) + '_' + st) THEN " + c + "[k] ELSE 0 END)\n" +
-		"    ELSE reduce(t = 0, st IN $statuses | t + coalesce(" + c + "['aspectStatusCount' + toString($section) + '_' + toString($aspect) + '_' + st], 0)) END"
+	return "CASE WHEN $section IS NULL THEN reduce(t = 0, k IN keys(" + c + ") | t + CASE WHEN k STARTS WITH '" + aspectStatusCountPrefix + "' AND any(st IN $statuses WHERE k ENDS WITH '_' + toString($aspect) + '_' + st) THEN " + c + "[k] ELSE 0 END)\n" +
+		"    ELSE reduce(t = 0, st IN $statuses | t + coalesce(" + c + "[" + countKey(aspectStatusCountPrefix, "toString($section)", "toString($aspect)", "st") + "], 0)) END"
 }
 
 // countsSet is the clause that gives node c its kept counts from by, a list
 // of {s: status, sec: section number, asp: aspect number, n: count} maps:
-// the total, per status, per section number and per aspect (the section
-// and aspect counts it kept before are cleared first).
+// the total, per status, and each of keptCountFamilies (those it kept
+// before are cleared first).
 func countsSet(c, by string) string {
 	parts := []string{c + ".measureCount = reduce(t = 0, x IN " + by + " | t + x.n)"}
 	for _, st := range plan.Statuses {
@@ -81,19 +135,18 @@ func countsSet(c, by string) string {
 	// keptSectionCounts marked the nodes that kept the section and aspect
 	// counts (until 3 December 2026): keptCounts replaces it.
 	parts = append(parts, fmt.Sprintf("%s.%s = %d", c, keptCounts, keptCountsVersion), c+".keptSectionCounts = null")
-	aspectKey := "'aspectCount' + x.sec + '_' + x.asp"
-	statusKey := "'sectionStatusCount' + x.sec + '_' + x.s"
-	aspectStatusKey := "'aspectStatusCount' + x.sec + '_' + x.asp + '_' + x.s"
-	return "FOREACH (k IN [k IN keys(" + c + ") WHERE k STARTS WITH 'sectionCount' OR k STARTS WITH 'aspectCount' OR k STARTS WITH 'sectionStatusCount' OR k STARTS WITH 'aspectStatusCount'] | SET " + c + "[k] = null)\n" +
-		"FOREACH (sec IN reduce(acc = [], x IN " + by + " | CASE WHEN x.sec IS NULL OR x.sec IN acc THEN acc ELSE acc + x.sec END) |\n" +
-		"  SET " + c + "['sectionCount' + sec] = reduce(t = 0, x IN " + by + " | t + CASE WHEN x.sec = sec THEN x.n ELSE 0 END))\n" +
-		"FOREACH (x IN [x IN " + by + " WHERE x.sec IS NOT NULL AND x.asp IS NOT NULL] |\n" +
-		"  SET " + c + "[" + aspectKey + "] = coalesce(" + c + "[" + aspectKey + "], 0) + x.n)\n" +
-		"FOREACH (x IN [x IN " + by + " WHERE x.sec IS NOT NULL AND x.s IS NOT NULL] |\n" +
-		"  SET " + c + "[" + statusKey + "] = coalesce(" + c + "[" + statusKey + "], 0) + x.n)\n" +
-		"FOREACH (x IN [x IN " + by + " WHERE x.sec IS NOT NULL AND x.asp IS NOT NULL AND x.s IS NOT NULL] |\n" +
-		"  SET " + c + "[" + aspectStatusKey + "] = coalesce(" + c + "[" + aspectStatusKey + "], 0) + x.n)\n" +
-		"SET " + strings.Join(parts, ", ")
+	prefixes := make([]string, len(keptCountFamilies))
+	for i, f := range keptCountFamilies {
+		prefixes[i] = f.prefix
+	}
+	var b strings.Builder
+	b.WriteString("FOREACH (k IN " + keysStartingWith(c, prefixes...) + " | SET " + c + "[k] = null)\n")
+	for _, f := range keptCountFamilies {
+		key, named := f.of("x")
+		b.WriteString("FOREACH (x IN [x IN " + by + " WHERE " + named + "] |\n" +
+			"  SET " + c + "[" + key + "] = coalesce(" + c + "[" + key + "], 0) + x.n)\n")
+	}
+	return b.String() + "SET " + strings.Join(parts, ", ")
 }
 
 // byStatus is the expression of the {s, sec, asp, n} list of node c of
@@ -187,12 +240,10 @@ func moveStatusCount(ctx context.Context, tx neo4j.ManagedTransaction, id string
 		fmt.Sprintf("SET c.%[1]s = coalesce(c.%[1]s, 0) - 1, c.%[2]s = coalesce(c.%[2]s, 0) + 1\n", statusCountProp(from), statusCountProp(to)) +
 		// And between its section-status and aspect-status counts, on
 		// nodes that keep them.
-		"FOREACH (sec IN CASE WHEN m.sectionNumber IS NOT NULL AND " + keepsCounts("c") + " THEN [m.sectionNumber] ELSE [] END |\n" +
-		"  SET c['sectionStatusCount' + sec + '_' + $from] = coalesce(c['sectionStatusCount' + sec + '_' + $from], 0) - 1,\n" +
-		"      c['sectionStatusCount' + sec + '_' + $to] = coalesce(c['sectionStatusCount' + sec + '_' + $to], 0) + 1)\n" +
-		"FOREACH (sa IN CASE WHEN m.sectionNumber IS NOT NULL AND m.aspectNumber IS NOT NULL AND " + keepsCounts("c") + " THEN [m.sectionNumber + '_' + m.aspectNumber] ELSE [] END |\n" +
-		"  SET c['aspectStatusCount' + sa + '_' + $from] = coalesce(c['aspectStatusCount' + sa + '_' + $from], 0) - 1,\n" +
-		"      c['aspectStatusCount' + sa + '_' + $to] = coalesce(c['aspectStatusCount' + sa + '_' + $to], 0) + 1)"
+		"FOREACH (x IN CASE WHEN m.sectionNumber IS NOT NULL AND " + keepsCounts("c") + " THEN [{sec: m.sectionNumber, asp: m.aspectNumber}] ELSE [] END |\n" +
+		"  SET " + moved(countKey(sectionStatusCountPrefix, "x.sec", "$from"), countKey(sectionStatusCountPrefix, "x.sec", "$to")) + ")\n" +
+		"FOREACH (x IN CASE WHEN m.sectionNumber IS NOT NULL AND m.aspectNumber IS NOT NULL AND " + keepsCounts("c") + " THEN [{sec: m.sectionNumber, asp: m.aspectNumber}] ELSE [] END |\n" +
+		"  SET " + moved(countKey(aspectStatusCountPrefix, "x.sec", "x.asp", "$from"), countKey(aspectStatusCountPrefix, "x.sec", "x.asp", "$to")) + ")"
 	res, err := tx.Run(ctx, cypher, map[string]any{"id": id, "from": string(from), "to": string(to)})
 	if err == nil {
 		_, err = res.Consume(ctx)
@@ -201,6 +252,12 @@ func moveStatusCount(ctx context.Context, tx neo4j.ManagedTransaction, id string
 		return fmt.Errorf("move the status count of %s from %s to %s: %w", id, from, to, err)
 	}
 	return nil
+}
+
+// moved is the SET list that moves one measure from count property from
+// to count property to (both expressions) of node c.
+func moved(from, to string) string {
+	return "c[" + from + "] = coalesce(c[" + from + "], 0) - 1, c[" + to + "] = coalesce(c[" + to + "], 0) + 1"
 }
 
 // RefreshDerived recomputes, in one write transaction, what the graph

@@ -35,15 +35,13 @@ func StaleDerived(ctx context.Context, s *Store) ([]string, error) {
 		}
 		// Every section and aspect count it keeps is a recount, and every
 		// section and aspect of its measures has one.
-		checks = append(checks, "NOT "+keepsCounts("c"), "c.keptSectionCounts IS NOT NULL",
-			"any(k IN keys(c) WHERE k STARTS WITH 'sectionStatusCount' AND c[k] <> reduce(t = 0, x IN by | t + CASE WHEN 'sectionStatusCount' + x.sec + '_' + x.s = k THEN x.n ELSE 0 END))",
-			"any(x IN by WHERE x.sec IS NOT NULL AND x.s IS NOT NULL AND c['sectionStatusCount' + x.sec + '_' + x.s] IS NULL)",
-			"any(k IN keys(c) WHERE k STARTS WITH 'aspectStatusCount' AND c[k] <> reduce(t = 0, x IN by | t + CASE WHEN 'aspectStatusCount' + x.sec + '_' + x.asp + '_' + x.s = k THEN x.n ELSE 0 END))",
-			"any(x IN by WHERE x.sec IS NOT NULL AND x.asp IS NOT NULL AND x.s IS NOT NULL AND c['aspectStatusCount' + x.sec + '_' + x.asp + '_' + x.s] IS NULL)",
-			"any(k IN keys(c) WHERE k STARTS WITH 'sectionCount' AND c[k] <> reduce(t = 0, x IN by | t + CASE WHEN 'sectionCount' + x.sec = k THEN x.n ELSE 0 END))",
-			"any(k IN keys(c) WHERE k STARTS WITH 'aspectCount' AND c[k] <> reduce(t = 0, x IN by | t + CASE WHEN 'aspectCount' + x.sec + '_' + x.asp = k THEN x.n ELSE 0 END))",
-			"any(x IN by WHERE x.sec IS NOT NULL AND c['sectionCount' + x.sec] IS NULL)",
-			"any(x IN by WHERE x.asp IS NOT NULL AND c['aspectCount' + x.sec + '_' + x.asp] IS NULL)")
+		checks = append(checks, "NOT "+keepsCounts("c"), "c.keptSectionCounts IS NOT NULL")
+		for _, f := range keptCountFamilies {
+			key, named := f.of("x")
+			checks = append(checks,
+				"any(k IN keys(c) WHERE k STARTS WITH '"+f.prefix+"' AND c[k] <> reduce(t = 0, x IN by | t + CASE WHEN "+key+" = k THEN x.n ELSE 0 END))",
+				"any(x IN by WHERE "+named+" AND c["+key+"] IS NULL)")
+		}
 		what, err := readWhat(ctx, s, "MATCH (c:"+d.label+")\nWITH c, "+byStatus(d, "c")+" AS by\nWHERE "+strings.Join(checks, " OR ")+"\nRETURN 'count of ' + c.id AS what")
 		if err != nil {
 			return nil, err
@@ -93,7 +91,7 @@ func SetGroupedMinScopes(n int) (restore func()) {
 func DowngradeCounts(ctx context.Context, s *Store) error {
 	_, err := s.write(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
 		res, err := tx.Run(ctx, "MATCH (c) WHERE c."+keptCounts+" IS NOT NULL\n"+
-			"FOREACH (k IN [k IN keys(c) WHERE k STARTS WITH 'sectionStatusCount' OR k STARTS WITH 'aspectStatusCount'] | SET c[k] = null)\n"+
+			"FOREACH (k IN "+keysStartingWith("c", sectionStatusCountPrefix, aspectStatusCountPrefix)+" | SET c[k] = null)\n"+
 			"SET c.keptSectionCounts = true\n"+
 			"REMOVE c."+keptCounts, nil)
 		if err != nil {
