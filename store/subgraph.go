@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -33,8 +35,9 @@ const NeighborFanOut = 64
 // neighbours of each node of the previous level, drops the nodes seen
 // before (a hash grouping, not a list search, so the cost is linear in
 // the rows), and keeps the first $cap in id order; then come the first
-// $limit nodes (nearest first), their display labels and the edges among
-// them. One round trip whatever the depth; a level reads at most
+// $limit nodes (nearest first), their display labels and their outgoing
+// relationships, of which scanNeighborhood keeps the edges among the nodes.
+// One round trip whatever the depth; a level reads at most
 // $cap × NeighborFanOut relationships, whatever node the walk starts from,
 // and none once the nodes before it fill the limit.
 var neighborhoodCypher = func() map[int]string {
@@ -75,28 +78,13 @@ WITH seen + fresh[0..$cap] AS seen, fresh[0..$cap] AS l%[2]d, cut%[1]d OR fanCut
 `, l-1, l, graphRels, map[bool]string{true: "center", false: "fan"}[l == 1])
 		}
 		// The edges among the nodes: each node's outgoing relationships
-		// (few: hubs are their targets), kept when their end is a node of
-		// the answer — a hash grouping again, not a search of the list.
+		// (few: hubs are their targets), as (type, target id) pairs beside
+		// the node; scanNeighborhood keeps those whose target is a node of
+		// the answer and sorts them. Done in Go, the set test is a map
+		// lookup; done in Cypher it was a union, a grouping and a sort,
+		// 40% of the query's time.
 		fmt.Fprintf(&b, `WITH seen[0..$limit] AS ns, size(seen) > $limit OR cut%d AS truncated
-CALL {
-  WITH ns
-  CALL {
-    WITH ns
-    UNWIND ns AS x
-    RETURN x AS b, 0 AS tag, null AS e
-    UNION ALL
-    WITH ns
-    UNWIND ns AS a
-    MATCH (a)-[r:%s]->(b)
-    RETURN b, 1 AS tag, [a.id, type(r), b.id] AS e
-  }
-  WITH b, min(tag) AS tag, collect(e) AS es
-  WITH es WHERE tag = 0
-  UNWIND es AS e
-  WITH e ORDER BY e[0], e[1], e[2]
-  RETURN collect(e) AS edges
-}
-RETURN truncated, [n IN ns | %s] AS nodes, edges`, d, graphRels, nodeView)
+RETURN truncated, [n IN ns | %s] AS nodes, [n IN ns | [(n)-[r:%s]->(m) | [type(r), m.id]]] AS out`, d, nodeView, graphRels)
 		m[d] = b.String()
 	}
 	return m
@@ -140,27 +128,48 @@ func scanNeighborhood(rec *neo4j.Record) (*plan.Subgraph, error) {
 	if g.Nodes, err = scanGraphNodes(rec); err != nil {
 		return nil, err
 	}
-	edges, err := recordValue[[]any](rec, "edges")
+	out, err := recordValue[[]any](rec, "out")
 	if err != nil {
 		return nil, err
 	}
-	for i, v := range edges {
-		what := fmt.Sprintf("edges[%d]", i)
-		e, err := as[[]any](v, what)
+	if len(out) != len(g.Nodes) {
+		return nil, fmt.Errorf("%d lists of relationships for %d nodes", len(out), len(g.Nodes))
+	}
+	in := make(map[plan.ID]bool, len(g.Nodes))
+	for _, n := range g.Nodes {
+		in[n.ID] = true
+	}
+	for i, v := range out {
+		rels, err := as[[]any](v, fmt.Sprintf("out[%d]", i))
 		if err != nil {
 			return nil, err
 		}
-		if len(e) != 3 {
-			return nil, fmt.Errorf("%s has %d elements, not 3 (source, type, target)", what, len(e))
-		}
-		var ends [3]string
-		for j, x := range e {
-			if ends[j], err = as[string](x, fmt.Sprintf("%s[%d]", what, j)); err != nil {
+		for j, r := range rels {
+			what := fmt.Sprintf("out[%d][%d]", i, j)
+			pair, err := as[[]any](r, what)
+			if err != nil {
 				return nil, err
 			}
+			if len(pair) != 2 {
+				return nil, fmt.Errorf("%s has %d elements, not 2 (type, target)", what, len(pair))
+			}
+			typ, err := as[string](pair[0], what+"[0]")
+			if err != nil {
+				return nil, err
+			}
+			dst, err := as[string](pair[1], what+"[1]")
+			if err != nil {
+				return nil, err
+			}
+			if in[plan.ID(dst)] {
+				g.Edges = append(g.Edges, graphEdge(string(g.Nodes[i].ID), typ, dst))
+			}
 		}
-		g.Edges = append(g.Edges, graphEdge(ends[0], ends[1], ends[2]))
 	}
+	// Source, then type, then target: the order the edges always had.
+	slices.SortFunc(g.Edges, func(a, b plan.GraphEdge) int {
+		return cmp.Or(cmp.Compare(a.Source, b.Source), cmp.Compare(a.Type, b.Type), cmp.Compare(a.Target, b.Target))
+	})
 	return g, nil
 }
 
