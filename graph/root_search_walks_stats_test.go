@@ -6,6 +6,7 @@ package graph_test
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -455,6 +456,41 @@ func TestNeighborhood(t *testing.T) {
 			}
 		}
 		eqStrings(t, "edges among the kept nodes", g.edgeStrings(), e.x.edgesAmong(g.ids()))
+	})
+	// Nodes and edges are leaf objects, which internal/gqlgen marshals
+	// without gqlgen's per-element resolution: aliases, __typename,
+	// fragments and @include/@skip must read as they would through it.
+	t.Run("aliases, __typename, fragments and directives on nodes and edges", func(t *testing.T) {
+		const q = `query($id: ID!, $no: Boolean!) { neighborhood(id: $id) {
+  nodes { __typename key: id id ...N kind: type label @skip(if: true) }
+  edges { id @include(if: $no) t: __typename from: source type ... on GraphEdge { to: target } }
+} }
+fragment N on GraphNode { name: label }`
+		var d struct {
+			Neighborhood struct {
+				Nodes []map[string]any
+				Edges []map[string]any
+			}
+		}
+		query(t, e.url, q, map[string]any{"id": centre, "no": false}, &d)
+		var plain struct{ Neighborhood subgraphJSON }
+		query(t, e.url, `query($id: ID!) { neighborhood(id: $id) { `+subgraphFields+` } }`, map[string]any{"id": centre}, &plain)
+		g := plain.Neighborhood
+		if len(d.Neighborhood.Nodes) != len(g.Nodes) || len(d.Neighborhood.Edges) != len(g.Edges) || len(g.Edges) == 0 {
+			t.Fatalf("%d nodes and %d edges, want %d and %d (and some edges)", len(d.Neighborhood.Nodes), len(d.Neighborhood.Edges), len(g.Nodes), len(g.Edges))
+		}
+		for i, n := range d.Neighborhood.Nodes {
+			want := map[string]any{"__typename": "GraphNode", "key": g.Nodes[i].ID, "id": g.Nodes[i].ID, "name": g.Nodes[i].Label, "kind": g.Nodes[i].Type}
+			if !maps.Equal(n, want) {
+				t.Errorf("node %d = %v, want %v", i, n, want)
+			}
+		}
+		for i, ed := range d.Neighborhood.Edges {
+			want := map[string]any{"t": "GraphEdge", "from": g.Edges[i].Source, "type": g.Edges[i].Type, "to": g.Edges[i].Target}
+			if !maps.Equal(ed, want) {
+				t.Errorf("edge %d = %v, want %v", i, ed, want)
+			}
+		}
 	})
 	t.Run("errors", func(t *testing.T) {
 		for _, v := range []map[string]any{

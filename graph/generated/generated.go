@@ -16827,11 +16827,7 @@ func (ec *executionContext) marshalNCount2githubᚗcomᚋshenzhenplanᚋkgapiᚋ
 }
 
 func (ec *executionContext) marshalNCount2ᚕgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐCountᚄ(ctx context.Context, sel ast.SelectionSet, v []plan.Count) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNCount2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐCount(ctx, sel, v[i])
-	})
+	ret := ec.leafNCount2ᚕgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐCountᚄ(ctx, sel, v)
 
 	for _, e := range ret {
 		if e == graphql.Null {
@@ -17032,11 +17028,7 @@ func (ec *executionContext) marshalNGraphEdge2githubᚗcomᚋshenzhenplanᚋkgap
 }
 
 func (ec *executionContext) marshalNGraphEdge2ᚕgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐGraphEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []plan.GraphEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNGraphEdge2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐGraphEdge(ctx, sel, v[i])
-	})
+	ret := ec.leafNGraphEdge2ᚕgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐGraphEdgeᚄ(ctx, sel, v)
 
 	for _, e := range ret {
 		if e == graphql.Null {
@@ -17052,11 +17044,7 @@ func (ec *executionContext) marshalNGraphNode2githubᚗcomᚋshenzhenplanᚋkgap
 }
 
 func (ec *executionContext) marshalNGraphNode2ᚕgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐGraphNodeᚄ(ctx context.Context, sel ast.SelectionSet, v []plan.GraphNode) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNGraphNode2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐGraphNode(ctx, sel, v[i])
-	})
+	ret := ec.leafNGraphNode2ᚕgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐGraphNodeᚄ(ctx, sel, v)
 
 	for _, e := range ret {
 		if e == graphql.Null {
@@ -17549,11 +17537,7 @@ func (ec *executionContext) marshalNQuantity2githubᚗcomᚋshenzhenplanᚋkgapi
 }
 
 func (ec *executionContext) marshalNQuantity2ᚕgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐQuantityᚄ(ctx context.Context, sel ast.SelectionSet, v []plan.Quantity) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 8, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNQuantity2githubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐQuantity(ctx, sel, v[i])
-	})
+	ret := ec.leafNQuantity2ᚕgithubᚗcomᚋshenzhenplanᚋkgapiᚋplanᚐQuantityᚄ(ctx, sel, v)
 
 	for _, e := range ret {
 		if e == graphql.Null {
