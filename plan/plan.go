@@ -7,7 +7,6 @@ package plan
 import (
 	"encoding/base64"
 	"io"
-	"strconv"
 	"strings"
 )
 
@@ -63,7 +62,16 @@ func (id ID) Key() string {
 func (id ID) Global() string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
 
 // MarshalGQL writes the id as its opaque global form (gqlgen's Marshaler).
-func (id ID) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(id.Global())) }
+// The URL alphabet of base64 needs no escaping in JSON: the quotes go
+// around the encoding as it is (strconv.Quote cost a neighbourhood of
+// 1,700 nodes and edges a fifth of its CPU).
+func (id ID) MarshalGQL(w io.Writer) {
+	buf := make([]byte, base64.RawURLEncoding.EncodedLen(len(id))+2)
+	buf[0] = '"'
+	base64.RawURLEncoding.Encode(buf[1:], []byte(id))
+	buf[len(buf)-1] = '"'
+	_, _ = w.Write(buf)
+}
 
 // UnmarshalGQL reads an opaque global id (gqlgen's Unmarshaler).
 func (id *ID) UnmarshalGQL(v any) error {

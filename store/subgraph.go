@@ -135,42 +135,62 @@ func scanNeighborhood(rec *neo4j.Record) (*plan.Subgraph, error) {
 	if len(out) != len(g.Nodes) {
 		return nil, fmt.Errorf("%d lists of relationships for %d nodes", len(out), len(g.Nodes))
 	}
-	in := make(map[plan.ID]bool, len(g.Nodes))
+	// The nodes' global ids, each encoded once for all the edges that end
+	// there; a node's edges are kept when their target is one of them.
+	global := make(map[plan.ID]string, len(g.Nodes))
 	for _, n := range g.Nodes {
-		in[n.ID] = true
+		global[n.ID] = n.ID.Global()
 	}
-	for i, v := range out {
-		rels, err := as[[]any](v, fmt.Sprintf("out[%d]", i))
+	// Source, then type, then target: the order the edges always had. The
+	// sources are the nodes in id order; each one's few edges are sorted
+	// apart.
+	order := make([]int, len(g.Nodes))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(g.Nodes[a].ID, g.Nodes[b].ID) })
+	for _, i := range order {
+		rels, err := as[[]any](out[i], "out[i]")
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("node %s: %w", g.Nodes[i].ID, err)
 		}
-		for j, r := range rels {
-			what := fmt.Sprintf("out[%d][%d]", i, j)
-			pair, err := as[[]any](r, what)
+		src := g.Nodes[i].ID
+		first := len(g.Edges)
+		for _, r := range rels {
+			typ, dst, err := typeAndTarget(r)
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("a relationship of %s: %w", src, err)
 			}
-			if len(pair) != 2 {
-				return nil, fmt.Errorf("%s has %d elements, not 2 (type, target)", what, len(pair))
-			}
-			typ, err := as[string](pair[0], what+"[0]")
-			if err != nil {
-				return nil, err
-			}
-			dst, err := as[string](pair[1], what+"[1]")
-			if err != nil {
-				return nil, err
-			}
-			if in[plan.ID(dst)] {
-				g.Edges = append(g.Edges, graphEdge(string(g.Nodes[i].ID), typ, dst))
+			if dstGlobal, in := global[dst]; in {
+				g.Edges = append(g.Edges, plan.GraphEdge{ID: global[src] + "." + typ + "." + dstGlobal, Source: src, Target: dst, Type: typ})
 			}
 		}
+		slices.SortFunc(g.Edges[first:], func(a, b plan.GraphEdge) int {
+			return cmp.Or(cmp.Compare(a.Type, b.Type), cmp.Compare(a.Target, b.Target))
+		})
 	}
-	// Source, then type, then target: the order the edges always had.
-	slices.SortFunc(g.Edges, func(a, b plan.GraphEdge) int {
-		return cmp.Or(cmp.Compare(a.Source, b.Source), cmp.Compare(a.Type, b.Type), cmp.Compare(a.Target, b.Target))
-	})
 	return g, nil
+}
+
+// typeAndTarget reads a [type, target id] pair of a neighborhoodCypher
+// query's out column.
+func typeAndTarget(v any) (string, plan.ID, error) {
+	pair, err := as[[]any](v, "out[i][j]")
+	if err != nil {
+		return "", "", err
+	}
+	if len(pair) != 2 {
+		return "", "", fmt.Errorf("%d elements, not 2 (type, target)", len(pair))
+	}
+	typ, err := as[string](pair[0], "its type")
+	if err != nil {
+		return "", "", err
+	}
+	dst, err := as[string](pair[1], "its target")
+	if err != nil {
+		return "", "", err
+	}
+	return typ, plan.ID(dst), nil
 }
 
 // scanGraphNodes reads the nodes column: a list of nodeView maps. A label
