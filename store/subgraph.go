@@ -35,8 +35,8 @@ const NeighborFanOut = 64
 // neighbours of each node of the previous level, drops the nodes seen
 // before (a hash grouping, not a list search, so the cost is linear in
 // the rows), and keeps the first $cap in id order; then come the first
-// $limit nodes (nearest first), their display labels and their outgoing
-// relationships, of which scanNeighborhood keeps the edges among the nodes.
+// $limit nodes (nearest first), their display labels and the edges among
+// them, listed beside the node each starts from.
 // One round trip whatever the depth; a level reads at most
 // $cap × NeighborFanOut relationships, whatever node the walk starts from,
 // and none once the nodes before it fill the limit.
@@ -78,13 +78,15 @@ WITH seen + fresh[0..$cap] AS seen, fresh[0..$cap] AS l%[2]d, cut%[1]d OR fanCut
 `, l-1, l, graphRels, map[bool]string{true: "center", false: "fan"}[l == 1])
 		}
 		// The edges among the nodes: each node's outgoing relationships
-		// (few: hubs are their targets), as (type, target id) pairs beside
-		// the node; scanNeighborhood keeps those whose target is a node of
-		// the answer and sorts them. Done in Go, the set test is a map
-		// lookup; done in Cypher it was a union, a grouping and a sort,
-		// 40% of the query's time.
+		// (few: hubs are their targets) whose end is a node of the answer,
+		// as (type, target id) pairs beside the node; scanNeighborhood
+		// sorts them. Neo4j tests membership of a list it reuses with a
+		// hash set, and reads the id of the kept ends only: at depth 3 from
+		// a busy place, 999 of 6,591 relationships. A union, a grouping and
+		// a sort of the edges in Cypher cost 40% more at depth 2; reading
+		// every end's id and filtering in Go, 70% more at depth 3.
 		fmt.Fprintf(&b, `WITH seen[0..$limit] AS ns, size(seen) > $limit OR cut%d AS truncated
-RETURN truncated, [n IN ns | %s] AS nodes, [n IN ns | [(n)-[r:%s]->(m) | [type(r), m.id]]] AS out`, d, nodeView, graphRels)
+RETURN truncated, [n IN ns | %s] AS nodes, [n IN ns | [(n)-[r:%s]->(m) WHERE m IN ns | [type(r), m.id]]] AS out`, d, nodeView, graphRels)
 		m[d] = b.String()
 	}
 	return m
@@ -136,7 +138,7 @@ func scanNeighborhood(rec *neo4j.Record) (*plan.Subgraph, error) {
 		return nil, fmt.Errorf("%d lists of relationships for %d nodes", len(out), len(g.Nodes))
 	}
 	// The nodes' global ids, each encoded once for all the edges that end
-	// there; a node's edges are kept when their target is one of them.
+	// there.
 	global := make(map[plan.ID]string, len(g.Nodes))
 	for _, n := range g.Nodes {
 		global[n.ID] = n.ID.Global()
@@ -161,9 +163,11 @@ func scanNeighborhood(rec *neo4j.Record) (*plan.Subgraph, error) {
 			if err != nil {
 				return nil, fmt.Errorf("a relationship of %s: %w", src, err)
 			}
-			if dstGlobal, in := global[dst]; in {
-				g.Edges = append(g.Edges, plan.GraphEdge{ID: global[src] + "." + typ + "." + dstGlobal, Source: src, Target: dst, Type: typ})
+			dstGlobal, in := global[dst]
+			if !in {
+				return nil, fmt.Errorf("an edge from %s to %s, not a node of the answer", src, dst)
 			}
+			g.Edges = append(g.Edges, plan.GraphEdge{ID: global[src] + "." + typ + "." + dstGlobal, Source: src, Target: dst, Type: typ})
 		}
 		slices.SortFunc(g.Edges[first:], func(a, b plan.GraphEdge) int {
 			return cmp.Or(cmp.Compare(a.Type, b.Type), cmp.Compare(a.Target, b.Target))
