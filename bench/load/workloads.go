@@ -202,7 +202,7 @@ fragment Project2 on Project { id measures { id } places { id } sectors { id } e
 fragment Measure2 on Measure {
   id partOfSection { id } partOfAspect { id } projects { id } sectors { id } places { id } milestones { id } events { id }
 }
-fragment Event2 on Event { id measures { id } projects { id } places { id } plans { id } }`
+fragment Event2 on Event { id measures { id } projects { id } places { id } plans { id } organizations { id } }`
 
 	// Shape classes (bench/README.md, "Shape classes").
 
@@ -247,6 +247,7 @@ fragment Measure1 on Measure {
 }
 fragment Event1 on Event {
   id measures(limit: $fan) { ...Measure2 } projects(limit: $fan) { ...Project2 } places(limit: $fan) { ...Place2 } plans(limit: $fan) { ...Plan2 }
+  organizations(limit: $fan) { ...Organization2 }
 }
 fragment Place2 on Place {
   id within { id } contains(limit: $fan) { id } projects(limit: $fan) { id } measures(limit: $fan) { id } events(limit: $fan) { id }
@@ -256,7 +257,10 @@ fragment Measure2 on Measure {
   id partOfSection { id } partOfAspect { id } projects(limit: $fan) { id } sectors(limit: $fan) { id } places(limit: $fan) { id }
   milestones(limit: $fan) { id } events(limit: $fan) { id }
 }
-fragment Event2 on Event { id measures(limit: $fan) { id } projects(limit: $fan) { id } places(limit: $fan) { id } plans(limit: $fan) { id } }
+fragment Event2 on Event {
+  id measures(limit: $fan) { id } projects(limit: $fan) { id } places(limit: $fan) { id } plans(limit: $fan) { id } organizations(limit: $fan) { id }
+}
+fragment Organization2 on Organization { id events(limit: $fan) { id } }
 fragment Plan2 on Plan { id parent { id } children(limit: $fan) { id } sections(limit: $fan) { id } milestones(limit: $fan) { id } events(limit: $fan) { id } }
 fragment Sector2 on Sector { id measures(limit: $fan) { id } projects(limit: $fan) { id } }
 fragment Section2 on Section { id inPlan { id } aspects(limit: $fan) { id } measures(limit: $fan) { id } }

@@ -19,7 +19,7 @@ import net from "node:net";
 // workloads need is exposed, plus the obvious fields of each type (the walk
 // workload follows every relationship type but SUPPORTED_BY, hence
 // Section.inPlan, Milestone.plans and the events: Event and the events
-// fields, CONCERNS). Measures hang off their section or
+// fields, CONCERNS; the organisations that acted in them, ACTED_IN). Measures hang off their section or
 // aspect through PART_OF (to the aspect when the measure is in one), so a
 // measure has two nullable PART_OF fields: partOfSection and partOfAspect
 // (whose section is reached via HAS_ASPECT).
@@ -136,6 +136,14 @@ export const typeDefs = /* GraphQL */ `
     projects: [Project!]! @relationship(type: "CONCERNS", direction: OUT)
     places: [Place!]! @relationship(type: "CONCERNS", direction: OUT)
     plans: [Plan!]! @relationship(type: "CONCERNS", direction: OUT)
+    organizations: [Organization!]! @relationship(type: "ACTED_IN", direction: IN)
+  }
+
+  type Organization @node(labels: ["Organization"]) {
+    id: ID!
+    slug: String!
+    name: String!
+    events: [Event!]! @relationship(type: "ACTED_IN", direction: OUT)
   }
 `;
 
