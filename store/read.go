@@ -20,8 +20,8 @@ var relationCypher = func() map[plan.Relation]string {
 		if err != nil {
 			continue // cannot happen: every traversal has a step
 		}
-		out[rel] = fmt.Sprintf("UNWIND $ids AS key\nMATCH (a:%s {id: key})\nMATCH %s\nRETURN key, b AS node, r.excerpt AS excerpt, r.claim AS claim, r.fact AS fact\nORDER BY key, %s",
-			t.From, st.pattern, st.order)
+		out[rel] = fmt.Sprintf("UNWIND $ids AS key\nMATCH (a:%s {id: key})\nMATCH %s\nRETURN key, %s AS node, r.excerpt AS excerpt, r.claim AS claim, r.fact AS fact\nORDER BY key, %s",
+			t.From, st.pattern, nodeExpr("b", st.to), st.order)
 	}
 	return out
 }()
@@ -112,7 +112,7 @@ func scanRecord(rec *neo4j.Record, col string) (plan.Node, error) {
 func (s *Store) Nodes(ctx context.Context, ids []plan.ID) (map[plan.ID]plan.Node, error) {
 	recs, err := s.read(ctx, `UNWIND $ids AS key
 MATCH (n:Entity {id: key})
-RETURN n AS node`, map[string]any{"ids": idStrings(ids)})
+RETURN `+anyNodeExpr("n")+` AS node`, map[string]any{"ids": idStrings(ids)})
 	if err != nil {
 		return nil, fmt.Errorf("load %d nodes by id: %w", len(ids), err)
 	}
@@ -130,7 +130,7 @@ RETURN n AS node`, map[string]any{"ids": idStrings(ids)})
 // Plans implements plan.Store.
 func (s *Store) Plans(ctx context.Context) ([]*plan.Plan, error) {
 	recs, err := s.read(ctx, `MATCH (p:Plan)
-RETURN p AS node, COUNT { MATCH (m:Measure) WHERE m.plan = p.id } AS cataloged
+RETURN `+nodeExpr("p", plan.KindPlan)+` AS node, COUNT { MATCH (m:Measure) WHERE m.plan = p.id } AS cataloged
 ORDER BY p.slug`, nil)
 	if err != nil {
 		return nil, fmt.Errorf("list plans: %w", err)
@@ -177,9 +177,9 @@ func (s *Store) FindByKey(ctx context.Context, k plan.Kind, key string, with pla
 		params = cm.params
 		b.WriteString("WITH n, n.id AS scope\n")
 		b.WriteString(cm.body)
-		b.WriteString("RETURN n AS node, " + rel + " AS rel, rows, total, short")
+		b.WriteString("RETURN " + nodeExpr("n", id.Kind()) + " AS node, " + rel + " AS rel, rows, total, short")
 	} else {
-		b.WriteString("RETURN n AS node, " + rel + " AS rel")
+		b.WriteString("RETURN " + nodeExpr("n", id.Kind()) + " AS node, " + rel + " AS rel")
 	}
 	params["id"] = string(id)
 	recs, err := s.read(ctx, b.String(), params)
@@ -272,7 +272,7 @@ func (s *Store) List(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.L
 	}
 	params := map[string]any{}
 	var b strings.Builder
-	ret := "RETURN n AS node, " + rel + " AS rel"
+	ret := "RETURN " + nodeExpr("n", k) + " AS node, " + rel + " AS rel"
 	var pageQ plan.MeasureQuery
 	grouped := false
 	var body string
