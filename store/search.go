@@ -51,9 +51,10 @@ func (s *Store) Search(ctx context.Context, text string, kinds []plan.Kind, firs
 	}
 	recs, err := s.read(ctx, `CALL db.index.fulltext.queryNodes($index, $q, {limit: $fetch}) YIELD node, score
 WHERE $labels IS NULL OR any(l IN labels(node) WHERE l IN $labels)
-RETURN node, score
+WITH node, score
 ORDER BY score DESC, node.id
-LIMIT $first`, map[string]any{"index": SearchIndex, "q": q, "labels": labels, "first": int64(first), "fetch": int64(first * 20)})
+LIMIT $first
+RETURN `+anyNodeExpr("node")+` AS node, score`, map[string]any{"index": SearchIndex, "q": q, "labels": labels, "first": int64(first), "fetch": int64(first * 20)})
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", truncate(text, 40), err)
 	}
