@@ -36,8 +36,8 @@ const NeighborFanOut = 64
 // before (a hash grouping, not a list search, so the cost is linear in
 // the rows), and keeps the first $cap in id order; then come the first
 // $limit nodes (nearest first), their display labels and the edges among
-// them, listed beside the node each starts from.
-// One round trip whatever the depth; a level reads at most
+// them, listed beside the node each starts from. One round trip whatever
+// the depth; a level reads at most
 // $cap × NeighborFanOut relationships, whatever node the walk starts from,
 // and none once the nodes before it fill the limit.
 var neighborhoodCypher = func() map[int]string {
@@ -83,8 +83,8 @@ WITH seen + fresh[0..$cap] AS seen, fresh[0..$cap] AS l%[2]d, cut%[1]d OR fanCut
 		// sorts them. Neo4j tests membership of a list it reuses with a
 		// hash set, and reads the id of the kept ends only: at depth 3 from
 		// a busy place, 999 of 6,591 relationships. A union, a grouping and
-		// a sort of the edges in Cypher cost 40% more at depth 2; reading
-		// every end's id and filtering in Go, 70% more at depth 3.
+		// a sort of the edges in Cypher cost a third more at depth 2;
+		// reading every end's id and filtering in Go, 70% more at depth 3.
 		fmt.Fprintf(&b, `WITH seen[0..$limit] AS ns, size(seen) > $limit OR cut%d AS truncated
 RETURN truncated, [n IN ns | %s] AS nodes, [n IN ns | [(n)-[r:%s]->(m) WHERE m IN ns | [type(r), m.id]]] AS out`, d, nodeView, graphRels)
 		m[d] = b.String()
