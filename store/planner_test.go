@@ -514,7 +514,9 @@ func TestPlannerMatchesReference(t *testing.T) {
 				checkPage(t, desc+", second page of "+string(id), p2[id], want, size, size, len(want))
 			}
 			if k := scopeKind(sc); k != "" {
-				// A top-level list of the kind counts them always at once.
+				// A top-level list of the kind counts them always at once,
+				// and its pages (walked, completed or read grouped) are
+				// the reference's.
 				listed, err := s.List(ctx, k, plan.Lookup{Measures: &q})
 				if err != nil {
 					t.Fatalf("%s: list: %v", desc, err)
@@ -523,6 +525,24 @@ func TestPlannerMatchesReference(t *testing.T) {
 					if pages[id] == nil || p.TotalCount != pages[id].TotalCount {
 						t.Errorf("%s: listed, %s has %d, a level of connections %v", desc, id, p.TotalCount, pages[id])
 					}
+				}
+				listed, err = s.List(ctx, k, plan.Lookup{Measures: &first})
+				if err != nil {
+					t.Fatalf("%s: list: %v", desc, err)
+				}
+				for _, id := range ids {
+					var want []*refMeasure
+					for i := range g.measures {
+						if g.measures[i].match(sc, string(id), f) {
+							want = append(want, &g.measures[i])
+						}
+					}
+					slices.SortFunc(want, func(a, b *refMeasure) int {
+						ka, desc := a.keys(order)
+						kb, _ := b.keys(order)
+						return compareKeys(ka, kb, desc)
+					})
+					checkPage(t, desc+", listed page of "+string(id), listed.Measures[id], want, 0, size, len(want))
 				}
 			}
 			nonzero := 0
