@@ -266,17 +266,7 @@ func TestPlannerMatchesReference(t *testing.T) {
 		return out
 	}
 	runCase := func(c int, sc plan.Scope, scope string, f plan.MeasureCriteria, order []plan.Order, first int) {
-		var want []*refMeasure
-		for i := range g.measures {
-			if g.measures[i].match(sc, scope, f) {
-				want = append(want, &g.measures[i])
-			}
-		}
-		slices.SortFunc(want, func(a, b *refMeasure) int {
-			ka, desc := a.keys(order)
-			kb, _ := b.keys(order)
-			return compareKeys(ka, kb, desc)
-		})
+		want := g.page(sc, scope, f, order)
 		desc := fmt.Sprintf("case %d: scope %s %q, filter %+v, order %v, first %d", c, sc, scope, f, order, first)
 		t.Run(fmt.Sprint(c), func(t *testing.T) {
 			var readAgain func(time.Duration)
@@ -486,17 +476,7 @@ func TestPlannerMatchesReference(t *testing.T) {
 				t.Fatalf("%s: first pages: %v", desc, err)
 			}
 			for _, id := range ids {
-				var want []*refMeasure
-				for i := range g.measures {
-					if g.measures[i].match(sc, string(id), f) {
-						want = append(want, &g.measures[i])
-					}
-				}
-				slices.SortFunc(want, func(a, b *refMeasure) int {
-					ka, desc := a.keys(order)
-					kb, _ := b.keys(order)
-					return compareKeys(ka, kb, desc)
-				})
+				want := g.page(sc, string(id), f, order)
 				got := p1[id]
 				if got == nil {
 					t.Fatalf("%s: no first page for %s", desc, id)
@@ -531,17 +511,7 @@ func TestPlannerMatchesReference(t *testing.T) {
 					t.Fatalf("%s: list: %v", desc, err)
 				}
 				for _, id := range ids {
-					var want []*refMeasure
-					for i := range g.measures {
-						if g.measures[i].match(sc, string(id), f) {
-							want = append(want, &g.measures[i])
-						}
-					}
-					slices.SortFunc(want, func(a, b *refMeasure) int {
-						ka, desc := a.keys(order)
-						kb, _ := b.keys(order)
-						return compareKeys(ka, kb, desc)
-					})
+					want := g.page(sc, string(id), f, order)
 					checkPage(t, desc+", listed page of "+string(id), listed.Measures[id], want, 0, size, len(want))
 				}
 			}
@@ -567,6 +537,23 @@ func TestPlannerMatchesReference(t *testing.T) {
 			t.Logf("%s: %d of the scopes hold some", desc, nonzero)
 		})
 	}
+}
+
+// page is the reference answer: the measures of scope (of kind sc) that
+// match f, in order.
+func (g *refGraph) page(sc plan.Scope, scope string, f plan.MeasureCriteria, order []plan.Order) []*refMeasure {
+	var want []*refMeasure
+	for i := range g.measures {
+		if g.measures[i].match(sc, scope, f) {
+			want = append(want, &g.measures[i])
+		}
+	}
+	slices.SortFunc(want, func(a, b *refMeasure) int {
+		ka, desc := a.keys(order)
+		kb, _ := b.keys(order)
+		return compareKeys(ka, kb, desc)
+	})
+	return want
 }
 
 // checkPage checks a page against the reference: the measures of want
