@@ -346,23 +346,26 @@ func (s *Store) List(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.L
 			}
 		}
 	}
-	if grouped && len(short) > 0 {
-		// The walks fell short of some pages, and the totals are counted
-		// grouped: when the filter's measures are few enough to read once
-		// for every node (groupedPagesPay), one grouped read gives every
-		// page and every total, where completing the short pages and then
-		// counting would join the same measures twice (milestones by a
-		// year filter at 100,000 measures: 4 round trips, 3 of them
-		// joins, → 2).
-		smallest, held, err := scanSizes(recs[0])
-		if err != nil {
+	// With totals counted grouped: the nodes and the filter's sizes (the
+	// list query read them).
+	var ids []string
+	var smallest, held int64
+	if grouped && len(out.Nodes) > 0 {
+		ids = make([]string, len(out.Nodes))
+		for i, n := range out.Nodes {
+			ids[i] = string(n.NodeID())
+		}
+		var err error
+		if smallest, held, err = scanSizes(recs[0]); err != nil {
 			return plan.Listed{}, fmt.Errorf("list %s: sizes: %w", k, err)
 		}
-		if groupedPagesPay(smallest, held) {
-			ids := make([]string, len(out.Nodes))
-			for i, n := range out.Nodes {
-				ids[i] = string(n.NodeID())
-			}
+		if len(short) > 0 && groupedPagesPay(smallest, held) {
+			// The walks fell short of some pages, and the filter's
+			// measures are few enough to read once for every node: one
+			// grouped read gives every page and every total, where
+			// completing the short pages and then counting would join the
+			// same measures twice (milestones by a year filter at 100,000
+			// measures: 4 round trips, 3 of them joins, → 2).
 			pages, err := s.readGroupedPages(ctx, *with.Measures, ids)
 			if err != nil {
 				return plan.Listed{}, fmt.Errorf("list %s: pages of measures: %w", k, err)
@@ -377,15 +380,7 @@ func (s *Store) List(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.L
 			return plan.Listed{}, fmt.Errorf("list %s: pages of measures: %w", k, err)
 		}
 	}
-	if grouped && len(out.Nodes) > 0 {
-		ids := make([]string, len(out.Nodes))
-		for i, n := range out.Nodes {
-			ids[i] = string(n.NodeID())
-		}
-		smallest, held, err := scanSizes(recs[0])
-		if err != nil {
-			return plan.Listed{}, fmt.Errorf("list %s: sizes: %w", k, err)
-		}
+	if ids != nil {
 		if err := s.totalsSized(ctx, *with.Measures, ids, out.Measures, smallest, held); err != nil {
 			return plan.Listed{}, fmt.Errorf("list %s: count the measures of %d nodes: %w", k, len(ids), err)
 		}
