@@ -13,7 +13,7 @@ import (
 // CompileMeasures exposes the measure-page compiler to the external tests,
 // which PROFILE what it emits: the query a page is read with first.
 func CompileMeasures(q plan.MeasureQuery, scopes []string) (string, map[string]any, error) {
-	cm, err := compileMeasures(q, scopes, false)
+	cm, err := compileMeasures(q, scopes)
 	if err != nil {
 		return "", nil, err
 	}

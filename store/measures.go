@@ -292,8 +292,19 @@ type measurePlan struct {
 }
 
 // compileMeasures builds the query for q from fixed fragments; every value
-// travels as a parameter.
-func compileMeasures(q plan.MeasureQuery, scopes []string, full bool) (*compiledMeasures, error) {
+// travels as a parameter. A filtered page is the walk of its index (see
+// writePage): a scope whose walk gave up comes back short.
+func compileMeasures(q plan.MeasureQuery, scopes []string) (*compiledMeasures, error) {
+	return compilePages(q, scopes, -1)
+}
+
+// compileAnchored builds the query that reads q's pages from anchor pick
+// (anchorSizes's numbering) for scopes whose walk gave up.
+func compileAnchored(q plan.MeasureQuery, scopes []string, pick int) (*compiledMeasures, error) {
+	return compilePages(q, scopes, pick)
+}
+
+func compilePages(q plan.MeasureQuery, scopes []string, pick int) (*compiledMeasures, error) {
 	mp, err := newMeasurePlan(q, scopes)
 	if err != nil {
 		return nil, err
@@ -311,7 +322,7 @@ func compileMeasures(q plan.MeasureQuery, scopes []string, full bool) (*compiled
 	if q.CountOnly {
 		b.WriteString("WITH *, [] AS rows, false AS short\n")
 	} else {
-		mp.writePage(&b, node, rel, full)
+		mp.writePage(&b, node, rel, pick)
 	}
 	if q.WantTotal {
 		mp.writeTotal(&b)
@@ -518,12 +529,7 @@ func (mp *measurePlan) where(skip int, cursor bool) string {
 	if mp.def.prop != "" {
 		cs = append(cs, "m."+mp.def.prop+" = sc")
 	}
-	for i, a := range mp.anchors {
-		if i != skip {
-			cs = append(cs, a.pred)
-		}
-	}
-	cs = append(cs, mp.preds...)
+	cs = append(cs, mp.filterConds(skip)...)
 	if cursor {
 		cs = append(cs, mp.conds...)
 	}
@@ -531,6 +537,26 @@ func (mp *measurePlan) where(skip int, cursor bool) string {
 		return "true"
 	}
 	return strings.Join(cs, "\n    AND ")
+}
+
+// filterConds are the per-row conditions of the filter: its anchors but
+// the one numbered skip, and its other conditions.
+func (mp *measurePlan) filterConds(skip int) []string {
+	var cs []string
+	for i, a := range mp.anchors {
+		if i != skip {
+			cs = append(cs, a.pred)
+		}
+	}
+	return append(cs, mp.preds...)
+}
+
+// filter is filterConds as one condition.
+func (mp *measurePlan) filter(skip int) string {
+	if cs := mp.filterConds(skip); len(cs) > 0 {
+		return strings.Join(cs, "\n    AND ")
+	}
+	return "true"
 }
 
 // orderBy is the ORDER BY list of the page (reversed for a backward page),
@@ -735,12 +761,15 @@ func (mp *measurePlan) sizeExpr() string {
 
 // writePage writes the subquery that yields rows: the page of scope sc.
 //
-// Without full, the page is the walk alone: short says that the walk gave
-// up after its budget, and the caller asks again with full for those
-// scopes. The walk alone is a much smaller query, and Neo4j plans each new
-// query text once: the whole planner took 1–1.6 s to plan for a filtered
-// page (EXPLAIN), which a page then pays only when a filter is sparse.
-func (mp *measurePlan) writePage(b *strings.Builder, node, rel string, full bool) {
+// With pick < 0, the page is the walk alone: short says that the walk gave
+// up after its budget, and the caller reads those scopes' pages again from
+// an anchor (pick ≥ 0: the read anchored numbers so, which the caller
+// chose by the sizes anchorSizes gives). Neo4j plans each new query text
+// once, in time that grows with the text: the walk alone is a small query,
+// and so is the read from one anchor, where the walk and every anchor's
+// read in one query, the anchor picked inside it, took 230–580 ms to plan
+// at 2,200–4,600 characters (measured on 3 December 2026).
+func (mp *measurePlan) writePage(b *strings.Builder, node, rel string, pick int) {
 	b.WriteString("CALL {\n  WITH sc\n")
 	skip := -1
 	if mp.def.rel != "" {
@@ -754,57 +783,23 @@ func (mp *measurePlan) writePage(b *strings.Builder, node, rel string, full bool
 		mp.closureWalk(b)
 		b.WriteString("  WITH hits, false AS short\n")
 		mp.writeHitRows(b, node, rel)
-		return
-	case unfiltered || !full:
-		// Without a filter every row the walk reads is on the page: it
-		// never gives up, and the query needs no anchored read.
-		b.WriteString("  CALL {\n    WITH sc\n")
+	case unfiltered:
+		// Without a filter every row the walk reads is on the page, in the
+		// page's order: it never gives up, and the query needs no anchored
+		// read.
 		mp.walk(b, "")
-		if !unfiltered {
-			b.WriteString("    WITH sc, m WHERE " + mp.where(skip, false) + "\n")
-		}
-		b.WriteString("    WITH m LIMIT $limit\n    RETURN collect(m) AS hits\n  }\n")
-		if unfiltered {
-			b.WriteString("  WITH hits, false AS short\n")
-		} else {
-			// Short of the page, the walk either read its index to the end
-			// (the page is complete) or gave up after its budget: walked
-			// again, only then, and counted.
-			b.WriteString("  WITH sc, hits, size(hits) < $limit AS short\n")
-			b.WriteString("  CALL {\n    WITH sc, short\n")
-			mp.walk(b, "short")
-			b.WriteString("    RETURN count(m) AS walked\n  }\n")
-			b.WriteString("  WITH hits, short AND walked = $budget AS short\n")
-		}
-		mp.writeHitRows(b, node, rel)
-		return
+		b.WriteString("    WITH m LIMIT $limit\n")
+		mp.writeRows(b, node, rel, "false")
+	case pick < 0:
+		mp.walkHits(b, skip)
+		b.WriteString("  RETURN [m IN hits | " + mp.rowExpr(node, rel) + "] AS rows, size(hits) < $limit AND cut AS short\n}\n")
 	default:
-		// The walk streams: it stops as soon as the filter has passed the
-		// page. For a relation scope it reads the scope's own links, so
-		// the scope's condition need not be checked again.
-		b.WriteString("  CALL {\n    WITH sc\n")
-		mp.walk(b, "")
-		b.WriteString("    WITH sc, m WHERE " + mp.where(skip, false) + "\n    WITH m LIMIT $limit\n    RETURN collect(m) AS hits\n  }\n")
-		// Short of the page, the walk either read its index to the end (the
-		// page is complete) or gave up after its budget: walked again, only
-		// then, and counted.
-		b.WriteString("  WITH sc, hits, size(hits) < $limit AS short\n")
-		b.WriteString("  CALL {\n    WITH sc, short\n")
-		mp.walk(b, "short")
-		b.WriteString("    RETURN count(m) AS walked\n  }\n")
-		b.WriteString("  WITH sc, hits, short AND walked = $budget AS more\n")
+		mp.anchored(b, "  ", true, pick, func(skip int, scan bool) string {
+			return "    WITH sc, m WHERE " + mp.where(skip, true) + "\n    WITH m ORDER BY " + mp.orderBy(scan && mp.def.prop != "") + " LIMIT $limit\n"
+		})
+		b.WriteString("  WITH m ORDER BY " + mp.orderBy(false) + " LIMIT $limit\n")
+		mp.writeRows(b, node, rel, "false")
 	}
-	b.WriteString("  CALL {\n    WITH sc, more\n    WITH sc WHERE more\n")
-	mp.anchored(b, "    ", true, func(skip int, scan bool) string {
-		if scan {
-			return "      WITH sc, m WHERE " + mp.where(skip, true) + "\n      WITH m ORDER BY " + mp.orderBy(mp.def.prop != "") + " LIMIT $limit\n"
-		}
-		return "      WITH sc, m WHERE " + mp.where(skip, true) + "\n      WITH m ORDER BY " + mp.orderBy(false) + " LIMIT $limit\n"
-	})
-	b.WriteString("    RETURN collect(m) AS fb\n  }\n")
-	b.WriteString("  UNWIND CASE WHEN more THEN fb ELSE hits END AS m\n")
-	b.WriteString("  WITH m ORDER BY " + mp.orderBy(false) + " LIMIT $limit\n")
-	mp.writeRows(b, node, rel, ", false AS short")
 }
 
 // writeHitRows ends the page's subquery from hits (the page's measures)
@@ -817,13 +812,48 @@ func (mp *measurePlan) writeHitRows(b *strings.Builder, node, rel string) {
 }
 
 // writeRows ends the page's subquery: the rows of the page's measures m,
-// in order, with their sort keys and what the selection prefetches.
-func (mp *measurePlan) writeRows(b *strings.Builder, node, rel, extra string) {
+// in order, with their sort keys and what the selection prefetches, and,
+// when short is set, that expression as short. The rows are collected
+// before short is added: a constant beside an aggregate groups by it, and
+// a page without measures would then be no row at all.
+func (mp *measurePlan) writeRows(b *strings.Builder, node, rel, short string) {
+	if short == "" {
+		b.WriteString("  RETURN collect(" + mp.rowExpr(node, rel) + ") AS rows\n}\n")
+		return
+	}
+	b.WriteString("  WITH collect(" + mp.rowExpr(node, rel) + ") AS rows\n  RETURN rows, " + short + " AS short\n}\n")
+}
+
+// rowExpr is the row of measure m on the page: its node projection, its
+// sort keys (for its cursor) and what the selection prefetches.
+func (mp *measurePlan) rowExpr(node, rel string) string {
 	keyList := make([]string, len(mp.keys))
 	for i, k := range mp.keys {
 		keyList[i] = "m." + k.prop
 	}
-	b.WriteString("  RETURN collect({node: " + node + ", keys: [" + strings.Join(keyList, ", ") + "], rel: " + rel + "}) AS rows" + extra + "\n}\n")
+	return "{node: " + node + ", keys: [" + strings.Join(keyList, ", ") + "], rel: " + rel + "}"
+}
+
+// walkHits writes the walk of the page's index with the filter checked on
+// its rows, ending with hits, the page's measures it found (at most
+// $limit, in order), and cut, whether it read its whole budget (so that,
+// short of the page, it gave up rather than reached the end of the
+// index). The index is walked once: the rows' references are collected
+// (no property is read), then the filter streams over them and stops at
+// the page; a null after the last row keeps the stream from being empty.
+// Written as one flat part of the query, with neither a second walk for
+// the count nor a subquery per step: Neo4j plans a new query text in time
+// that grows with its clauses and subqueries (about 115 ms → 55 ms for
+// the page of all measures in one section, EXPLAIN of a new text), and
+// every new shape of a page is a new text. Scope conditions need not be
+// checked: the walk reads the scope's own index or links.
+func (mp *measurePlan) walkHits(b *strings.Builder, skip int) {
+	mp.walk(b, "")
+	b.WriteString("    WITH collect(m) AS walked\n")
+	b.WriteString("    UNWIND walked + [null] AS m\n")
+	b.WriteString("    WITH walked, m WHERE m IS NULL OR (" + mp.filter(skip) + ")\n")
+	b.WriteString("    WITH walked, m LIMIT $limit\n")
+	b.WriteString("    WITH size(walked) = $budget AS cut, collect(m) AS hits\n")
 }
 
 // anchored writes the read of the measures of sc that match the filter
@@ -831,13 +861,13 @@ func (mp *measurePlan) writeRows(b *strings.Builder, node, rel, extra string) {
 // without a smaller anchor, from the scope's index), as a union whose
 // branches all return m; tail writes what follows the reach in a branch.
 // walkHubs is set for a page (hubs and scope are walked in the page's
-// order, from its cursor) and unset for a count (the whole scope).
-func (mp *measurePlan) anchored(b *strings.Builder, ind string, walkHubs bool, tail func(skip int, scan bool) string) {
-	type branch struct {
-		size, body string
-	}
-	var bs []branch
-	union := len(mp.anchors)+boolInt(mp.def.rel == "") > 1
+// order, from its cursor) and unset for a count (the whole scope). With
+// only ≥ 0 it writes that branch alone (numbered as anchorSizes lists
+// them), chosen by the caller; otherwise the query picks the smallest.
+func (mp *measurePlan) anchored(b *strings.Builder, ind string, walkHubs bool, only int, tail func(skip int, scan bool) string) {
+	sizes := mp.anchorSizes(walkHubs)
+	bs := make([]string, len(sizes))
+	union := len(sizes) > 1 && only < 0
 	for i, a := range mp.anchors {
 		switch {
 		case a.reach != nil:
@@ -845,25 +875,17 @@ func (mp *measurePlan) anchored(b *strings.Builder, ind string, walkHubs bool, t
 			if union {
 				guard = "pick = " + strconv.Itoa(i)
 			}
-			bs = append(bs, branch{a.size(), ind + "  " + a.reach(guard) + "\n" + tail(i, false)})
+			bs[i] = ind + "  " + a.reach(guard) + "\n" + tail(i, false)
 		case walkHubs:
-			bs = append(bs, branch{a.size(), mp.hubWalk(ind+"  ", i, a)})
+			bs[i] = mp.hubWalk(ind+"  ", i, a)
 		default:
-			bs = append(bs, branch{a.size(), ind + "  " + a.hubs + "\n" + ind + "  MATCH " + a.def.reach("h") + "\n" + ind + "  WITH DISTINCT sc, m\n" + tail(i, false)})
+			bs[i] = ind + "  " + a.hubs + "\n" + ind + "  MATCH " + a.def.reach("h") + "\n" + ind + "  WITH DISTINCT sc, m\n" + tail(i, false)
 		}
 	}
 	scanAt := -1
 	_, sectionBlock := mp.p["secLo"]
 	if mp.def.rel == "" {
-		scanAt = len(bs)
-		size := mp.sizeExpr()
-		if sectionBlock && mp.def.label == "" && !walkHubs {
-			// A count of all measures in a section number reads that
-			// block of the section order (below): its size is what the
-			// sections of that number keep.
-			size = "reduce(t = 0, x IN COLLECT { " + sectionsNumbered + " RETURN coalesce(c.measureCount, " + measureScopes[plan.ScopeSection].countExpr("c") + ") } | t + x)"
-		}
-		bs = append(bs, branch{size, ""})
+		scanAt = len(mp.anchors)
 	}
 	// The scope's own measures are read from its page index in the page's
 	// order (a plain MATCH on the scope property has no index to seek: the
@@ -891,19 +913,16 @@ func (mp *measurePlan) anchored(b *strings.Builder, ind string, walkHubs bool, t
 		body := strings.ReplaceAll(w.String(), "    ", ind+"  ")
 		return body + tail(-1, true)
 	}
-	if len(bs) == 1 {
-		if scanAt == 0 {
-			bs[0].body = scan("")
+	if !union {
+		at := max(only, 0)
+		if at == scanAt {
+			bs[at] = scan("")
 		}
-		b.WriteString(ind + "CALL {\n" + ind + "  WITH sc\n" + bs[0].body + ind + "  RETURN m\n" + ind + "}\n")
+		b.WriteString(ind + "CALL {\n" + ind + "  WITH sc\n" + bs[at] + ind + "  RETURN m\n" + ind + "}\n")
 		return
 	}
 	if scanAt >= 0 {
-		bs[scanAt].body = scan("pick = " + strconv.Itoa(scanAt))
-	}
-	sizes := make([]string, len(bs))
-	for i, br := range bs {
-		sizes[i] = br.size
+		bs[scanAt] = scan("pick = " + strconv.Itoa(scanAt))
 	}
 	b.WriteString(ind + "WITH sc, [" + strings.Join(sizes, ", ") + "] AS sizes\n")
 	b.WriteString(ind + "WITH sc, reduce(k = 0, i IN range(1, size(sizes) - 1) | CASE WHEN sizes[i] < sizes[k] THEN i ELSE k END) AS pick\n")
@@ -917,9 +936,30 @@ func (mp *measurePlan) anchored(b *strings.Builder, ind string, walkHubs bool, t
 			// pick stays in scope for a guarded reach.
 			b.WriteString(ind + "  WITH sc, pick WHERE pick = " + strconv.Itoa(i) + "\n")
 		}
-		b.WriteString(br.body + ind + "  RETURN m\n")
+		b.WriteString(br + ind + "  RETURN m\n")
 	}
 	b.WriteString(ind + "}\n")
+}
+
+// anchorSizes are the expressions of the sizes of the reads anchored
+// chooses from, in its order: how many measures each anchor's hubs hold,
+// then, for a property scope or all measures, the scope (walkHubs as
+// anchored's).
+func (mp *measurePlan) anchorSizes(walkHubs bool) []string {
+	sizes := make([]string, 0, len(mp.anchors)+1)
+	for _, a := range mp.anchors {
+		sizes = append(sizes, a.size())
+	}
+	if mp.def.rel != "" {
+		return sizes
+	}
+	if _, sectionBlock := mp.p["secLo"]; sectionBlock && mp.def.label == "" && !walkHubs {
+		// A count of all measures in a section number reads that block of
+		// the section order (anchored): its size is what the sections of
+		// that number keep.
+		return append(sizes, "reduce(t = 0, x IN COLLECT { "+sectionsNumbered+" RETURN coalesce(c.measureCount, "+measureScopes[plan.ScopeSection].countExpr("c")+") } | t + x)")
+	}
+	return append(sizes, mp.sizeExpr())
 }
 
 // hubWalk is the read of a page from the hubs of anchor a (numbered
@@ -1048,7 +1088,7 @@ func (mp *measurePlan) writeTotal(b *strings.Builder) {
 		b.WriteString("  RETURN sum(CASE WHEN c IS NULL THEN 0 WHEN c.statusCountUNKNOWN IS NULL THEN " + fallback + " ELSE " + kept + " END) AS total\n}\n")
 		return
 	}
-	mp.anchored(b, "  ", false, func(skip int, _ bool) string {
+	mp.anchored(b, "  ", false, -1, func(skip int, _ bool) string {
 		return "    WITH sc, m WHERE " + mp.where(skip, false) + "\n"
 	})
 	b.WriteString("  RETURN count(m) AS total\n}\n")
@@ -1105,7 +1145,7 @@ func (s *Store) Measures(ctx context.Context, q plan.MeasureQuery, scopeIDs []pl
 			sized, pageQ.WantTotal = &filterSize{smallest, held}, false
 		}
 	}
-	out, short, err := s.measurePages(ctx, pageQ, scopes, false)
+	out, short, err := s.measurePages(ctx, pageQ, scopes)
 	if err != nil {
 		return nil, err
 	}
@@ -1307,7 +1347,7 @@ func groupedPlan(q plan.MeasureQuery, scopes []string) (mp *measurePlan, def sco
 // 31 milestones filtered by a year, 109 -> 145 ms).
 func (mp *measurePlan) groupedRead(b *strings.Builder, def scopeDef, cursor bool, order string) {
 	b.WriteString("WITH null AS sc\n")
-	mp.anchored(b, "", false, func(skip int, _ bool) string {
+	mp.anchored(b, "", false, -1, func(skip int, _ bool) string {
 		return "    WITH sc, m WHERE " + mp.where(skip, cursor) + "\n"
 	})
 	b.WriteString("WITH DISTINCT m\n")
@@ -1475,8 +1515,8 @@ func (s *Store) groupedTotals(ctx context.Context, cm *compiledMeasures, pages m
 
 // measurePages runs the compiled query for scopes and returns the pages
 // and the scopes whose page fell short.
-func (s *Store) measurePages(ctx context.Context, q plan.MeasureQuery, scopes []string, full bool) (map[plan.ID]*plan.MeasurePage, []string, error) {
-	cm, err := compileMeasures(q, scopes, full)
+func (s *Store) measurePages(ctx context.Context, q plan.MeasureQuery, scopes []string) (map[plan.ID]*plan.MeasurePage, []string, error) {
+	cm, err := compileMeasures(q, scopes)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -1523,7 +1563,7 @@ func (s *Store) completePages(ctx context.Context, q plan.MeasureQuery, scopes [
 		return err
 	}
 	if !grouped {
-		full, _, err = s.measurePages(ctx, q, scopes, true)
+		full, err = s.anchoredPages(ctx, q, scopes)
 		if err != nil {
 			return err
 		}
@@ -1535,6 +1575,73 @@ func (s *Store) completePages(ctx context.Context, q plan.MeasureQuery, scopes [
 		out[id] = page
 	}
 	return nil
+}
+
+// anchoredPages reads the pages of scopes, whose walks gave up, from the
+// smallest anchor of each (anchorPicks): one query per anchor chosen,
+// usually one, that holds that anchor's read alone.
+func (s *Store) anchoredPages(ctx context.Context, q plan.MeasureQuery, scopes []string) (map[plan.ID]*plan.MeasurePage, error) {
+	picks, err := s.anchorPicks(ctx, q, scopes)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[plan.ID]*plan.MeasurePage, len(scopes))
+	for _, pick := range slices.Sorted(maps.Keys(picks)) {
+		cm, err := compileAnchored(q, picks[pick], pick)
+		if err != nil {
+			return nil, err
+		}
+		pages, _, err := s.readPages(ctx, cm, q)
+		if err != nil {
+			return nil, fmt.Errorf("page measures from anchor %d (%s scope, %d scopes): %w", pick, q.Scope, len(picks[pick]), err)
+		}
+		maps.Copy(out, pages)
+	}
+	return out, nil
+}
+
+// anchorPicks chooses, for each of the scopes, the read of its page from
+// the fewest measures: the anchor (anchorSizes's numbering) whose hubs
+// hold the fewest, by the counts the graph keeps, the first of equals.
+// It returns the scopes by anchor, and reads the sizes only when there is
+// a choice.
+func (s *Store) anchorPicks(ctx context.Context, q plan.MeasureQuery, scopes []string) (map[int][]string, error) {
+	mp, err := newMeasurePlan(q, scopes)
+	if err != nil {
+		return nil, err
+	}
+	sizes := mp.anchorSizes(true)
+	if len(sizes) == 1 {
+		return map[int][]string{0: scopes}, nil
+	}
+	cypher := "UNWIND $scopes AS scope\nWITH scope, " + mp.scExpr + " AS sc\nRETURN scope, [" + strings.Join(sizes, ", ") + "] AS sizes"
+	recs, err := s.read(ctx, cypher, mp.p)
+	if err != nil {
+		return nil, fmt.Errorf("size the anchors of %d %s scopes: %w", len(scopes), q.Scope, err)
+	}
+	picks := map[int][]string{}
+	for _, rec := range recs {
+		scope, err := recordValue[string](rec, "scope")
+		if err != nil {
+			return nil, err
+		}
+		ns, err := recordValue[[]any](rec, "sizes")
+		if err != nil {
+			return nil, err
+		}
+		pick, least := 0, int64(0)
+		for i, v := range ns {
+			n, ok := v.(int64)
+			if !ok {
+				return nil, fmt.Errorf("size the anchors of %s: size %d is a %T", scope, i, v)
+			}
+			if i == 0 || n < least {
+				pick, least = i, n
+			}
+		}
+		picks[pick] = append(picks[pick], scope)
+	}
+	return picks, nil
 }
 
 // scanPage reads the rows and total of one scope's page from rec, and

@@ -170,7 +170,7 @@ func (s *Store) FindByKey(ctx context.Context, k plan.Kind, key string, with pla
 	b.WriteString("MATCH (n:Entity {id: $id})\n")
 	if with.Measures != nil {
 		// The page's subqueries need only the scope: the node's id.
-		cm, err := compileMeasures(*with.Measures, nil, false)
+		cm, err := compileMeasures(*with.Measures, nil)
 		if err != nil {
 			return plan.Found{}, err
 		}
@@ -290,7 +290,7 @@ func (s *Store) List(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.L
 		grouped = groups && pageQ.WantTotal
 		pageQ.WantTotal = pageQ.WantTotal && !grouped
 		// The page's subqueries need only the scope: the node's id.
-		cm, err := compileMeasures(pageQ, nil, false)
+		cm, err := compileMeasures(pageQ, nil)
 		if err != nil {
 			return plan.Listed{}, fmt.Errorf("list %s: %w", k, err)
 		}
