@@ -102,3 +102,30 @@ func DowngradeCounts(ctx context.Context, s *Store) error {
 	})
 	return err
 }
+
+// AnchorPicks exposes the choice of anchor for the reads a walk gave up
+// on (walkHubs set) and for counts: the scopes by the name of the anchor
+// chosen for them (scope, sectors, projects, places, years, event, text,
+// or scan: the scope's own index).
+func AnchorPicks(ctx context.Context, s *Store, q plan.MeasureQuery, scopes []string, walkHubs bool) (map[string][]string, error) {
+	mp, err := newMeasurePlan(q, scopes)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, a := range mp.anchors {
+		names = append(names, a.name)
+	}
+	if mp.def.rel == "" {
+		names = append(names, "scan")
+	}
+	picks, err := s.anchorPicks(ctx, q, scopes, walkHubs)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for i, ss := range picks {
+		out[names[i]] = ss
+	}
+	return out, nil
+}

@@ -231,6 +231,7 @@ func (d scopeDef) measuresOf(c string) string {
 // anchor is a set of hub nodes whose measures a page can be read from
 // (or, with reach set, another way to find a few measures).
 type anchor struct {
+	name string // which filter (or the scope) it stands for: scope, sectors, projects, places, years, event, text
 	def  scopeDef
 	hubs string // MATCH … binding h
 	pred string // the per-row condition the anchor stands for
@@ -273,6 +274,9 @@ type compiledMeasures struct {
 	// up to its RETURN: subqueries that need only scope and yield rows and
 	// total.
 	body string
+	// countApart says that the total was asked for and the query does not
+	// count it (it yields 0): the caller counts it with Store.countApart.
+	countApart bool
 }
 
 // measurePlan is what the compiler knows of one query while it writes it.
@@ -295,16 +299,22 @@ type measurePlan struct {
 // travels as a parameter. A filtered page is the walk of its index (see
 // writePage): a scope whose walk gave up comes back short.
 func compileMeasures(q plan.MeasureQuery, scopes []string) (*compiledMeasures, error) {
-	return compilePages(q, scopes, -1)
+	return compilePages(q, scopes, -1, -1)
+}
+
+// compileCounted is compileMeasures with the total counted from anchor
+// totalPick (anchorSizes's numbering, walkHubs unset; see totalPick).
+func compileCounted(q plan.MeasureQuery, scopes []string, totalPick int) (*compiledMeasures, error) {
+	return compilePages(q, scopes, -1, totalPick)
 }
 
 // compileAnchored builds the query that reads q's pages from anchor pick
 // (anchorSizes's numbering) for scopes whose walk gave up.
 func compileAnchored(q plan.MeasureQuery, scopes []string, pick int) (*compiledMeasures, error) {
-	return compilePages(q, scopes, pick)
+	return compilePages(q, scopes, pick, -1)
 }
 
-func compilePages(q plan.MeasureQuery, scopes []string, pick int) (*compiledMeasures, error) {
+func compilePages(q plan.MeasureQuery, scopes []string, pick, totalPick int) (*compiledMeasures, error) {
 	mp, err := newMeasurePlan(q, scopes)
 	if err != nil {
 		return nil, err
@@ -324,13 +334,23 @@ func compilePages(q plan.MeasureQuery, scopes []string, pick int) (*compiledMeas
 	} else {
 		mp.writePage(&b, node, rel, pick)
 	}
-	if q.WantTotal {
-		mp.writeTotal(&b)
-	} else {
+	countApart := false
+	switch {
+	case !q.WantTotal:
 		b.WriteString("WITH *, 0 AS total\n")
+	case mp.keptTotal(&b):
+	case totalPick >= 0 || len(mp.anchorSizes(false)) == 1:
+		// Counted from the one anchor there is, or the one chosen.
+		mp.anchoredTotal(&b, max(totalPick, 0))
+	default:
+		// Counted from an anchor, in a query of its own (countApart): with
+		// every anchor's count and the choice inside the page's query,
+		// that query took 250–700 ms to plan (2,000–4,000 characters).
+		b.WriteString("WITH *, 0 AS total\n")
+		countApart = true
 	}
 	body := b.String()
-	return &compiledMeasures{cypher: "UNWIND $scopes AS scope\n" + body + "RETURN scope, rows, total, short", params: mp.p, body: body}, nil
+	return &compiledMeasures{cypher: "UNWIND $scopes AS scope\n" + body + "RETURN scope, rows, total, short", params: mp.p, body: body, countApart: countApart}, nil
 }
 
 // compileScopeTotals compiles q's total alone for each of the scopes, as
@@ -432,7 +452,7 @@ func (mp *measurePlan) narrow() {
 func (mp *measurePlan) filters() {
 	f, p := mp.q.Filter, mp.p
 	if mp.def.rel != "" {
-		mp.anchors = append(mp.anchors, anchor{def: mp.def, hubs: "MATCH (h:" + mp.def.label + " {id: sc})", pred: mp.def.member("(:" + mp.def.label + " {id: sc})")})
+		mp.anchors = append(mp.anchors, anchor{name: "scope", def: mp.def, hubs: "MATCH (h:" + mp.def.label + " {id: sc})", pred: mp.def.member("(:" + mp.def.label + " {id: sc})")})
 	}
 	if f.Section != nil {
 		mp.preds = append(mp.preds, "m.sectionNumber = $section")
@@ -458,28 +478,28 @@ func (mp *measurePlan) filters() {
 		mp.preds = append(mp.preds, "m.aspectNumber = $aspect")
 		p["aspect"] = int64(*f.Aspect)
 	}
-	rel := func(s plan.Scope, hubs, pred string) {
-		mp.anchors = append(mp.anchors, anchor{def: measureScopes[s], hubs: hubs, pred: pred})
+	rel := func(name string, s plan.Scope, hubs, pred string) {
+		mp.anchors = append(mp.anchors, anchor{name: name, def: measureScopes[s], hubs: hubs, pred: pred})
 	}
 	if len(f.Sectors) > 0 {
-		rel(plan.ScopeSector, "MATCH (h:Sector) WHERE h.slug IN $sectors",
+		rel("sectors", plan.ScopeSector, "MATCH (h:Sector) WHERE h.slug IN $sectors",
 			"EXISTS { (m)-[:"+plan.RelTypeInSector+"]->(x:Sector) WHERE x.slug IN $sectors }")
 		p["sectors"] = f.Sectors
 	}
 	if len(f.Projects) > 0 {
-		rel(plan.ScopeProject, "MATCH (h:Project) WHERE h.slug IN $projects",
+		rel("projects", plan.ScopeProject, "MATCH (h:Project) WHERE h.slug IN $projects",
 			"EXISTS { (m)-[:"+plan.RelTypeAdvances+"]->(x:Project) WHERE x.slug IN $projects }")
 		p["projects"] = f.Projects
 	}
 	if len(f.Places) > 0 {
 		// A place includes the places within it.
-		rel(plan.ScopePlace, "MATCH (h:Place) WHERE h.slug IN $places",
+		rel("places", plan.ScopePlace, "MATCH (h:Place) WHERE h.slug IN $places",
 			"EXISTS { (m)-[:"+plan.RelTypeLocatedIn+"]->(:Place)-[:"+plan.RelTypeWithin+"*0..8]->(x:Place) WHERE x.slug IN $places }")
 		p["places"] = f.Places
 	}
 	if f.MilestoneYearMin != nil || f.MilestoneYearMax != nil {
 		years := "($ymin IS NULL OR %[1]s.year >= $ymin) AND ($ymax IS NULL OR %[1]s.year <= $ymax)"
-		rel(plan.ScopeMilestone, "MATCH (h:Milestone) WHERE "+fmt.Sprintf(years, "h"),
+		rel("years", plan.ScopeMilestone, "MATCH (h:Milestone) WHERE "+fmt.Sprintf(years, "h"),
 			"EXISTS { (m)-[:"+plan.RelTypeDueBy+"]->(x:Milestone) WHERE "+fmt.Sprintf(years, "x")+" }")
 		p["ymin"], p["ymax"] = optInt(f.MilestoneYearMin), optInt(f.MilestoneYearMax)
 	}
@@ -498,7 +518,7 @@ func (mp *measurePlan) filters() {
 		// count store answers without reading the events).
 		cond := strings.NewReplacer("$kinds", "$ekinds", "$from", "$efrom", "$to", "$eto", "$confirmed", "$econfirmed").Replace(eventFilter)
 		concerns := "(e:Event)-[:" + plan.RelTypeConcerns + "]->(m)"
-		mp.anchors = append(mp.anchors, anchor{pred: "EXISTS { MATCH " + concerns + " WHERE " + cond + " }",
+		mp.anchors = append(mp.anchors, anchor{name: "event", pred: "EXISTS { MATCH " + concerns + " WHERE " + cond + " }",
 			reach: func(string) string {
 				return "MATCH " + strings.Replace(concerns, "(m)", "(m:Measure)", 1) + " WHERE " + cond + "\n  WITH DISTINCT sc, m"
 			},
@@ -511,7 +531,7 @@ func (mp *measurePlan) filters() {
 		// guard above the MATCH is placed after the text index's read,
 		// which then ran whether its branch was picked or not (PROFILE:
 		// 10,136 rows for "data", each expanded to check the scope).
-		mp.anchors = append(mp.anchors, anchor{pred: "m.searchText CONTAINS $text",
+		mp.anchors = append(mp.anchors, anchor{name: "text", pred: "m.searchText CONTAINS $text",
 			reach: func(guard string) string {
 				if guard == "" {
 					return "MATCH (m:Measure) WHERE m.searchText CONTAINS $text"
@@ -994,7 +1014,17 @@ func (mp *measurePlan) hubWalk(ind string, skip int, a anchor) string {
 // (the links carry their measure's plan, section and aspect); otherwise
 // the matching measures are counted from the smallest anchor.
 func (mp *measurePlan) writeTotal(b *strings.Builder) {
-	b.WriteString("CALL {\n  WITH sc\n")
+	if !mp.keptTotal(b) {
+		mp.anchoredTotal(b, -1)
+	}
+}
+
+// keptTotal writes the subquery that yields total when it is read from
+// the counts the graph keeps, or from one index (see writeTotal), and
+// reports whether it did.
+func (mp *measurePlan) keptTotal(b *strings.Builder) bool {
+	var t strings.Builder
+	t.WriteString("CALL {\n  WITH sc\n")
 	filterAnchors := mp.anchors
 	if mp.def.rel != "" {
 		filterAnchors = mp.anchors[1:]
@@ -1003,27 +1033,30 @@ func (mp *measurePlan) writeTotal(b *strings.Builder) {
 	oneHub := len(f.Sectors)+len(f.Projects)+len(f.Places) == 1
 	switch {
 	case len(mp.preds) == 0 && len(filterAnchors) == 0:
-		b.WriteString("  RETURN " + mp.sizeExpr() + " AS total\n}\n")
-		return
+		t.WriteString("  RETURN " + mp.sizeExpr() + " AS total\n}\n")
+		b.WriteString(t.String())
+		return true
 	case len(mp.preds) == 0 && len(filterAnchors) == 1 && filterAnchors[0].reach == nil && mp.def.label == "" && oneHub:
 		// All measures in one sector, project or place: its kept count.
-		b.WriteString("  RETURN " + filterAnchors[0].size() + " AS total\n}\n")
-		return
+		t.WriteString("  RETURN " + filterAnchors[0].size() + " AS total\n}\n")
+		b.WriteString(t.String())
+		return true
 	case len(mp.preds) == 0 && len(filterAnchors) == 1 && filterAnchors[0].reach == nil && mp.def.prop != "":
 		a := filterAnchors[0]
-		b.WriteString("  " + a.hubs + "\n")
+		t.WriteString("  " + a.hubs + "\n")
 		on := "h"
 		if a.def.closure {
-			b.WriteString("  MATCH (h)<-[:" + plan.RelTypeWithin + "*0..8]-(h2:Place)\n")
+			t.WriteString("  MATCH (h)<-[:" + plan.RelTypeWithin + "*0..8]-(h2:Place)\n")
 			on = "h2"
 		}
-		b.WriteString("  MATCH ()-[r:" + a.def.rel + "]->() WHERE r.hub = " + on + ".id AND r." + mp.def.prop + " = sc\n")
+		t.WriteString("  MATCH ()-[r:" + a.def.rel + "]->() WHERE r.hub = " + on + ".id AND r." + mp.def.prop + " = sc\n")
 		if oneHub && !a.def.closure {
-			b.WriteString("  RETURN count(r) AS total\n}\n")
+			t.WriteString("  RETURN count(r) AS total\n}\n")
 		} else {
-			b.WriteString("  RETURN count(DISTINCT r.mid) AS total\n}\n")
+			t.WriteString("  RETURN count(DISTINCT r.mid) AS total\n}\n")
 		}
-		return
+		b.WriteString(t.String())
+		return true
 	case (mp.def.label == "" || mp.q.Scope == plan.ScopePlan) && (f.Section != nil || f.Aspect != nil) && len(filterAnchors) == 0 && len(mp.preds) == boolInt(f.Section != nil)+boolInt(f.Aspect != nil)+boolInt(mp.status):
 		// All measures with a section (and aspect) number, in every plan,
 		// or with an aspect number in any section (of every plan, or of
@@ -1043,8 +1076,9 @@ func (mp *measurePlan) writeTotal(b *strings.Builder) {
 			kept = "CASE WHEN c.statusCountUNKNOWN IS NULL THEN null ELSE reduce(t = 0, st IN $statuses | t + c['statusCount' + st]) END"
 			fallback = "size([x IN COLLECT { " + d.measuresOf("c") + " } WHERE x.status IN $statuses])"
 		}
-		b.WriteString("  " + match + "\n  RETURN sum(coalesce(" + kept + ", " + fallback + ")) AS total\n}\n")
-		return
+		t.WriteString("  " + match + "\n  RETURN sum(coalesce(" + kept + ", " + fallback + ")) AS total\n}\n")
+		b.WriteString(t.String())
+		return true
 	case mp.def.rel != "" && (f.Section != nil || f.Aspect != nil) && len(filterAnchors) == 0 &&
 		len(mp.preds) == boolInt(f.Section != nil)+boolInt(f.Aspect != nil)+boolInt(mp.status):
 		// A sector's, project's, place's or milestone's measures with a
@@ -1069,9 +1103,10 @@ func (mp *measurePlan) writeTotal(b *strings.Builder) {
 		}
 		fallback := "size([x IN COLLECT { " + mp.def.measuresOf("c") + " } WHERE " + match + "])"
 		mp.p["section"], mp.p["aspect"] = optInt(f.Section), optInt(f.Aspect)
-		b.WriteString("  OPTIONAL MATCH (c:" + mp.def.label + " {id: sc})\n")
-		b.WriteString("  RETURN CASE WHEN c IS NULL THEN 0 WHEN " + keepsCounts("c") + " THEN " + kept + " ELSE " + fallback + " END AS total\n}\n")
-		return
+		t.WriteString("  OPTIONAL MATCH (c:" + mp.def.label + " {id: sc})\n")
+		t.WriteString("  RETURN CASE WHEN c IS NULL THEN 0 WHEN " + keepsCounts("c") + " THEN " + kept + " ELSE " + fallback + " END AS total\n}\n")
+		b.WriteString(t.String())
+		return true
 	case len(mp.preds) == 1 && mp.status && len(filterAnchors) == 0:
 		// The counts the scope node (all plans, for all measures) keeps
 		// by status; counted from the measures where they are missing.
@@ -1084,11 +1119,21 @@ func (mp *measurePlan) writeTotal(b *strings.Builder) {
 		if mp.def.label != "" {
 			fallback = "size([x IN COLLECT { " + mp.def.measuresOf("c") + " } WHERE x.status IN $statuses])"
 		}
-		b.WriteString("  OPTIONAL MATCH (c:" + label + " " + on + ")\n")
-		b.WriteString("  RETURN sum(CASE WHEN c IS NULL THEN 0 WHEN c.statusCountUNKNOWN IS NULL THEN " + fallback + " ELSE " + kept + " END) AS total\n}\n")
-		return
+		t.WriteString("  OPTIONAL MATCH (c:" + label + " " + on + ")\n")
+		t.WriteString("  RETURN sum(CASE WHEN c IS NULL THEN 0 WHEN c.statusCountUNKNOWN IS NULL THEN " + fallback + " ELSE " + kept + " END) AS total\n}\n")
+		b.WriteString(t.String())
+		return true
 	}
-	mp.anchored(b, "  ", false, -1, func(skip int, _ bool) string {
+	return false
+}
+
+// anchoredTotal writes the subquery that yields total by counting the
+// measures of sc that match the filter from its smallest anchor: the
+// query picks it, or, with pick ≥ 0, the caller did (anchorSizes's
+// numbering, walkHubs unset).
+func (mp *measurePlan) anchoredTotal(b *strings.Builder, pick int) {
+	b.WriteString("CALL {\n  WITH sc\n")
+	mp.anchored(b, "  ", false, pick, func(skip int, _ bool) string {
 		return "    WITH sc, m WHERE " + mp.where(skip, false) + "\n"
 	})
 	b.WriteString("  RETURN count(m) AS total\n}\n")
@@ -1516,13 +1561,22 @@ func (s *Store) groupedTotals(ctx context.Context, cm *compiledMeasures, pages m
 // measurePages runs the compiled query for scopes and returns the pages
 // and the scopes whose page fell short.
 func (s *Store) measurePages(ctx context.Context, q plan.MeasureQuery, scopes []string) (map[plan.ID]*plan.MeasurePage, []string, error) {
-	cm, err := compileMeasures(q, scopes)
+	totalPick, err := s.totalPick(ctx, q, scopes)
+	if err != nil {
+		return nil, nil, fmt.Errorf("count measures (%s scope, %d scopes): %w", q.Scope, len(scopes), err)
+	}
+	cm, err := compileCounted(q, scopes, totalPick)
 	if err != nil {
 		return nil, nil, err
 	}
 	out, short, err := s.readPages(ctx, cm, q)
 	if err != nil {
 		return nil, nil, fmt.Errorf("page measures (%s scope, %d scopes): %w", q.Scope, len(scopes), err)
+	}
+	if cm.countApart {
+		if err := s.countApart(ctx, q, out); err != nil {
+			return nil, nil, fmt.Errorf("count measures (%s scope, %d scopes): %w", q.Scope, len(scopes), err)
+		}
 	}
 	return out, short, nil
 }
@@ -1577,11 +1631,48 @@ func (s *Store) completePages(ctx context.Context, q plan.MeasureQuery, scopes [
 	return nil
 }
 
+// countApart sets the totals of pages (by scope) that their query left to
+// count (compiledMeasures.countApart): from the smallest anchor of each
+// scope (anchorPicks), one query per anchor chosen, usually one, that
+// holds that anchor's count alone. In the page's query, with every
+// anchor's count and the choice between them, the query took 250–700 ms
+// to plan (2,000–4,000 characters), which the first read of every new
+// filter paid (measured on 3 December 2026).
+func (s *Store) countApart(ctx context.Context, q plan.MeasureQuery, pages map[plan.ID]*plan.MeasurePage) error {
+	scopes := make([]string, 0, len(pages))
+	for id := range pages {
+		scopes = append(scopes, string(id))
+	}
+	slices.Sort(scopes)
+	picks, err := s.anchorPicks(ctx, q, scopes, false)
+	if err != nil {
+		return err
+	}
+	for _, pick := range slices.Sorted(maps.Keys(picks)) {
+		mp, err := newMeasurePlan(q, picks[pick])
+		if err != nil {
+			return err
+		}
+		var b strings.Builder
+		b.WriteString("UNWIND $scopes AS scope\nWITH *, " + mp.scExpr + " AS sc\n")
+		mp.anchoredTotal(&b, pick)
+		b.WriteString("RETURN scope, total")
+		group := make(map[plan.ID]*plan.MeasurePage, len(picks[pick]))
+		for _, sc := range picks[pick] {
+			group[plan.ID(sc)] = pages[plan.ID(sc)]
+		}
+		if err := s.groupedTotals(ctx, &compiledMeasures{cypher: b.String(), params: mp.p}, group); err != nil {
+			return fmt.Errorf("count measures from anchor %d (%s scope, %d scopes): %w", pick, q.Scope, len(picks[pick]), err)
+		}
+	}
+	return nil
+}
+
 // anchoredPages reads the pages of scopes, whose walks gave up, from the
 // smallest anchor of each (anchorPicks): one query per anchor chosen,
 // usually one, that holds that anchor's read alone.
 func (s *Store) anchoredPages(ctx context.Context, q plan.MeasureQuery, scopes []string) (map[plan.ID]*plan.MeasurePage, error) {
-	picks, err := s.anchorPicks(ctx, q, scopes)
+	picks, err := s.anchorPicks(ctx, q, scopes, true)
 	if err != nil {
 		return nil, err
 	}
@@ -1604,44 +1695,114 @@ func (s *Store) anchoredPages(ctx context.Context, q plan.MeasureQuery, scopes [
 // the fewest measures: the anchor (anchorSizes's numbering) whose hubs
 // hold the fewest, by the counts the graph keeps, the first of equals.
 // It returns the scopes by anchor, and reads the sizes only when there is
-// a choice.
-func (s *Store) anchorPicks(ctx context.Context, q plan.MeasureQuery, scopes []string) (map[int][]string, error) {
+// a choice (sizesQuery). walkHubs is anchored's: set for pages, unset for
+// counts.
+func (s *Store) anchorPicks(ctx context.Context, q plan.MeasureQuery, scopes []string, walkHubs bool) (map[int][]string, error) {
 	mp, err := newMeasurePlan(q, scopes)
 	if err != nil {
 		return nil, err
 	}
-	sizes := mp.anchorSizes(true)
-	if len(sizes) == 1 {
+	if len(mp.anchorSizes(walkHubs)) == 1 {
 		return map[int][]string{0: scopes}, nil
 	}
-	cypher := "UNWIND $scopes AS scope\nWITH scope, " + mp.scExpr + " AS sc\nRETURN scope, [" + strings.Join(sizes, ", ") + "] AS sizes"
-	recs, err := s.read(ctx, cypher, mp.p)
+	names, sizes, err := s.anchorSizesOf(ctx, mp, walkHubs)
 	if err != nil {
 		return nil, fmt.Errorf("size the anchors of %d %s scopes: %w", len(scopes), q.Scope, err)
 	}
+	at := make(map[string]int, len(names))
+	for i, n := range names {
+		at[n] = i
+	}
+	// The choices, numbered as anchored numbers them.
+	choices := make([]int, 0, len(mp.anchors)+1)
+	for _, a := range mp.anchors {
+		choices = append(choices, at[a.name])
+	}
+	if mp.def.rel == "" {
+		choices = append(choices, at["scan"])
+	}
 	picks := map[int][]string{}
-	for _, rec := range recs {
-		scope, err := recordValue[string](rec, "scope")
-		if err != nil {
-			return nil, err
+	for _, scope := range scopes {
+		ns, ok := sizes[scope]
+		if !ok {
+			// An unknown scope has no measures: any anchor reads none.
+			picks[0] = append(picks[0], scope)
+			continue
 		}
-		ns, err := recordValue[[]any](rec, "sizes")
-		if err != nil {
-			return nil, err
-		}
-		pick, least := 0, int64(0)
-		for i, v := range ns {
-			n, ok := v.(int64)
-			if !ok {
-				return nil, fmt.Errorf("size the anchors of %s: size %d is a %T", scope, i, v)
-			}
-			if i == 0 || n < least {
-				pick, least = i, n
+		pick := 0
+		for i, c := range choices {
+			if ns[c] < ns[choices[pick]] {
+				pick = i
 			}
 		}
 		picks[pick] = append(picks[pick], scope)
 	}
 	return picks, nil
+}
+
+// totalPick is the anchor q's total is counted from, when its page's query
+// can count it from one anchor chosen for all of scopes (anchorPicks,
+// walkHubs unset), or -1: the total is a count the graph keeps, has one
+// anchor only, or the scopes choose differently (countApart counts it).
+func (s *Store) totalPick(ctx context.Context, q plan.MeasureQuery, scopes []string) (int, error) {
+	if !q.WantTotal {
+		return -1, nil
+	}
+	mp, err := newMeasurePlan(q, scopes)
+	if err != nil {
+		return -1, err
+	}
+	var kept strings.Builder
+	if mp.keptTotal(&kept) || len(mp.anchorSizes(false)) == 1 {
+		return -1, nil
+	}
+	picks, err := s.anchorPicks(ctx, q, scopes, false)
+	if err != nil || len(picks) != 1 {
+		return -1, err
+	}
+	for pick := range picks {
+		return pick, nil
+	}
+	return -1, nil
+}
+
+// sizesQuery is the query of how many measures every kind of anchor a
+// page of mp's scope could be read from holds, per scope: the scope's
+// own (scope, or scan for a property scope or all measures), and the
+// hubs of every relationship filter, those mp's filter does not have
+// sized over no hub (or, for years, every milestone) and ignored
+// (walkHubs as anchored's: a page's scope or a count's). names
+// says which anchor each size is. The text depends only on the scope, so
+// that Neo4j plans it once for every filter of a scope's pages, not once
+// per filter.
+func (mp *measurePlan) sizesQuery(walkHubs bool) (cypher string, params map[string]any, names []string) {
+	every := *mp
+	every.anchors, every.preds = nil, nil
+	every.p = maps.Clone(mp.p)
+	blank, year := "", 0
+	every.q.Filter = plan.MeasureCriteria{Sectors: []string{blank}, Projects: []string{blank}, Places: []string{blank},
+		MilestoneYearMin: &year, Event: &plan.EventCriteria{}, Text: new("text")}
+	every.filters()
+	var sizes []string
+	for _, a := range every.anchors {
+		names, sizes = append(names, a.name), append(sizes, a.size())
+	}
+	if own := mp.anchorSizes(walkHubs); mp.def.rel == "" {
+		names, sizes = append(names, "scan"), append(sizes, own[len(own)-1])
+	}
+	params = maps.Clone(mp.p)
+	for _, k := range []string{"sectors", "projects", "places"} {
+		if _, ok := params[k]; !ok {
+			params[k] = []string{}
+		}
+	}
+	for _, k := range []string{"ymin", "ymax"} {
+		if _, ok := params[k]; !ok {
+			params[k] = nil
+		}
+	}
+	cypher = "UNWIND $scopes AS scope\nWITH scope, " + mp.scExpr + " AS sc\nRETURN scope, [" + strings.Join(sizes, ", ") + "] AS sizes"
+	return cypher, params, names
 }
 
 // scanPage reads the rows and total of one scope's page from rec, and

@@ -168,13 +168,18 @@ func (s *Store) FindByKey(ctx context.Context, k plan.Kind, key string, with pla
 	params := map[string]any{}
 	var b strings.Builder
 	b.WriteString("MATCH (n:Entity {id: $id})\n")
+	countApart := false
 	if with.Measures != nil {
+		totalPick, err := s.totalPick(ctx, *with.Measures, []string{string(id)})
+		if err != nil {
+			return plan.Found{}, fmt.Errorf("find %s: count the measures: %w", id, err)
+		}
 		// The page's subqueries need only the scope: the node's id.
-		cm, err := compileMeasures(*with.Measures, nil)
+		cm, err := compileCounted(*with.Measures, nil, totalPick)
 		if err != nil {
 			return plan.Found{}, err
 		}
-		params = cm.params
+		params, countApart = cm.params, cm.countApart
 		b.WriteString("WITH n, n.id AS scope\n")
 		b.WriteString(cm.body)
 		b.WriteString("RETURN " + nodeExpr("n", id.Kind()) + " AS node, " + rel + " AS rel, rows, total, short")
@@ -207,6 +212,11 @@ func (s *Store) FindByKey(ctx context.Context, k plan.Kind, key string, with pla
 			return plan.Found{}, fmt.Errorf("find %s: page of measures: %w", id, err)
 		}
 		found.Measures = page
+		if countApart {
+			if err := s.countApart(ctx, *with.Measures, map[plan.ID]*plan.MeasurePage{n.NodeID(): page}); err != nil {
+				return plan.Found{}, fmt.Errorf("find %s: count the measures: %w", id, err)
+			}
+		}
 		if short {
 			// The walk fell short of the page: the whole planner, once more.
 			pages := map[plan.ID]*plan.MeasurePage{n.NodeID(): page}
@@ -274,7 +284,7 @@ func (s *Store) List(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.L
 	var b strings.Builder
 	ret := "RETURN " + nodeExpr("n", k) + " AS node, " + rel + " AS rel"
 	var pageQ plan.MeasureQuery
-	grouped := false
+	grouped, countApart := false, false
 	var body string
 	if with.Measures != nil {
 		groups, nests := groupable(*with.Measures)
@@ -294,7 +304,7 @@ func (s *Store) List(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.L
 		if err != nil {
 			return plan.Listed{}, fmt.Errorf("list %s: %w", k, err)
 		}
-		params = cm.params
+		params, countApart = cm.params, cm.countApart
 		if grouped {
 			// The sizes that choose how to count, for every node of the
 			// kind, in the same query (their parameters are the page's).
@@ -344,6 +354,11 @@ func (s *Store) List(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.L
 			if isShort {
 				short = append(short, string(n.NodeID()))
 			}
+		}
+	}
+	if countApart && len(out.Measures) > 0 {
+		if err := s.countApart(ctx, pageQ, out.Measures); err != nil {
+			return plan.Listed{}, fmt.Errorf("list %s: count the measures of %d nodes: %w", k, len(out.Measures), err)
 		}
 	}
 	// With totals counted grouped: the nodes and the filter's sizes (the

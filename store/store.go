@@ -45,6 +45,8 @@ type Store struct {
 	timeout time.Duration
 	// keepChanges is how many change-log entries to keep (0: the default).
 	keepChanges int
+	// sizes keeps the anchors' sizes read lately (store/sizes.go).
+	sizes sizeCache
 }
 
 var _ plan.Store = (*Store)(nil)

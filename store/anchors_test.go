@@ -1,0 +1,98 @@
+package store_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/shenzhenplan/kgapi/dataset"
+	"github.com/shenzhenplan/kgapi/internal/testneo4j"
+	"github.com/shenzhenplan/kgapi/plan"
+	"github.com/shenzhenplan/kgapi/store"
+)
+
+// TestAnchorPicks checks that a page the walk gave up on, and a filtered
+// count, are read from the anchor that holds the fewest measures — the
+// scope, a filter's hubs or the scope's own index — with the sizes
+// recounted here from the relationships, not from the counts the store
+// keeps; and that the sizes, once read, are not read again.
+func TestAnchorPicks(t *testing.T) {
+	s := testneo4j.Store(t)
+	testneo4j.Wipe(t, s)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := s.EnsureSchema(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const name = "synth-600-7"
+	if _, err := s.Load(ctx, store.ToRows(dataset.Synth(600, 7), name), store.LoadOptions{}); err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	// The hubs of each kind with the most and the fewest measures (at
+	// least one), recounted.
+	extreme := func(label, rel string, most bool) (id, slug string) {
+		t.Helper()
+		dir := ""
+		if most {
+			dir = " DESC"
+		}
+		pattern := "(h)<-[:" + rel + "]-(:Measure)"
+		if label == "Place" {
+			pattern = "(h)<-[:WITHIN*0..8]-(:Place)<-[:" + rel + "]-(:Measure)"
+		}
+		res, err := neo4j.ExecuteQuery(ctx, s.Driver(), "MATCH (h:"+label+") WITH h, COUNT { "+pattern+" } AS n WHERE n > 0 RETURN h.id AS id, h.slug AS slug ORDER BY n"+dir+", h.id LIMIT 1",
+			nil, neo4j.EagerResultTransformer, neo4j.ExecuteQueryWithDatabase(s.Database()))
+		if err != nil || len(res.Records) != 1 {
+			t.Fatalf("the %s with the most (%v) measures: %v", label, most, err)
+		}
+		i, _ := res.Records[0].Get("id")
+		sl, _ := res.Records[0].Get("slug")
+		id, _ = i.(string)
+		slug, _ = sl.(string)
+		return id, slug
+	}
+	bigSector, bigSectorSlug := extreme("Sector", plan.RelTypeInSector, true)
+	smallSector, smallSectorSlug := extreme("Sector", plan.RelTypeInSector, false)
+	_, bigPlace := extreme("Place", plan.RelTypeLocatedIn, true)
+	_, smallPlace := extreme("Place", plan.RelTypeLocatedIn, false)
+	_, smallProject := extreme("Project", plan.RelTypeAdvances, false)
+	planID := string(plan.NewID(plan.KindPlan, name))
+	for _, tc := range []struct {
+		name     string
+		q        plan.MeasureQuery
+		scope    string
+		walkHubs bool
+		want     string
+	}{
+		{"a big sector's measures in a small place: the place", plan.MeasureQuery{Scope: plan.ScopeSector, Filter: plan.MeasureCriteria{Places: []string{smallPlace}}}, bigSector, true, "places"},
+		{"a small sector's measures in a big place: the sector", plan.MeasureQuery{Scope: plan.ScopeSector, Filter: plan.MeasureCriteria{Places: []string{bigPlace}}}, smallSector, true, "scope"},
+		{"a plan's measures in a small sector: the sector", plan.MeasureQuery{Scope: plan.ScopePlan, Filter: plan.MeasureCriteria{Sectors: []string{smallSectorSlug}}}, planID, true, "sectors"},
+		{"all measures in a big sector and a small project: the project", plan.MeasureQuery{Scope: plan.ScopeAll, Filter: plan.MeasureCriteria{Sectors: []string{bigSectorSlug}, Projects: []string{smallProject}}}, "", false, "projects"},
+		{"a plan's measures in a big sector and with a status, counted: the sector", plan.MeasureQuery{Scope: plan.ScopePlan, Filter: plan.MeasureCriteria{Sectors: []string{bigSectorSlug}, Statuses: []plan.Status{plan.StatusPlanned}}}, planID, false, "sectors"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := plan.NewRoundTripLog()
+			c := plan.WithRoundTripLog(ctx, log)
+			got, err := store.AnchorPicks(c, s, tc.q, []string{tc.scope}, tc.walkHubs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := map[string][]string{tc.want: {tc.scope}}; !reflect.DeepEqual(got, want) {
+				t.Errorf("picked %v, want %v", got, want)
+			}
+			if n := len(log.Entries()); n != 1 {
+				t.Errorf("%d round trips to size the anchors, want 1", n)
+			}
+			again, err := store.AnchorPicks(c, s, tc.q, []string{tc.scope}, tc.walkHubs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(log.Entries()); n != 1 || !reflect.DeepEqual(again, got) {
+				t.Errorf("asked again: %v after %d round trips in all, want the same after 1 (the sizes are kept)", again, n)
+			}
+		})
+	}
+}
