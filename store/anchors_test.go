@@ -95,4 +95,42 @@ func TestAnchorPicks(t *testing.T) {
 			}
 		})
 	}
+
+	// A plan's first page in the smallest project and the smallest place:
+	// few measures are in both, so the walk of a page of 3 (192 index rows
+	// of the plan's 600) gives up; the first read walks, sizes the anchors
+	// and reads from the project. The sizes are then kept, and the project
+	// holds fewer measures than a walk's budget, so the second read goes
+	// to it at once.
+	t.Run("a page whose small anchor is known is read from it without a walk", func(t *testing.T) {
+		first := 3
+		q := plan.MeasureQuery{Scope: plan.ScopePlan, Filter: plan.MeasureCriteria{Projects: []string{smallProject}, Places: []string{smallPlace}}, First: &first}
+		read := func() (*plan.MeasurePage, []plan.RoundTrip) {
+			t.Helper()
+			log := plan.NewRoundTripLog()
+			pages, err := s.Measures(plan.WithRoundTripLog(ctx, log), q, []plan.ID{plan.ID(planID)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return pages[plan.ID(planID)], log.Entries()
+		}
+		p1, trips1 := read()
+		p2, trips2 := read()
+		if len(trips1) != 3 {
+			t.Fatalf("first read: %d round trips, want 3 (the walk that gives up, the sizes, the read from the project)", len(trips1))
+		}
+		if len(trips2) != 1 {
+			t.Errorf("second read: %d round trips, want 1 (the read from the project)", len(trips2))
+		}
+		ids := func(p *plan.MeasurePage) []plan.ID {
+			var out []plan.ID
+			for _, m := range p.Measures {
+				out = append(out, m.ID)
+			}
+			return out
+		}
+		if !reflect.DeepEqual(ids(p1), ids(p2)) || p1.HasNextPage != p2.HasNextPage {
+			t.Errorf("the reads differ: %v (next %v), then %v (next %v)", ids(p1), p1.HasNextPage, ids(p2), p2.HasNextPage)
+		}
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
@@ -1572,7 +1573,11 @@ func (s *Store) measurePages(ctx context.Context, q plan.MeasureQuery, scopes []
 	if err != nil {
 		return nil, nil, fmt.Errorf("count measures (%s scope, %d scopes): %w", q.Scope, len(scopes), err)
 	}
-	cm, err := compileCounted(q, scopes, totalPick)
+	pick := -1
+	if p, ok := s.smallAnchor(q, scopes); ok {
+		pick = p
+	}
+	cm, err := compilePages(q, scopes, pick, totalPick)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -1716,11 +1721,18 @@ func (s *Store) anchorPicks(ctx context.Context, q plan.MeasureQuery, scopes []s
 	if err != nil {
 		return nil, fmt.Errorf("size the anchors of %d %s scopes: %w", len(scopes), q.Scope, err)
 	}
+	picks, _ := mp.choose(names, sizes, scopes)
+	return picks, nil
+}
+
+// choose picks, for each of the scopes, the anchor (anchored's numbering)
+// whose size is the least, the first of equals, from the sizes of every
+// kind of anchor (sizesQuery's names); most is the largest size chosen.
+func (mp *measurePlan) choose(names []string, sizes map[string][]int64, scopes []string) (picks map[int][]string, most int64) {
 	at := make(map[string]int, len(names))
 	for i, n := range names {
 		at[n] = i
 	}
-	// The choices, numbered as anchored numbers them.
 	choices := make([]int, 0, len(mp.anchors)+1)
 	for _, a := range mp.anchors {
 		choices = append(choices, at[a.name])
@@ -1728,7 +1740,7 @@ func (s *Store) anchorPicks(ctx context.Context, q plan.MeasureQuery, scopes []s
 	if mp.def.rel == "" {
 		choices = append(choices, at["scan"])
 	}
-	picks := map[int][]string{}
+	picks = map[int][]string{}
 	for _, scope := range scopes {
 		ns, ok := sizes[scope]
 		if !ok {
@@ -1743,8 +1755,39 @@ func (s *Store) anchorPicks(ctx context.Context, q plan.MeasureQuery, scopes []s
 			}
 		}
 		picks[pick] = append(picks[pick], scope)
+		most = max(most, ns[choices[pick]])
 	}
-	return picks, nil
+	return picks, most
+}
+
+// smallAnchor is the anchor a filtered page of scopes is read from without
+// its walk: when the store keeps the anchors' sizes (a page of this filter
+// was read lately) and every scope's smallest anchor, the same for all,
+// holds no more measures than the walk's budget, the read from it reads
+// no more than the walk would, and never gives up. ok is false otherwise
+// (the page is walked first).
+func (s *Store) smallAnchor(q plan.MeasureQuery, scopes []string) (pick int, ok bool) {
+	if q.CountOnly {
+		return 0, false
+	}
+	mp, err := newMeasurePlan(q, scopes)
+	if err != nil || mp.def.closure || len(mp.anchorSizes(true)) == 1 {
+		return 0, false
+	}
+	cypher, params, names := mp.sizesQuery(true)
+	sizes, ok := s.sizes.get(sizesKey(cypher, params), time.Now())
+	if !ok {
+		return 0, false
+	}
+	picks, most := mp.choose(names, sizes, scopes)
+	budget, _ := mp.p["budget"].(int64)
+	if len(picks) != 1 || most > budget {
+		return 0, false
+	}
+	for pick := range picks {
+		return pick, true
+	}
+	return 0, false
 }
 
 // totalPick is the anchor q's total is counted from, when its page's query
