@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -1840,7 +1841,16 @@ func (mp *measurePlan) sizesQuery(walkHubs bool) (cypher string, params map[stri
 	if own := mp.anchorSizes(walkHubs); mp.def.rel == "" {
 		names, sizes = append(names, "scan"), append(sizes, own[len(own)-1])
 	}
-	params = maps.Clone(mp.p)
+	cypher = "UNWIND $scopes AS scope\nWITH scope, " + mp.scExpr + " AS sc\nRETURN scope, [" + strings.Join(sizes, ", ") + "] AS sizes"
+	// The parameters the text names, and those alone: the page's cursor,
+	// size and order are no part of the sizes (nor of the key they are
+	// kept by), so every page of a filter finds them kept.
+	params = map[string]any{}
+	for _, m := range paramName.FindAllStringSubmatch(cypher, -1) {
+		if v, ok := mp.p[m[1]]; ok {
+			params[m[1]] = v
+		}
+	}
 	for _, k := range []string{"sectors", "projects", "places"} {
 		if _, ok := params[k]; !ok {
 			params[k] = []string{}
@@ -1851,9 +1861,11 @@ func (mp *measurePlan) sizesQuery(walkHubs bool) (cypher string, params map[stri
 			params[k] = nil
 		}
 	}
-	cypher = "UNWIND $scopes AS scope\nWITH scope, " + mp.scExpr + " AS sc\nRETURN scope, [" + strings.Join(sizes, ", ") + "] AS sizes"
 	return cypher, params, names
 }
+
+// paramName matches a parameter in Cypher text ($name) and captures its name.
+var paramName = regexp.MustCompile(`\$([A-Za-z_][A-Za-z0-9_]*)`)
 
 // scanPage reads the rows and total of one scope's page from rec, and
 // whether the page fell short (writePage).
