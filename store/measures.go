@@ -616,15 +616,16 @@ func (mp *measurePlan) orderOn(v, idProp string, scoped bool, scopeProp string) 
 // plan's, section's or aspect's from its (scope, key, codeKey) index; a
 // project's, sector's or milestone's from the relationship index (hub,
 // key, codeKey) on its links; all measures from the global (key, codeKey)
-// index. With a guard (a condition on the arguments) the walk reads
-// nothing unless it holds: the guard travels in the bound of the index
+// index.
+func (mp *measurePlan) walk(b *strings.Builder) { mp.walkRead(b, "", true) }
+
+// walkRead is walk, with budget unset: the read streams to the end of the
+// index range, for a caller whose LIMIT stops it. With a guard (a
+// condition on the arguments: an anchored read's pick) it reads nothing
+// unless the guard holds: the guard travels in the bound of the index
 // seek, since the planner moves a plain condition on arguments below the
 // index scan, which then reads the whole index only to filter out every
 // row.
-func (mp *measurePlan) walk(b *strings.Builder, guard string) { mp.walkRead(b, guard, true) }
-
-// walkRead is walk, with budget unset: the read streams to the end of the
-// index range, for a caller whose LIMIT stops it.
 //
 // With one cursor and an order of one key before code and id, a budgeted
 // walk reads in two seeks: the rest of the cursor's tie group (first key
@@ -809,7 +810,7 @@ func (mp *measurePlan) writePage(b *strings.Builder, node, rel string, pick int)
 		// Without a filter every row the walk reads is on the page, in the
 		// page's order: it never gives up, and the query needs no anchored
 		// read.
-		mp.walk(b, "")
+		mp.walk(b)
 		b.WriteString("    WITH m LIMIT $limit\n")
 		mp.writeRows(b, node, rel, "false")
 	case pick < 0:
@@ -870,7 +871,7 @@ func (mp *measurePlan) rowExpr(node, rel string) string {
 // every new shape of a page is a new text. Scope conditions need not be
 // checked: the walk reads the scope's own index or links.
 func (mp *measurePlan) walkHits(b *strings.Builder, skip int) {
-	mp.walk(b, "")
+	mp.walk(b)
 	b.WriteString("    WITH collect(m) AS walked\n")
 	b.WriteString("    UNWIND walked + [null] AS m\n")
 	b.WriteString("    WITH walked, m WHERE m IS NULL OR (" + mp.filter(skip) + ")\n")
