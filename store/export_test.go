@@ -129,12 +129,3 @@ func AnchorPicks(ctx context.Context, s *Store, q plan.MeasureQuery, scopes []st
 	}
 	return out, nil
 }
-
-// CompileAnchored exposes the query of a page read from anchor pick.
-func CompileAnchored(q plan.MeasureQuery, scopes []string, pick int) (string, error) {
-	cm, err := compileAnchored(q, scopes, pick)
-	if err != nil {
-		return "", err
-	}
-	return cm.cypher, nil
-}
