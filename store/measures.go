@@ -304,18 +304,13 @@ func compileMeasures(q plan.MeasureQuery, scopes []string) (*compiledMeasures, e
 	return compilePages(q, scopes, -1, -1)
 }
 
-// compileCounted is compileMeasures with the total counted from anchor
-// totalPick (anchorSizes's numbering, walkHubs unset; see totalPick).
-func compileCounted(q plan.MeasureQuery, scopes []string, totalPick int) (*compiledMeasures, error) {
-	return compilePages(q, scopes, -1, totalPick)
-}
-
-// compileAnchored builds the query that reads q's pages from anchor pick
-// (anchorSizes's numbering) for scopes whose walk gave up.
-func compileAnchored(q plan.MeasureQuery, scopes []string, pick int) (*compiledMeasures, error) {
-	return compilePages(q, scopes, pick, -1)
-}
-
+// compilePages builds the query of q's pages for scopes: with pick < 0
+// the walk of each page's index (a scope whose walk gave up comes back
+// short), with pick ≥ 0 the read from that anchor (anchorSizes's
+// numbering, walkHubs set); a filtered total is counted from anchor
+// totalPick (walkHubs unset; see totalPick), from the one anchor there is,
+// or, with totalPick < 0 and anchors to choose from, not at all
+// (compiledMeasures.countApart).
 func compilePages(q plan.MeasureQuery, scopes []string, pick, totalPick int) (*compiledMeasures, error) {
 	mp, err := newMeasurePlan(q, scopes)
 	if err != nil {
@@ -1692,7 +1687,7 @@ func (s *Store) anchoredPages(ctx context.Context, q plan.MeasureQuery, scopes [
 	}
 	out := make(map[plan.ID]*plan.MeasurePage, len(scopes))
 	for _, pick := range slices.Sorted(maps.Keys(picks)) {
-		cm, err := compileAnchored(q, picks[pick], pick)
+		cm, err := compilePages(q, picks[pick], pick, -1)
 		if err != nil {
 			return nil, err
 		}

@@ -175,7 +175,7 @@ func (s *Store) FindByKey(ctx context.Context, k plan.Kind, key string, with pla
 			return plan.Found{}, fmt.Errorf("find %s: count the measures: %w", id, err)
 		}
 		// The page's subqueries need only the scope: the node's id.
-		cm, err := compileCounted(*with.Measures, nil, totalPick)
+		cm, err := compilePages(*with.Measures, nil, -1, totalPick)
 		if err != nil {
 			return plan.Found{}, err
 		}
