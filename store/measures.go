@@ -1184,15 +1184,15 @@ func (s *Store) Measures(ctx context.Context, q plan.MeasureQuery, scopeIDs []pl
 	var sized *filterSize
 	if ok, nests := groupable(q); ok && (nests || q.WantTotal) && len(scopes) >= groupedMinScopes {
 		// The sizes choose how the pages of places and the totals are read.
-		smallest, held, err := s.filterSizes(ctx, q, scopes)
+		fs, err := s.filterSizes(ctx, q, scopes)
 		if err != nil {
 			return nil, err
 		}
-		if nests && !q.CountOnly && groupedPagesPay(smallest, held) {
-			return s.readGroupedPages(ctx, q, scopes)
+		if nests && !q.CountOnly && fs.groupedPagesPay() {
+			return s.readGroupedPages(ctx, q, scopes, fs.pick)
 		}
 		if q.WantTotal {
-			sized, pageQ.WantTotal = &filterSize{smallest, held}, false
+			sized, pageQ.WantTotal = &fs, false
 		}
 	}
 	out, short, err := s.measurePages(ctx, pageQ, scopes)
@@ -1205,16 +1205,21 @@ func (s *Store) Measures(ctx context.Context, q plan.MeasureQuery, scopeIDs []pl
 		}
 	}
 	if sized != nil {
-		if err := s.totalsSized(ctx, q, scopes, out, sized.smallest, sized.held); err != nil {
+		if err := s.totalsSized(ctx, q, scopes, out, *sized); err != nil {
 			return nil, fmt.Errorf("count measures (%s scope, %d scopes): %w", q.Scope, len(scopes), err)
 		}
 	}
 	return out, nil
 }
 
-// filterSize is what filterSizes read: the smallest anchor's measures and
-// the scopes'.
-type filterSize struct{ smallest, held int64 }
+// filterSize is what filterSizes read: how many measures the smallest of
+// the grouped read's anchors holds (pick, anchored's numbering, walkHubs
+// unset: the grouped query reads that one alone) and how many the scopes
+// hold.
+type filterSize struct {
+	smallest, held int64
+	pick           int
+}
 
 // groupable reports whether q's filter lets many scopes be read at once
 // (groupedPlan), and whether its scopes nest (places).
@@ -1225,8 +1230,8 @@ func groupable(q plan.MeasureQuery) (ok, nests bool) {
 
 // groupedPagesPay reports whether pages are cheaper read grouped, given
 // the filter's smallest anchor and the scopes' sizes.
-func groupedPagesPay(smallest, held int64) bool {
-	return smallest <= groupedPagesMax && smallest <= held
+func (fs filterSize) groupedPagesPay() bool {
+	return fs.smallest <= groupedPagesMax && fs.smallest <= fs.held
 }
 
 // totalsSized sets the total of q in each page of pages (by scope, one
@@ -1235,11 +1240,11 @@ func groupedPagesPay(smallest, held int64) bool {
 // the scopes (a level of 50 projects of 40 measures each, filtered by the
 // years 2030 and later, 50,000 measures: counted per project), per scope
 // otherwise.
-func (s *Store) totalsSized(ctx context.Context, q plan.MeasureQuery, scopes []string, pages map[plan.ID]*plan.MeasurePage, smallest, held int64) error {
+func (s *Store) totalsSized(ctx context.Context, q plan.MeasureQuery, scopes []string, pages map[plan.ID]*plan.MeasurePage, fs filterSize) error {
 	var cm *compiledMeasures
 	var err error
-	if smallest <= held {
-		cm, _, err = compileGroupedTotals(q, scopes)
+	if fs.smallest <= fs.held {
+		cm, _, err = compileGroupedTotals(q, scopes, fs.pick)
 	} else {
 		cm, err = compileScopeTotals(q, scopes)
 	}
@@ -1250,64 +1255,67 @@ func (s *Store) totalsSized(ctx context.Context, q plan.MeasureQuery, scopes []s
 }
 
 // sizesCypher is the subqueries that bind sizes, how many measures each
-// anchor of q's filter holds, and held, how many the scopes hold, both
-// from the counts the graph keeps; scopes is the clause that binds each
-// scope's id to sc. ok is false when compileGroupedTotals cannot count q.
+// read the grouped query could make holds (each anchor of q's filter,
+// then every measure: anchorSizes's list, walkHubs unset), and held, how
+// many the scopes hold, both from the counts the graph keeps; scopes is
+// the clause that binds each scope's id to sc. ok is false when
+// compileGroupedTotals cannot count q.
 func sizesCypher(q plan.MeasureQuery, scopes string) (cypher string, params map[string]any, ok bool) {
 	mp, def, ok := groupedPlan(plan.MeasureQuery{Scope: q.Scope, Filter: q.Filter}, nil)
 	if !ok {
 		return "", nil, false
 	}
-	ss := make([]string, 0, len(mp.anchors))
-	for _, a := range mp.anchors {
-		ss = append(ss, a.size())
-	}
+	ss := mp.anchorSizes(false)
 	scope := &measurePlan{def: def}
 	return "CALL {\n  " + scopes + "\n  RETURN sum(" + scope.sizeExpr() + ") AS held\n}\nCALL {\n  RETURN [" + strings.Join(ss, ", ") + "] AS sizes\n}\n", mp.p, true
 }
 
 // scanSizes reads the columns sizes and held of a sizesCypher query: the
-// smallest anchor's size, and the scopes'.
-func scanSizes(rec *neo4j.Record) (smallest, held int64, err error) {
+// smallest read's size and its number (the first of equals), and the
+// scopes' size.
+func scanSizes(rec *neo4j.Record) (filterSize, error) {
 	ns, err := recordValue[[]any](rec, "sizes")
 	if err != nil {
-		return 0, 0, err
+		return filterSize{}, err
 	}
-	held, err = recordValue[int64](rec, "held")
+	held, err := recordValue[int64](rec, "held")
 	if err != nil {
-		return 0, 0, err
+		return filterSize{}, err
 	}
-	smallest = -1
-	for _, v := range ns {
+	fs := filterSize{smallest: -1, held: held}
+	for i, v := range ns {
 		n, ok := v.(int64)
 		if !ok {
-			return 0, 0, fmt.Errorf("a size is a %T", v)
+			return filterSize{}, fmt.Errorf("a size is a %T", v)
 		}
-		if smallest < 0 || n < smallest {
-			smallest = n
+		if fs.smallest < 0 || n < fs.smallest {
+			fs.smallest, fs.pick = n, i
 		}
 	}
-	return smallest, held, nil
+	if fs.smallest < 0 {
+		return filterSize{}, fmt.Errorf("no size")
+	}
+	return fs, nil
 }
 
 // filterSizes reads how many measures the smallest anchor of q's filter
 // holds and how many the scopes hold, for a q that compileGroupedTotals
 // can count.
-func (s *Store) filterSizes(ctx context.Context, q plan.MeasureQuery, scopes []string) (smallest, held int64, err error) {
+func (s *Store) filterSizes(ctx context.Context, q plan.MeasureQuery, scopes []string) (filterSize, error) {
 	cypher, params, ok := sizesCypher(q, "UNWIND $scopes AS sc")
 	if !ok {
-		return 0, 0, fmt.Errorf("size the filter: %s scopes cannot be counted at once", q.Scope)
+		return filterSize{}, fmt.Errorf("size the filter: %s scopes cannot be counted at once", q.Scope)
 	}
 	params["scopes"] = scopes
 	recs, err := s.read(ctx, cypher+"RETURN sizes, held", params)
 	if err != nil {
-		return 0, 0, fmt.Errorf("size the filter of %d %s scopes: %w", len(scopes), q.Scope, err)
+		return filterSize{}, fmt.Errorf("size the filter of %d %s scopes: %w", len(scopes), q.Scope, err)
 	}
-	smallest, held, err = scanSizes(recs[0])
+	fs, err := scanSizes(recs[0])
 	if err != nil {
-		return 0, 0, fmt.Errorf("size the filter of %d %s scopes: %w", len(scopes), q.Scope, err)
+		return filterSize{}, fmt.Errorf("size the filter of %d %s scopes: %w", len(scopes), q.Scope, err)
 	}
-	return smallest, held, nil
+	return fs, nil
 }
 
 // groupedMinScopes is how many scopes a level of measure connections
@@ -1325,7 +1333,7 @@ var groupedMinScopes = 16 // a variable for the tests (SetGroupedMinScopes)
 // largest place read 3.8 s at 100,000 measures. ok is false when the
 // filter has no anchor of its own (a count per scope reads the kept
 // counts), and when a section filter narrows the scope (per scope too).
-func compileGroupedTotals(q plan.MeasureQuery, scopes []string) (cm *compiledMeasures, ok bool, err error) {
+func compileGroupedTotals(q plan.MeasureQuery, scopes []string, pick int) (cm *compiledMeasures, ok bool, err error) {
 	if !q.WantTotal {
 		return nil, false, nil
 	}
@@ -1334,7 +1342,7 @@ func compileGroupedTotals(q plan.MeasureQuery, scopes []string) (cm *compiledMea
 		return nil, false, nil
 	}
 	var b strings.Builder
-	mp.groupedRead(&b, def, false, "")
+	mp.groupedRead(&b, def, false, "", pick)
 	b.WriteString("RETURN sc AS scope, count(m) AS total")
 	return &compiledMeasures{cypher: b.String(), params: mp.p}, true, nil
 }
@@ -1386,7 +1394,9 @@ func groupedPlan(q plan.MeasureQuery, scopes []string) (mp *measurePlan, def sco
 }
 
 // groupedRead writes the read of the filter's measures m from its
-// smallest anchor, the other conditions (and, with cursor, the cursor's)
+// smallest anchor, chosen by the caller (pick, anchored's numbering with
+// walkHubs unset, from filterSizes: the query holds that read alone,
+// which Neo4j plans in less time than a choice among all), the other conditions (and, with cursor, the cursor's)
 // checked per measure, each bound to the scopes among $scopes that hold it
 // (sc). With order, the rows of each scope come in that order. For places
 // the measures are sorted once, before they are bound to the places that
@@ -1395,9 +1405,9 @@ func groupedPlan(q plan.MeasureQuery, scopes []string) (mp *measurePlan, def sco
 // against their 40,000 pairs); for the other kinds, where a measure has a
 // few holders, the pairs are sorted (binding each measure apart cost more:
 // 31 milestones filtered by a year, 109 -> 145 ms).
-func (mp *measurePlan) groupedRead(b *strings.Builder, def scopeDef, cursor bool, order string) {
+func (mp *measurePlan) groupedRead(b *strings.Builder, def scopeDef, cursor bool, order string, pick int) {
 	b.WriteString("WITH null AS sc\n")
-	mp.anchored(b, "", false, -1, func(skip int, _ bool) string {
+	mp.anchored(b, "", false, pick, func(skip int, _ bool) string {
 		return "    WITH sc, m WHERE " + mp.where(skip, cursor) + "\n"
 	})
 	b.WriteString("WITH DISTINCT m\n")
@@ -1443,7 +1453,7 @@ const groupedPagesMax = 20000
 // the totals when q wants them and has no cursor. The caller reads the
 // filter's size first (filterSizes, groupedPagesMax). ok is false when q
 // cannot be read so.
-func compileGroupedPages(q plan.MeasureQuery, scopes []string) (cm *compiledMeasures, ok bool, err error) {
+func compileGroupedPages(q plan.MeasureQuery, scopes []string, pick int) (cm *compiledMeasures, ok bool, err error) {
 	mp, def, ok := groupedPlan(q, scopes)
 	if !ok {
 		return nil, false, nil
@@ -1457,7 +1467,7 @@ func compileGroupedPages(q plan.MeasureQuery, scopes []string) (cm *compiledMeas
 		return nil, false, err
 	}
 	var b strings.Builder
-	mp.groupedRead(&b, def, true, mp.orderBy(false))
+	mp.groupedRead(&b, def, true, mp.orderBy(false), pick)
 	b.WriteString("WITH sc, collect(m) AS matched\n")
 	total := "0"
 	if q.WantTotal && q.After == nil && q.Before == nil {
@@ -1478,22 +1488,22 @@ func (s *Store) groupedPages(ctx context.Context, q plan.MeasureQuery, scopes []
 	if ok, _ := groupable(q); !ok || len(scopes) < groupedMinScopes {
 		return nil, false, nil
 	}
-	smallest, held, err := s.filterSizes(ctx, q, scopes)
+	fs, err := s.filterSizes(ctx, q, scopes)
 	if err != nil {
 		return nil, false, err
 	}
-	if !groupedPagesPay(smallest, held) {
+	if !fs.groupedPagesPay() {
 		return nil, false, nil
 	}
-	out, err := s.readGroupedPages(ctx, q, scopes)
+	out, err := s.readGroupedPages(ctx, q, scopes, fs.pick)
 	return out, err == nil, err
 }
 
 // readGroupedPages reads the pages of q for scopes with a
 // compileGroupedPages query (and their totals, with a cursor, with a
 // compileGroupedTotals one).
-func (s *Store) readGroupedPages(ctx context.Context, q plan.MeasureQuery, scopes []string) (map[plan.ID]*plan.MeasurePage, error) {
-	cm, ok, err := compileGroupedPages(q, scopes)
+func (s *Store) readGroupedPages(ctx context.Context, q plan.MeasureQuery, scopes []string, pick int) (map[plan.ID]*plan.MeasurePage, error) {
+	cm, ok, err := compileGroupedPages(q, scopes, pick)
 	if err != nil {
 		return nil, err
 	}
@@ -1512,7 +1522,7 @@ func (s *Store) readGroupedPages(ctx context.Context, q plan.MeasureQuery, scope
 	}
 	if q.WantTotal && (q.After != nil || q.Before != nil) {
 		// The query counted nothing: a cursor's page is not the whole.
-		tq, _, err := compileGroupedTotals(q, scopes)
+		tq, _, err := compileGroupedTotals(q, scopes, pick)
 		if err != nil {
 			return nil, err
 		}

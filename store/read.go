@@ -364,24 +364,24 @@ func (s *Store) List(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.L
 	// With totals counted grouped: the nodes and the filter's sizes (the
 	// list query read them).
 	var ids []string
-	var smallest, held int64
+	var fs filterSize
 	if grouped && len(out.Nodes) > 0 {
 		ids = make([]string, len(out.Nodes))
 		for i, n := range out.Nodes {
 			ids[i] = string(n.NodeID())
 		}
 		var err error
-		if smallest, held, err = scanSizes(recs[0]); err != nil {
+		if fs, err = scanSizes(recs[0]); err != nil {
 			return plan.Listed{}, fmt.Errorf("list %s: sizes: %w", k, err)
 		}
-		if len(short) > 0 && groupedPagesPay(smallest, held) {
+		if len(short) > 0 && fs.groupedPagesPay() {
 			// The walks fell short of some pages, and the filter's
 			// measures are few enough to read once for every node: one
 			// grouped read gives every page and every total, where
 			// completing the short pages and then counting would join the
 			// same measures twice (milestones by a year filter at 100,000
 			// measures: 4 round trips, 3 of them joins, → 2).
-			pages, err := s.readGroupedPages(ctx, *with.Measures, ids)
+			pages, err := s.readGroupedPages(ctx, *with.Measures, ids, fs.pick)
 			if err != nil {
 				return plan.Listed{}, fmt.Errorf("list %s: pages of measures: %w", k, err)
 			}
@@ -396,7 +396,7 @@ func (s *Store) List(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.L
 		}
 	}
 	if ids != nil {
-		if err := s.totalsSized(ctx, *with.Measures, ids, out.Measures, smallest, held); err != nil {
+		if err := s.totalsSized(ctx, *with.Measures, ids, out.Measures, fs); err != nil {
 			return plan.Listed{}, fmt.Errorf("list %s: count the measures of %d nodes: %w", k, len(ids), err)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
 	"github.com/shenzhenplan/kgapi/plan"
 )
 
@@ -50,5 +52,52 @@ func TestSizesQueryKeyIgnoresThePage(t *testing.T) {
 	}
 	if c, p, _ := mp.sizesQuery(true); sizesKey(c, p) == keys[0] {
 		t.Error("another place filter keeps its sizes under the same key")
+	}
+}
+
+// TestGroupedReadsTheChosenAnchor checks that a grouped read of many
+// scopes holds the read of the anchor its sizes chose, and no other: the
+// smallest size (the first of equals) picks it, and the compiled queries
+// read those hubs alone, with no choice left inside the query.
+func TestGroupedReadsTheChosenAnchor(t *testing.T) {
+	three := 3
+	filter := plan.MeasureCriteria{Sectors: []string{"energy"}, Places: []string{"qianhai"}, Statuses: []plan.Status{plan.StatusPlanned}}
+	q := plan.MeasureQuery{Scope: plan.ScopeProject, Filter: filter, First: &three, WantTotal: true}
+	scopes := []string{"Project:a", "Project:b"}
+	reads := map[int]string{0: "MATCH (h:Sector) WHERE h.slug IN $sectors", 1: "MATCH (h:Place) WHERE h.slug IN $places", 2: "MATCH (m:Measure) USING INDEX"}
+	for _, c := range []struct {
+		sizes []any // sectors, places, every measure
+		pick  int
+	}{
+		{[]any{int64(48000), int64(4000), int64(100000)}, 1},
+		{[]any{int64(300), int64(4000), int64(100000)}, 0},
+		{[]any{int64(4000), int64(4000), int64(100000)}, 0},
+		{[]any{int64(60000), int64(70000), int64(50000)}, 2},
+	} {
+		fs, err := scanSizes(&neo4j.Record{Keys: []string{"sizes", "held"}, Values: []any{c.sizes, int64(900)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fs.pick != c.pick || fs.held != 900 || fs.smallest != c.sizes[c.pick] {
+			t.Fatalf("sizes %v: got %+v, want pick %d", c.sizes, fs, c.pick)
+		}
+		pages, _, err := compileGroupedPages(q, scopes, fs.pick)
+		if err != nil {
+			t.Fatal(err)
+		}
+		totals, _, err := compileGroupedTotals(q, scopes, fs.pick)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cm := range []*compiledMeasures{pages, totals} {
+			for i, read := range reads {
+				if strings.Contains(cm.cypher, read) != (i == c.pick) {
+					t.Fatalf("sizes %v, pick %d: read %d (%q) in the query: %v\n%s", c.sizes, c.pick, i, read, i != c.pick, cm.cypher)
+				}
+			}
+			if strings.Contains(cm.cypher, "UNION") || strings.Contains(cm.cypher, "pick") {
+				t.Fatalf("sizes %v: the query still chooses:\n%s", c.sizes, cm.cypher)
+			}
+		}
 	}
 }
