@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
@@ -285,6 +286,7 @@ func (s *Store) List(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.L
 	ret := "RETURN " + nodeExpr("n", k) + " AS node, " + rel + " AS rel"
 	var pageQ plan.MeasureQuery
 	grouped, countApart := false, false
+	var listKey string
 	var body string
 	if with.Measures != nil {
 		groups, nests := groupable(*with.Measures)
@@ -292,7 +294,7 @@ func (s *Store) List(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.L
 			// Places filtered by a filter of their own: the pages after
 			// the list, read at once for all when the filter is small
 			// (Store.Measures, compileGroupedPages).
-			return s.listThenMeasures(ctx, k, with)
+			return s.listThenMeasures(ctx, k, with, nil)
 		}
 		// A filtered total is counted for every node at once, after the
 		// list (compileGroupedTotals), when the filter has an anchor.
@@ -306,6 +308,12 @@ func (s *Store) List(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.L
 		}
 		params, countApart = cm.params, cm.countApart
 		if grouped {
+			listKey = sizesKey(string(k)+"\n"+cm.cypher, cm.params)
+			if fs, ok := s.groupedLists.get(listKey, time.Now()); ok {
+				// Lately every page of this list was read grouped: the
+				// walks would be read only to be dropped.
+				return s.listThenMeasures(ctx, k, with, &fs)
+			}
 			// The sizes that choose how to count, for every node of the
 			// kind, in the same query (their parameters are the page's).
 			sizes, _, _ := sizesCypher(*with.Measures, fmt.Sprintf("MATCH (c:%s) WITH c.id AS sc", k))
@@ -380,7 +388,11 @@ func (s *Store) List(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.L
 			// grouped read gives every page and every total, where
 			// completing the short pages and then counting would join the
 			// same measures twice (milestones by a year filter at 100,000
-			// measures: 4 round trips, 3 of them joins, → 2).
+			// measures: 4 round trips, 3 of them joins, → 2). The walks'
+			// pages are dropped, so the next reads of this list (for a
+			// while: the sizes choose how to read, never what) read the
+			// nodes alone and then the grouped pages (listThenMeasures).
+			s.groupedLists.put(listKey, fs, time.Now())
 			pages, err := s.readGroupedPages(ctx, *with.Measures, ids, fs.pick)
 			if err != nil {
 				return plan.Listed{}, fmt.Errorf("list %s: pages of measures: %w", k, err)
@@ -404,8 +416,9 @@ func (s *Store) List(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.L
 }
 
 // listThenMeasures is List in two steps: the nodes with what the lookup
-// prefetches, then their pages of measures as a level of connections.
-func (s *Store) listThenMeasures(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.Listed, error) {
+// prefetches, then their pages of measures as a level of connections, or,
+// with grouped, read grouped from the anchor it picks.
+func (s *Store) listThenMeasures(ctx context.Context, k plan.Kind, with plan.Lookup, grouped *filterSize) (plan.Listed, error) {
 	q := *with.Measures
 	with.Measures = nil
 	out, err := s.List(ctx, k, with)
@@ -416,7 +429,12 @@ func (s *Store) listThenMeasures(ctx context.Context, k plan.Kind, with plan.Loo
 	for i, n := range out.Nodes {
 		ids[i] = n.NodeID()
 	}
-	pages, err := s.Measures(ctx, q, ids)
+	var pages map[plan.ID]*plan.MeasurePage
+	if grouped != nil {
+		pages, err = s.readGroupedPages(ctx, q, idStrings(ids), grouped.pick)
+	} else {
+		pages, err = s.Measures(ctx, q, ids)
+	}
 	if err != nil {
 		return plan.Listed{}, fmt.Errorf("list %s: pages of measures of %d nodes: %w", k, len(ids), err)
 	}

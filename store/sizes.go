@@ -23,34 +23,39 @@ const (
 )
 
 // sizeCache maps a sizes query (its text and parameters) to the sizes it
-// read, per scope. The zero value is ready to use.
-type sizeCache struct {
+// read, per scope, in the query's order of names.
+type sizeCache = kept[map[string][]int64]
+
+// kept holds values that choose how to read (never what) for sizesTTL,
+// by key. The zero value is ready to use.
+type kept[V any] struct {
 	mu      sync.Mutex
-	entries map[string]sizeEntry
+	entries map[string]keptEntry[V]
 }
 
-type sizeEntry struct {
-	at    time.Time
-	sizes map[string][]int64 // by scope, in the query's order of names
+type keptEntry[V any] struct {
+	at time.Time
+	v  V
 }
 
-func (c *sizeCache) get(key string, now time.Time) (map[string][]int64, bool) {
+func (c *kept[V]) get(key string, now time.Time) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[key]
 	if !ok || now.Sub(e.at) > sizesTTL {
-		return nil, false
+		var zero V
+		return zero, false
 	}
-	return e.sizes, true
+	return e.v, true
 }
 
-func (c *sizeCache) put(key string, sizes map[string][]int64, now time.Time) {
+func (c *kept[V]) put(key string, v V, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.entries == nil || len(c.entries) >= sizesMax {
-		c.entries = make(map[string]sizeEntry)
+		c.entries = make(map[string]keptEntry[V])
 	}
-	c.entries[key] = sizeEntry{at: now, sizes: sizes}
+	c.entries[key] = keptEntry[V]{at: now, v: v}
 }
 
 // sizesKey is the cache key of a sizes query: its text and its parameters

@@ -47,6 +47,9 @@ type Store struct {
 	keepChanges int
 	// sizes keeps the anchors' sizes read lately (store/sizes.go).
 	sizes sizeCache
+	// groupedLists keeps, for a list with a filtered connection, the
+	// sizes that chose to read its pages grouped lately (List).
+	groupedLists kept[filterSize]
 }
 
 var _ plan.Store = (*Store)(nil)
