@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
@@ -1581,7 +1580,9 @@ func (s *Store) measurePages(ctx context.Context, q plan.MeasureQuery, scopes []
 		return nil, nil, fmt.Errorf("count measures (%s scope, %d scopes): %w", q.Scope, len(scopes), err)
 	}
 	pick := -1
-	if p, ok := s.smallAnchor(q, scopes); ok {
+	if p, ok, err := s.walkless(ctx, q, scopes); err != nil {
+		return nil, nil, err
+	} else if ok {
 		pick = p
 	}
 	cm, err := compilePages(q, scopes, pick, totalPick)
@@ -1767,34 +1768,79 @@ func (mp *measurePlan) choose(names []string, sizes map[string][]int64, scopes [
 	return picks, most
 }
 
-// smallAnchor is the anchor a filtered page of scopes is read from without
-// its walk: when the store keeps the anchors' sizes (a page of this filter
-// was read lately) and every scope's smallest anchor, the same for all,
-// holds no more measures than the walk's budget, the read from it reads
-// no more than the walk would, and never gives up. ok is false otherwise
-// (the page is walked first).
-func (s *Store) smallAnchor(q plan.MeasureQuery, scopes []string) (pick int, ok bool) {
+// walkless is the anchor a filtered page of scopes is read from without
+// its walk, chosen from the sizes of its anchors (read, or kept a minute:
+// anchorSizesOf) when every scope's smallest anchor is the same hubs of
+// the filter (not the scope itself, nor a text or event estimate), and in
+// every scope those hubs hold either no more measures than the walk's
+// budget (the read from them reads no more than the walk would), or so few
+// of the scope's measures that a walk of the budget would find less than
+// the page if they were spread evenly over it (size × budget < page ×
+// the scope's size: a place of 1,500 measures in a plan of 100,000, a
+// page of 20). Then the walk would give up, and its query would be one
+// text more for Neo4j to plan on a first read (about 100 ms) before the
+// read from the anchor. ok is false otherwise (the page is walked first);
+// the sizes are read only for a filter with hubs of its own, on a scope
+// that does not nest (places are read grouped or walked).
+func (s *Store) walkless(ctx context.Context, q plan.MeasureQuery, scopes []string) (pick int, ok bool, err error) {
 	if q.CountOnly {
-		return 0, false
+		return 0, false, nil
 	}
 	mp, err := newMeasurePlan(q, scopes)
-	if err != nil || mp.def.closure || len(mp.anchorSizes(true)) == 1 {
+	if err != nil {
+		return 0, false, err
+	}
+	if mp.def.closure || len(mp.anchorSizes(true)) == 1 {
+		return 0, false, nil
+	}
+	names, sizes, err := s.anchorSizesOf(ctx, mp, true)
+	if err != nil {
+		return 0, false, fmt.Errorf("size the anchors of %d %s scopes: %w", len(scopes), q.Scope, err)
+	}
+	pick, ok = mp.walklessPick(names, sizes, scopes)
+	return pick, ok, nil
+}
+
+// walklessPick is walkless's choice, given the sizes of every kind of
+// anchor of the scopes (sizesQuery's names, walkHubs set).
+func (mp *measurePlan) walklessPick(names []string, sizes map[string][]int64, scopes []string) (pick int, ok bool) {
+	picks, _ := mp.choose(names, sizes, scopes)
+	if len(picks) != 1 {
 		return 0, false
 	}
-	cypher, params, names := mp.sizesQuery(true)
-	sizes, ok := s.sizes.get(sizesKey(cypher, params), time.Now())
-	if !ok {
+	for p := range picks {
+		pick = p
+	}
+	if pick >= len(mp.anchors) || mp.anchors[pick].name == "scope" || mp.anchors[pick].est != "" {
+		// The scope's own measures: what the walk reads. Or a text or
+		// events, whose size is a guess: a text read from the index once
+		// a walk gave up is rare, but one chosen before any walk may not
+		// be ("harbour": 10,070 measures, read and sorted in 46 ms where
+		// the walk of a plan in title order found the page in 20).
 		return 0, false
 	}
-	picks, most := mp.choose(names, sizes, scopes)
+	own := "scan"
+	if mp.def.rel != "" {
+		own = "scope"
+	}
+	at := map[string]int{}
+	for i, n := range names {
+		at[n] = i
+	}
+	a := mp.anchors[pick]
 	budget, _ := mp.p["budget"].(int64)
-	if len(picks) != 1 || most > budget {
-		return 0, false
+	limit, _ := mp.p["limit"].(int64)
+	for _, scope := range scopes {
+		ns, known := sizes[scope]
+		if !known {
+			return 0, false
+		}
+		n := ns[at[a.name]]
+		if n > budget && n*budget >= limit*ns[at[own]] {
+			return 0, false
+		}
 	}
-	for pick := range picks {
-		return pick, true
-	}
-	return 0, false
+	return pick, true
 }
 
 // totalPick is the anchor q's total is counted from, when its page's query

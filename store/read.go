@@ -175,8 +175,16 @@ func (s *Store) FindByKey(ctx context.Context, k plan.Kind, key string, with pla
 		if err != nil {
 			return plan.Found{}, fmt.Errorf("find %s: count the measures: %w", id, err)
 		}
+		// A sparse filter's page is read from its anchor at once.
+		pick, ok, err := s.walkless(ctx, *with.Measures, []string{string(id)})
+		if err != nil {
+			return plan.Found{}, fmt.Errorf("find %s: page the measures: %w", id, err)
+		}
+		if !ok {
+			pick = -1
+		}
 		// The page's subqueries need only the scope: the node's id.
-		cm, err := compilePages(*with.Measures, nil, -1, totalPick)
+		cm, err := compilePages(*with.Measures, nil, pick, totalPick)
 		if err != nil {
 			return plan.Found{}, err
 		}

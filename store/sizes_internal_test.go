@@ -101,3 +101,76 @@ func TestGroupedReadsTheChosenAnchor(t *testing.T) {
 		}
 	}
 }
+
+// TestWalklessPick checks when a filtered page is read from its smallest
+// hubs without a walk: when they hold no more measures than the walk's
+// budget, or too few of the scope's for the walk to find the page; never
+// when the scope is the smallest, when a text's estimate is (a guess),
+// when the scopes choose differently, or for an unknown scope.
+func TestWalklessPick(t *testing.T) {
+	ten, twenty := 10, 20 // budgets 528 and 1008, pages of 11 and 21 rows
+	text := "harbour"
+	for _, c := range []struct {
+		name  string
+		q     plan.MeasureQuery
+		sizes map[string]map[string]int64 // by scope, by anchor name
+		pick  string                      // the anchor read from, or "" for the walk
+	}{
+		{"a plan's measures in a small place", plan.MeasureQuery{Scope: plan.ScopePlan, First: &twenty, Filter: plan.MeasureCriteria{Places: []string{"x"}}},
+			map[string]map[string]int64{"Plan:p": {"places": 500, "scan": 100000}}, "places"},
+		{"a plan's measures in a place too sparse for the walk", plan.MeasureQuery{Scope: plan.ScopePlan, First: &twenty, Filter: plan.MeasureCriteria{Places: []string{"x"}}},
+			map[string]map[string]int64{"Plan:p": {"places": 1500, "scan": 100000}}, "places"},
+		{"a plan's measures in a place the walk finds", plan.MeasureQuery{Scope: plan.ScopePlan, First: &twenty, Filter: plan.MeasureCriteria{Places: []string{"x"}}},
+			map[string]map[string]int64{"Plan:p": {"places": 4000, "scan": 100000}}, ""},
+		{"a sector's measures in a project and a sparse place", plan.MeasureQuery{Scope: plan.ScopeSector, First: &twenty, Filter: plan.MeasureCriteria{Places: []string{"x"}, Projects: []string{"y"}}},
+			map[string]map[string]int64{"Sector:s": {"scope": 48000, "places": 900, "projects": 5000}}, "places"},
+		{"a sector's measures in a place the walk finds", plan.MeasureQuery{Scope: plan.ScopeSector, First: &twenty, Filter: plan.MeasureCriteria{Places: []string{"x"}}},
+			map[string]map[string]int64{"Sector:s": {"scope": 48000, "places": 1200}}, ""},
+		{"a small sector's measures in a place", plan.MeasureQuery{Scope: plan.ScopeSector, First: &twenty, Filter: plan.MeasureCriteria{Places: []string{"x"}}},
+			map[string]map[string]int64{"Sector:s": {"scope": 300, "places": 500}}, ""},
+		{"a text, estimated within the budget", plan.MeasureQuery{Scope: plan.ScopePlan, First: &twenty, Filter: plan.MeasureCriteria{Text: &text}},
+			map[string]map[string]int64{"Plan:p": {"text": 1000, "scan": 100000}}, ""},
+		{"a text, estimated above the budget", plan.MeasureQuery{Scope: plan.ScopePlan, First: &ten, Filter: plan.MeasureCriteria{Text: &text}},
+			map[string]map[string]int64{"Plan:p": {"text": 1000, "scan": 100000}}, ""},
+		{"a text and a small place", plan.MeasureQuery{Scope: plan.ScopePlan, First: &ten, Filter: plan.MeasureCriteria{Text: &text, Places: []string{"x"}}},
+			map[string]map[string]int64{"Plan:p": {"text": 1000, "places": 300, "scan": 100000}}, "places"},
+		{"two sectors that choose differently", plan.MeasureQuery{Scope: plan.ScopeSector, First: &twenty, Filter: plan.MeasureCriteria{Places: []string{"x"}}},
+			map[string]map[string]int64{"Sector:a": {"scope": 48000, "places": 500}, "Sector:b": {"scope": 200, "places": 500}}, ""},
+		{"an unknown sector", plan.MeasureQuery{Scope: plan.ScopeSector, First: &twenty, Filter: plan.MeasureCriteria{Places: []string{"x"}}},
+			map[string]map[string]int64{}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			scopes := []string{"Plan:p"}
+			if c.q.Scope == plan.ScopeSector {
+				scopes = []string{"Sector:s"}
+				if len(c.sizes) > 1 {
+					scopes = []string{"Sector:a", "Sector:b"}
+				}
+			}
+			mp, err := newMeasurePlan(c.q, scopes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _, names := mp.sizesQuery(true)
+			sizes := map[string][]int64{}
+			for scope, by := range c.sizes {
+				row := make([]int64, len(names))
+				for i, n := range names {
+					row[i] = 1 << 40 // an anchor the filter does not have
+					if v, ok := by[n]; ok {
+						row[i] = v
+					}
+				}
+				sizes[scope] = row
+			}
+			pick, ok := mp.walklessPick(names, sizes, scopes)
+			got := ""
+			if ok {
+				got = mp.anchors[pick].name
+			}
+			if got != c.pick {
+				t.Errorf("read from %q, want %q (\"\": the walk)", got, c.pick)
+			}
+		})
+	}
+}
