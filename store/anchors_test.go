@@ -128,6 +128,35 @@ func TestAnchorPicks(t *testing.T) {
 		}
 	})
 
+	// The biggest sector's first measure of its rarest aspect number: the
+	// filter has no hubs, so the page is read from the sector's own links
+	// in order, filtered as they stream, in one round trip with no walk
+	// (a walk of 96 links could give up and read them again).
+	t.Run("a page whose filter has no hubs is read from its scope at once", func(t *testing.T) {
+		res, err := neo4j.ExecuteQuery(ctx, s.Driver(), "MATCH (:Sector {id: $id})<-[:IN_SECTOR]-(m:Measure) WHERE m.aspectNumber > 0 WITH m.aspectNumber AS a, count(*) AS n ORDER BY n, a LIMIT 1 "+
+			"MATCH (:Sector {id: $id})<-[:IN_SECTOR]-(m:Measure) WHERE m.aspectNumber = a RETURN a, m.id AS id ORDER BY m.codeKey, m.id LIMIT 1",
+			map[string]any{"id": bigSector}, neo4j.EagerResultTransformer, neo4j.ExecuteQueryWithDatabase(s.Database()))
+		if err != nil || len(res.Records) != 1 {
+			t.Fatalf("the rarest aspect of %s: %v", bigSector, err)
+		}
+		a, _ := res.Records[0].Get("a")
+		want, _ := res.Records[0].Get("id")
+		aspect, first := int(a.(int64)), 1
+		q := plan.MeasureQuery{Scope: plan.ScopeSector, Filter: plan.MeasureCriteria{Aspect: &aspect}, First: &first}
+		log := plan.NewRoundTripLog()
+		pages, err := s.Measures(plan.WithRoundTripLog(ctx, log), q, []plan.ID{plan.ID(bigSector)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		trips := log.Entries()
+		if len(trips) != 1 || strings.Contains(trips[0].Cypher, "$budget") {
+			t.Errorf("%d round trips, want 1, not a walk:\n%s", len(trips), trips[0].Cypher)
+		}
+		if got := pageIDs(pages[plan.ID(bigSector)]); len(got) != 1 || string(got[0]) != want {
+			t.Errorf("aspect %d: got %v, want [%v]", aspect, got, want)
+		}
+	})
+
 	// Every sector's first measure in the smallest project and the
 	// smallest place: the walks of the big sectors give up, so the first
 	// read of the list walks, then reads every page grouped from the

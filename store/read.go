@@ -309,8 +309,18 @@ func (s *Store) List(ctx context.Context, k plan.Kind, with plan.Lookup) (plan.L
 		pageQ = *with.Measures
 		grouped = groups && pageQ.WantTotal
 		pageQ.WantTotal = pageQ.WantTotal && !grouped
-		// The page's subqueries need only the scope: the node's id.
-		cm, err := compileMeasures(pageQ, nil)
+		// The page's subqueries need only the scope: the node's id. A page
+		// whose filter has no hubs is read from the scope's index at once
+		// (scopeOnly).
+		mp, err := newMeasurePlan(pageQ, nil)
+		if err != nil {
+			return plan.Listed{}, fmt.Errorf("list %s: %w", k, err)
+		}
+		pick := -1
+		if mp.scopeOnly() {
+			pick = 0
+		}
+		cm, err := compilePages(pageQ, nil, pick, -1)
 		if err != nil {
 			return plan.Listed{}, fmt.Errorf("list %s: %w", k, err)
 		}
