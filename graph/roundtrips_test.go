@@ -234,10 +234,16 @@ func TestRoundTrips(t *testing.T) {
 		if n := c.run(t, q, map[string]any{"slug": slug}, nil); n != 1 {
 			t.Errorf("project with places, sectors, sources and a measure page: %d round trips, want 1", n)
 		}
-		// A filtered, ordered page after a cursor too.
+		// A filtered, ordered page too. A section number in a hub is read
+		// from the hub's links in order or from the links of that section
+		// (the index (hub, sectionId)), as the counts the hub keeps say:
+		// the first read of the filter reads them (one more round trip),
+		// later reads find them kept.
 		const filtered = `query($slug: String!, $s: [MeasureStatus!]) { project(slug: $slug) { name measures(first: 5, filter: { section: 2, status: $s }, orderBy: [{ field: TITLE, direction: DESC }]) { nodes { code } } } }`
-		if n := c.run(t, filtered, map[string]any{"slug": slug, "s": []string{"PLANNED", "IN_PROGRESS"}}, nil); n != 1 {
-			t.Errorf("project with a filtered measure page: %d round trips, want 1", n)
+		for i, want := range []int{2, 1} {
+			if n := c.run(t, filtered, map[string]any{"slug": slug, "s": []string{"PLANNED", "IN_PROGRESS"}}, nil); n != want {
+				t.Errorf("project with a filtered measure page, read %d: %d round trips, want %d", i+1, n, want)
+			}
 		}
 		// A second page of another shape: one more.
 		const two = `query($slug: String!) { project(slug: $slug) { a: measures(first: 2) { nodes { code } } b: measures(last: 2) { nodes { code } } } }`

@@ -128,21 +128,21 @@ func TestAnchorPicks(t *testing.T) {
 		}
 	})
 
-	// The biggest sector's first measure of its rarest aspect number: the
-	// filter has no hubs, so the page is read from the sector's own links
-	// in order, filtered as they stream, in one round trip with no walk
-	// (a walk of 96 links could give up and read them again).
+	// The biggest sector's first measure of its rarest status: the filter
+	// has no hubs, so the page is read from the sector's own links in
+	// order, filtered as they stream, in one round trip with no walk (a
+	// walk of 96 links could give up and read them again).
 	t.Run("a page whose filter has no hubs is read from its scope at once", func(t *testing.T) {
-		res, err := neo4j.ExecuteQuery(ctx, s.Driver(), "MATCH (:Sector {id: $id})<-[:IN_SECTOR]-(m:Measure) WHERE m.aspectNumber > 0 WITH m.aspectNumber AS a, count(*) AS n ORDER BY n, a LIMIT 1 "+
-			"MATCH (:Sector {id: $id})<-[:IN_SECTOR]-(m:Measure) WHERE m.aspectNumber = a RETURN a, m.id AS id ORDER BY m.codeKey, m.id LIMIT 1",
+		res, err := neo4j.ExecuteQuery(ctx, s.Driver(), "MATCH (:Sector {id: $id})<-[:IN_SECTOR]-(m:Measure) WITH m.status AS st, count(*) AS n ORDER BY n, st LIMIT 1 "+
+			"MATCH (:Sector {id: $id})<-[:IN_SECTOR]-(m:Measure) WHERE m.status = st RETURN st, m.id AS id ORDER BY m.codeKey, m.id LIMIT 1",
 			map[string]any{"id": bigSector}, neo4j.EagerResultTransformer, neo4j.ExecuteQueryWithDatabase(s.Database()))
 		if err != nil || len(res.Records) != 1 {
-			t.Fatalf("the rarest aspect of %s: %v", bigSector, err)
+			t.Fatalf("the rarest status of %s: %v", bigSector, err)
 		}
-		a, _ := res.Records[0].Get("a")
+		st, _ := res.Records[0].Get("st")
 		want, _ := res.Records[0].Get("id")
-		aspect, first := int(a.(int64)), 1
-		q := plan.MeasureQuery{Scope: plan.ScopeSector, Filter: plan.MeasureCriteria{Aspect: &aspect}, First: &first}
+		first := 1
+		q := plan.MeasureQuery{Scope: plan.ScopeSector, Filter: plan.MeasureCriteria{Statuses: []plan.Status{plan.Status(st.(string))}}, First: &first}
 		log := plan.NewRoundTripLog()
 		pages, err := s.Measures(plan.WithRoundTripLog(ctx, log), q, []plan.ID{plan.ID(bigSector)})
 		if err != nil {
@@ -153,7 +153,44 @@ func TestAnchorPicks(t *testing.T) {
 			t.Errorf("%d round trips, want 1, not a walk:\n%s", len(trips), trips[0].Cypher)
 		}
 		if got := pageIDs(pages[plan.ID(bigSector)]); len(got) != 1 || string(got[0]) != want {
-			t.Errorf("aspect %d: got %v, want [%v]", aspect, got, want)
+			t.Errorf("status %v: got %v, want [%v]", st, got, want)
+		}
+	})
+
+	// The biggest sector's last measures by title of its rarest section
+	// and aspect numbers: read from the links of that block (the index
+	// (hub, aspectId)), chosen by the counts the sector keeps, with no
+	// walk: the sizes and the read the first time, the read alone after.
+	t.Run("a sparse section and aspect of a hub is read from its block", func(t *testing.T) {
+		res, err := neo4j.ExecuteQuery(ctx, s.Driver(), "MATCH (:Sector {id: $id})<-[:IN_SECTOR]-(m:Measure) WHERE m.aspectNumber > 0 WITH m.sectionNumber AS sec, m.aspectNumber AS a, count(*) AS n ORDER BY n, sec, a LIMIT 1 "+
+			"MATCH (:Sector {id: $id})<-[:IN_SECTOR]-(m:Measure) WHERE m.sectionNumber = sec AND m.aspectNumber = a WITH sec, a, m ORDER BY m.title DESC, m.codeKey, m.id LIMIT 2 RETURN sec, a, collect(m.id) AS ids",
+			map[string]any{"id": bigSector}, neo4j.EagerResultTransformer, neo4j.ExecuteQueryWithDatabase(s.Database()))
+		if err != nil || len(res.Records) != 1 {
+			t.Fatalf("the rarest aspect of %s: %v", bigSector, err)
+		}
+		sec, _ := res.Records[0].Get("sec")
+		a, _ := res.Records[0].Get("a")
+		ids, _ := res.Records[0].Get("ids")
+		section, aspect, first := int(sec.(int64)), int(a.(int64)), 2
+		q := plan.MeasureQuery{Scope: plan.ScopeSector, Filter: plan.MeasureCriteria{Section: &section, Aspect: &aspect}, First: &first,
+			Order: []plan.Order{{Field: plan.OrderTitle, Desc: true}}}
+		for i, want := range []int{2, 1} {
+			log := plan.NewRoundTripLog()
+			pages, err := s.Measures(plan.WithRoundTripLog(ctx, log), q, []plan.ID{plan.ID(bigSector)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			trips := log.Entries()
+			if len(trips) != want || !strings.Contains(trips[len(trips)-1].Cypher, ".aspectId = c.id") || strings.Contains(trips[len(trips)-1].Cypher, "$budget") {
+				t.Fatalf("read %d: %d round trips, want %d, the last from the block:\n%s", i+1, len(trips), want, trips[len(trips)-1].Cypher)
+			}
+			var got []any
+			for _, id := range pageIDs(pages[plan.ID(bigSector)]) {
+				got = append(got, string(id))
+			}
+			if !reflect.DeepEqual(got, ids) {
+				t.Errorf("section %d, aspect %d: got %v, want %v", section, aspect, got, ids)
+			}
 		}
 	})
 
